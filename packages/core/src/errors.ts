@@ -1,0 +1,151 @@
+/**
+ * Typed errors. Every error freshtier throws on purpose is a {@link FreshtierError}
+ * with a discriminating `code`, the context that explains it, and the underlying `cause`.
+ * Messages say what went wrong and what to do about it.
+ *
+ * @example
+ * ```ts
+ * try { await writer.put(batch); }
+ * catch (e) {
+ *   if (isFreshtierError(e, 'SHARD_FENCED')) await reopenWriter();
+ *   else throw e;
+ * }
+ * ```
+ */
+export type ErrorCode =
+  | 'SCHEMA_MISMATCH'
+  | 'NULL_PRIMARY_KEY'
+  | 'SHARD_FENCED'
+  | 'WRITER_POISONED'
+  | 'BACKPRESSURE'
+  | 'CORRUPT_ENTRY'
+  | 'COMMIT_CONFLICT'
+  | 'SNAPSHOT_EXPIRED'
+  | 'INVALID_OPTIONS'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'UNSUPPORTED_FORMAT'
+  | 'WRITER_CLOSED'
+  | 'STORE_FAILURE';
+
+/** Base class of every freshtier error; branch on `code`. */
+export class FreshtierError extends Error {
+  readonly code: ErrorCode;
+  readonly context: Record<string, unknown>;
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; context?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.context = options.context ?? {};
+  }
+}
+
+/** Is `e` a freshtier error (optionally with the given code)? Works across package copies. */
+export function isFreshtierError(e: unknown, code?: ErrorCode): e is FreshtierError {
+  if (typeof e !== 'object' || e === null) return false;
+  const c = (e as { code?: unknown }).code;
+  return e instanceof Error && typeof c === 'string' && (code === undefined || c === code);
+}
+
+type Ctx = Record<string, unknown>;
+
+/** A batch's schema does not match the table's. Nothing was written. */
+export class SchemaMismatchError extends FreshtierError {
+  constructor(detail: string, context: Ctx = {}) {
+    super('SCHEMA_MISMATCH', `Schema mismatch: ${detail}. Convert the batch to the table schema (see Table.schema) and retry; nothing was written.`, { context });
+  }
+}
+
+/** A primary-key column holds a null (or is missing). Nothing was written. */
+export class NullPrimaryKeyError extends FreshtierError {
+  constructor(column: string, row: number, context: Ctx = {}) {
+    super('NULL_PRIMARY_KEY', `Primary-key column "${column}" is null at row ${row}. Every key column must be set on every row; nothing was written.`, { context: { column, row, ...context } });
+  }
+}
+
+/** Another writer claimed a newer epoch on this shard; this writer must stop. */
+export class ShardFencedError extends FreshtierError {
+  constructor(shard: number, epoch: number, newerEpoch: number | undefined, cause?: unknown) {
+    super('SHARD_FENCED', `Shard ${shard}: writer epoch ${epoch} was fenced by a newer writer${newerEpoch === undefined ? '' : ` (epoch ${newerEpoch})`}. This writer can no longer write; writes not acked were not applied. Close it and reopen a writer if this process should own the shard.`, { cause, context: { shard, epoch, newerEpoch } });
+  }
+}
+
+/** The writer could not tell whether a write landed and stopped itself to stay correct. */
+export class WriterPoisonedError extends FreshtierError {
+  constructor(shard: number, reason: string, cause?: unknown) {
+    super('WRITER_POISONED', `Shard ${shard}: writer stopped after ${reason}. Its state may differ from storage; close it and reopen a writer, which replays the WAL and recovers every acked write.`, { cause, context: { shard, reason } });
+  }
+}
+
+/** Unflushed data exceeds the limit and flushing made no progress within the grace period. */
+export class BackpressureError extends FreshtierError {
+  constructor(shard: number, unflushedBytes: number, limit: number, waitedMs: number, cause?: unknown) {
+    super('BACKPRESSURE', `Shard ${shard}: ${unflushedBytes} unflushed bytes exceed maxUnflushedBytes=${limit} and flushing made no progress for ${waitedMs} ms. Check the object store (last flush error in cause), then retry the put; nothing was written.`, { cause, context: { shard, unflushedBytes, limit, waitedMs } });
+  }
+}
+
+/** A stored object (WAL entry, manifest, data file, key index) failed its checks. */
+export class CorruptEntryError extends FreshtierError {
+  constructor(path: string, detail: string, cause?: unknown) {
+    super('CORRUPT_ENTRY', `Corrupt object ${path}: ${detail}. The object was not applied; restore it from a backup or, for a torn final WAL entry, reopen the writer which discards it.`, { cause, context: { path, detail } });
+  }
+}
+
+/** A conditional commit lost a race: someone else created that version first. */
+export class CommitConflictError extends FreshtierError {
+  constructor(path: string, version: number, cause?: unknown) {
+    super('COMMIT_CONFLICT', `Commit conflict at ${path}: version ${version} already exists (another writer committed first). Reload the latest version and retry.`, { cause, context: { path, version } });
+  }
+}
+
+/** A snapshot's files are past retention and may be gone. */
+export class SnapshotExpiredError extends FreshtierError {
+  constructor(detail: string, context: Ctx = {}) {
+    super('SNAPSHOT_EXPIRED', `Snapshot expired: ${detail}. Take a new snapshot; raise snapshot retention if reads take longer.`, { context });
+  }
+}
+
+/** Options failed validation; `issues` names each bad field. */
+export class InvalidOptionsError extends FreshtierError {
+  readonly issues: { path: string; message: string }[];
+  constructor(what: string, issues: { path: string; message: string }[], cause?: unknown) {
+    const list = issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+    super('INVALID_OPTIONS', `Invalid ${what}: ${list}. Fix these fields and retry; nothing was changed.`, { cause, context: { what, issues } });
+    this.issues = issues;
+  }
+}
+
+/** An object the table needs does not exist. */
+export class NotFoundError extends FreshtierError {
+  constructor(path: string, hint = 'check the table root and that no file was deleted by hand') {
+    super('NOT_FOUND', `Object not found: ${path}; ${hint}.`, { context: { path } });
+  }
+}
+
+/** A create-once object already exists (e.g. `_table.json`). */
+export class AlreadyExistsError extends FreshtierError {
+  constructor(path: string, hint = 'open it instead of creating it') {
+    super('ALREADY_EXISTS', `Object already exists: ${path}; ${hint}.`, { context: { path } });
+  }
+}
+
+/** A stored document has a format version this build cannot read. */
+export class UnsupportedFormatError extends FreshtierError {
+  constructor(path: string, found: unknown, supported: number) {
+    super('UNSUPPORTED_FORMAT', `${path} has format version ${String(found)}, this build reads version ${supported}. Upgrade freshtier to read it; nothing was changed.`, { context: { path, found, supported } });
+  }
+}
+
+/** The writer was closed; open a new one. */
+export class WriterClosedError extends FreshtierError {
+  constructor(shard: number) {
+    super('WRITER_CLOSED', `Shard ${shard}: the writer is closed. Open a new ShardWriter to write again.`, { context: { shard } });
+  }
+}
+
+/** The object store failed an operation in a way freshtier does not interpret. */
+export class StoreFailureError extends FreshtierError {
+  constructor(op: string, path: string, cause: unknown) {
+    super('STORE_FAILURE', `Object store ${op} of ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}. Check the store and retry.`, { cause, context: { op, path } });
+  }
+}

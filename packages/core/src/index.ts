@@ -1,1 +1,35 @@
-export * from './errors.js'; export * from './object-store.js';
+/**
+ * @freshtier/core — the layer every other freshtier package stands on.
+ *
+ * Data flow: callers hand Arrow `RecordBatch`es to a writer, which checks them
+ * against the {@link Table} schema (`Table.conform`), encodes primary keys into
+ * order-preserving bytes (`encodeKeys`), logs them as WAL entries
+ * (`encodeWalEntry`, checksummed Arrow IPC) and later writes Parquet
+ * (`writeParquetFile`) with a key index (`encodeKeyIndex`). Every commit is a new
+ * manifest version created with `putIfAbsent` (`ManifestStore`).
+ *
+ * Invariants this package provides: `putIfAbsent` is an atomic create on every
+ * store; manifests are never rewritten; a stored document of another format
+ * version is refused; bad input raises a typed error before anything is written.
+ */
+export * from './errors.js';
+export type { ObjectStore, ObjectMeta, PutIfAbsentResult } from './object-store.js';
+export { joinKey, assertValidKey } from './object-store.js';
+export { MemoryStore } from './memory-store.js';
+export { LocalStore } from './local-store.js';
+export { openStore, registerStoreScheme } from './store-uri.js';
+export { crc32 } from './crc32.js';
+export { isArrowRecordBatch, isArrowTable, schemaToBase64, schemaFromBase64, nullableSchema, batchByteSize, sameType } from './arrow-util.js';
+export { encodeKeys, assertKeyColumns, compareBytes, keyAt, keyToHex, type EncodedKeys } from './pk-encoding.js';
+export { KeyMap, hashBytes, hashKeys } from './key-map.js';
+export { encodeKeyIndex, decodeKeyIndex, findKey, emptyKeyIndex, type KeyIndex } from './key-index.js';
+export { encodeWalEntry, decodeWalEntry, type WalEntry, type WalRecord } from './wal-codec.js';
+export { writeParquetFile, readParquetFile, type ParquetWriteOptions, type ParquetReadOptions } from './parquet-codec.js';
+export { layout, pad20, keyIndexPathFor, parseManifestVersion, parseWalPosition } from './layout.js';
+export { parseOptions, parseStored, parseJsonBytes, jsonBytes } from './validate.js';
+export * from './manifest-schemas.js';
+export { ManifestStore, type Versioned } from './manifest-store.js';
+export { Table, type CreateTableOptions } from './table.js';
+export { Memtable, type MemtableBatch, type MemtableRef, type ShardMemtableRefs, type MemtableSource, type Generation, type ShardId } from './memtable.js';
+export { gatherColumn, type RowSelection } from './gather.js';
+export { encodeGeneration, generationFileSchema, BATCH_COLUMN, TOMBSTONE_COLUMN, type EncodedGeneration } from './generation-file.js';

@@ -1,0 +1,120 @@
+/**
+ * Gathering rows from several batches into new columns (Arrow JS has no `take`
+ * kernel). Fixed-width, boolean and variable-width columns are copied with typed
+ * arrays; other types fall back to an Arrow builder. Used by flush (sorted,
+ * deduplicated output) and by scans (rows that survive dedup and filters).
+ */
+import { Type, makeBuilder, makeData, makeVector, type Data, type DataType, type RecordBatch, type Vector } from 'apache-arrow';
+
+/** Rows to gather: row i comes from `batches[batchOf[i]]` at `rowOf[i]`; `batchOf[i] = -1` makes a null. */
+export interface RowSelection {
+  readonly count: number;
+  readonly batchOf: Int32Array;
+  readonly rowOf: Int32Array;
+}
+
+/**
+ * Gathers column `col` of the selected rows into one Data. `type` is the output type
+ * (a source batch lacking the column, or a -1 batch, yields nulls).
+ *
+ * @example
+ * ```ts
+ * const data = gatherColumn([b0, b1], 'id', type, { count: 2, batchOf: Int32Array.of(1, 0), rowOf: Int32Array.of(5, 0) });
+ * ```
+ */
+export function gatherColumn(batches: readonly RecordBatch[], col: string, type: DataType, sel: RowSelection): Data {
+  const sources = batches.map((b) => columnData(b, col));
+  if (isFixed(type)) return gatherFixed(sources, type, sel);
+  if (type.typeId === Type.Bool) return gatherBool(sources, type, sel);
+  if (type.typeId === Type.Utf8 || type.typeId === Type.Binary) return gatherVar(sources, type, sel);
+  return gatherGeneric(sources, type, sel);
+}
+
+function columnData(b: RecordBatch, col: string): Data | undefined {
+  const idx = b.schema.fields.findIndex((f) => f.name === col);
+  if (idx < 0) return undefined;
+  const v = b.getChildAt(idx)!;
+  if (v.data.length !== 1) throw new Error(`column ${col} must be a single chunk`);
+  return v.data[0];
+}
+
+function isFixed(t: DataType): boolean {
+  return [Type.Int, Type.Float, Type.Date, Type.Timestamp, Type.Time, Type.Duration].includes(t.typeId);
+}
+
+function isValid(d: Data | undefined, row: number): boolean {
+  if (!d) return false;
+  if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) return true;
+  const i = d.offset + row;
+  return ((d.nullBitmap[i >> 3] >> (i & 7)) & 1) === 1;
+}
+
+function validity(sources: (Data | undefined)[], sel: RowSelection): { bitmap: Uint8Array; nullCount: number } {
+  const bitmap = new Uint8Array((sel.count + 7) >> 3);
+  let nullCount = 0;
+  for (let i = 0; i < sel.count; i++) {
+    const b = sel.batchOf[i];
+    if (b >= 0 && isValid(sources[b], sel.rowOf[i])) bitmap[i >> 3] |= 1 << (i & 7);
+    else nullCount++;
+  }
+  return { bitmap, nullCount };
+}
+
+function stride(d: Data): number {
+  return d.stride ?? 1;
+}
+
+function gatherFixed(sources: (Data | undefined)[], type: DataType, sel: RowSelection): Data {
+  const proto = sources.find((s) => s)?.values ?? new (type.ArrayType as new (n: number) => ArrayLike<unknown>)(0);
+  const st = sources.find((s) => s) ? stride(sources.find((s) => s)!) : 1;
+  const out = new (proto.constructor as new (n: number) => { [i: number]: number | bigint })(sel.count * st);
+  for (let i = 0; i < sel.count; i++) {
+    const d = sources[sel.batchOf[i]];
+    if (!d || sel.batchOf[i] < 0) continue;
+    const from = (d.offset + sel.rowOf[i]) * st;
+    for (let k = 0; k < st; k++) out[i * st + k] = (d.values as unknown as (number | bigint)[])[from + k];
+  }
+  const { bitmap, nullCount } = validity(sources, sel);
+  return makeData({ type: type as never, length: sel.count, nullCount, nullBitmap: nullCount ? bitmap : undefined, data: out as never });
+}
+
+function gatherBool(sources: (Data | undefined)[], type: DataType, sel: RowSelection): Data {
+  const out = new Uint8Array((sel.count + 7) >> 3);
+  for (let i = 0; i < sel.count; i++) {
+    const d = sources[sel.batchOf[i]];
+    if (!d || sel.batchOf[i] < 0) continue;
+    const j = d.offset + sel.rowOf[i];
+    if ((d.values[j >> 3] >> (j & 7)) & 1) out[i >> 3] |= 1 << (i & 7);
+  }
+  const { bitmap, nullCount } = validity(sources, sel);
+  return makeData({ type: type as never, length: sel.count, nullCount, nullBitmap: nullCount ? bitmap : undefined, data: out });
+}
+
+function gatherVar(sources: (Data | undefined)[], type: DataType, sel: RowSelection): Data {
+  const offsets = new Int32Array(sel.count + 1);
+  for (let i = 0; i < sel.count; i++) {
+    const d = sources[sel.batchOf[i]];
+    let len = 0;
+    if (d && sel.batchOf[i] >= 0) len = d.valueOffsets[d.offset + sel.rowOf[i] + 1] - d.valueOffsets[d.offset + sel.rowOf[i]];
+    offsets[i + 1] = offsets[i] + len;
+  }
+  const bytes = new Uint8Array(offsets[sel.count]);
+  for (let i = 0; i < sel.count; i++) {
+    const d = sources[sel.batchOf[i]];
+    if (!d || sel.batchOf[i] < 0 || offsets[i + 1] === offsets[i]) continue;
+    const s = d.valueOffsets[d.offset + sel.rowOf[i]];
+    bytes.set((d.values as Uint8Array).subarray(s, s + offsets[i + 1] - offsets[i]), offsets[i]);
+  }
+  const { bitmap, nullCount } = validity(sources, sel);
+  return makeData({ type: type as never, length: sel.count, nullCount, nullBitmap: nullCount ? bitmap : undefined, valueOffsets: offsets, data: bytes });
+}
+
+function gatherGeneric(sources: (Data | undefined)[], type: DataType, sel: RowSelection): Data {
+  const vectors: (Vector | undefined)[] = sources.map((d) => (d ? makeVector(d) : undefined));
+  const builder = makeBuilder({ type, nullValues: [null, undefined] });
+  for (let i = 0; i < sel.count; i++) {
+    const v = sel.batchOf[i] >= 0 ? vectors[sel.batchOf[i]] : undefined;
+    builder.append(v ? v.get(sel.rowOf[i]) : null);
+  }
+  return builder.finish().flush();
+}

@@ -1,0 +1,135 @@
+/**
+ * The flushed-generation file format: how one frozen memtable becomes a Parquet
+ * data file plus its key index (DESIGN.md "Write path").
+ *
+ * 1. Dedup within the generation: one row per key, its newest version (tombstones kept).
+ * 2. Sort by encoded primary key, so scans can merge sorted runs and lookups binary-search.
+ * 3. Gather the rows into the data file's schema: the table's fields (all nullable,
+ *    a tombstone holds only its key) plus system columns
+ *    - `_ft_batch` (Int32): the batch of the generation the row version came from;
+ *    - `_ft_tombstone` (Bool): the row is a delete.
+ *    Other Parquet readers see two extra columns and can ignore them.
+ * 4. Build the key index: keys ascending, their row, the *first* batch of the
+ *    generation that held the key (so `containsPksAsOf` stays exact after the
+ *    flush, invariant 10), and the tombstone flag.
+ *
+ * Append-only tables skip 1, 2 and 4: rows keep their order and there is no index.
+ */
+import { Bool, Field, Int32, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { nullableSchema } from './arrow-util.js';
+import { gatherColumn, type RowSelection } from './gather.js';
+import type { KeyIndex } from './key-index.js';
+import type { Memtable } from './memtable.js';
+import { writeParquetFile, type ParquetWriteOptions } from './parquet-codec.js';
+import { compareBytes, keyToHex } from './pk-encoding.js';
+
+/** Name of the system column holding each row's batch index within its generation. */
+export const BATCH_COLUMN = '_ft_batch';
+/** Name of the system column flagging tombstones. */
+export const TOMBSTONE_COLUMN = '_ft_tombstone';
+
+/** The schema of a flushed generation's data file. */
+export function generationFileSchema(schema: Schema): Schema {
+  return nullableSchema(schema, [new Field(BATCH_COLUMN, new Int32(), false), new Field(TOMBSTONE_COLUMN, new Bool(), false)]);
+}
+
+/** A generation ready to upload. */
+export interface EncodedGeneration {
+  parquet: Uint8Array;
+  /** Absent on append-only tables. */
+  keyIndex: KeyIndex | undefined;
+  rows: number;
+  pkMin?: string;
+  pkMax?: string;
+}
+
+/**
+ * Encodes the first `batchCount` batches of a memtable as a generation file.
+ *
+ * @example
+ * ```ts
+ * const g = encodeGeneration(frozen, table.schema, frozen.batchCount, { rowGroupSize: 65_536 });
+ * await store.putIfAbsent(dataPath, g.parquet);
+ * ```
+ */
+export function encodeGeneration(memtable: Memtable, schema: Schema, batchCount: number, options: ParquetWriteOptions = {}): EncodedGeneration {
+  const picked = memtable.keyCount > 0 || memtable.rowCount === 0 ? newestSorted(memtable, batchCount) : allRows(memtable, batchCount);
+  const batches = Array.from({ length: batchCount }, (_, i) => memtable.batch(i).batch);
+  const sel: RowSelection = { count: picked.count, batchOf: picked.batchOf, rowOf: picked.rowOf };
+  const fileSchema = generationFileSchema(schema);
+  const children = schema.fields.map((f) => gatherColumn(batches, f.name, f.type, sel));
+  children.push(makeData({ type: new Int32(), length: sel.count, data: sel.batchOf }));
+  children.push(tombstoneData(memtable, sel));
+  const data = makeData({ type: new Struct(fileSchema.fields), length: sel.count, nullCount: 0, children });
+  const parquet = writeParquetFile([new RecordBatch(fileSchema, data)], options);
+  const keyIndex = picked.index;
+  const last = keyIndex && keyIndex.count > 0 ? keyIndex.count - 1 : -1;
+  return {
+    parquet, keyIndex, rows: sel.count,
+    pkMin: last >= 0 ? keyToHex(keyIndex!.keyBytes.subarray(keyIndex!.keyOffsets[0], keyIndex!.keyOffsets[1])) : undefined,
+    pkMax: last >= 0 ? keyToHex(keyIndex!.keyBytes.subarray(keyIndex!.keyOffsets[last], keyIndex!.keyOffsets[last + 1])) : undefined,
+  };
+}
+
+interface Picked {
+  count: number;
+  batchOf: Int32Array;
+  rowOf: Int32Array;
+  index: KeyIndex | undefined;
+}
+
+function allRows(m: Memtable, batchCount: number): Picked {
+  const n = m.batchRowOffsets[batchCount];
+  const batchOf = new Int32Array(n);
+  const rowOf = new Int32Array(n);
+  for (let b = 0, i = 0; b < batchCount; b++) {
+    for (let r = 0; r < m.batch(b).batch.numRows; r++, i++) {
+      batchOf[i] = b;
+      rowOf[i] = r;
+    }
+  }
+  return { count: n, batchOf, rowOf, index: undefined };
+}
+
+function newestSorted(m: Memtable, batchCount: number): Picked {
+  const keys: Uint8Array[] = [];
+  const newest: number[] = [];
+  const first: number[] = [];
+  m.forEachKey((key, _newest, firstBatch) => {
+    if (firstBatch >= batchCount) return;
+    const ord = m.lookup(key, 0, key.length, batchCount);
+    keys.push(key);
+    newest.push(ord);
+    first.push(firstBatch);
+  });
+  const order = Array.from(keys.keys()).sort((a, b) => compareBytes(keys[a], 0, keys[a].length, keys[b], 0, keys[b].length));
+  return pickInOrder(m, order, keys, newest, first);
+}
+
+function pickInOrder(m: Memtable, order: number[], keys: Uint8Array[], newest: number[], first: number[]): Picked {
+  const n = order.length;
+  const batchOf = new Int32Array(n);
+  const rowOf = new Int32Array(n);
+  const keyOffsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) keyOffsets[i + 1] = keyOffsets[i] + keys[order[i]].length;
+  const keyBytes = new Uint8Array(keyOffsets[n]);
+  const firstBatch = new Int32Array(n);
+  const tombstone = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = order[i];
+    const { batchIndex, row } = m.locate(newest[k]);
+    batchOf[i] = batchIndex;
+    rowOf[i] = row;
+    keyBytes.set(keys[k], keyOffsets[i]);
+    firstBatch[i] = first[k];
+    tombstone[i] = m.batch(batchIndex).op === 'delete' ? 1 : 0;
+  }
+  const rows = Uint32Array.from({ length: n }, (_, i) => i);
+  return { count: n, batchOf, rowOf, index: { count: n, keyBytes, keyOffsets, rows, firstBatch, tombstone } };
+}
+
+function tombstoneData(m: Memtable, sel: RowSelection) {
+  const bits = new Uint8Array((sel.count + 7) >> 3);
+  for (let i = 0; i < sel.count; i++) if (m.batch(sel.batchOf[i]).op === 'delete') bits[i >> 3] |= 1 << (i & 7);
+  return makeData({ type: new Bool(), length: sel.count, data: bits });
+}

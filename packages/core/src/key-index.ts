@@ -1,0 +1,121 @@
+/**
+ * Key index files. Every data file (a flushed generation or a base file) has a
+ * companion index holding its keys in ascending byte order, so membership and
+ * point lookups read the index, never the data file, for a key the file lacks.
+ *
+ * Stored as an Arrow IPC stream with columns:
+ * - `key` (Binary): the encoded primary key, ascending, unique;
+ * - `row` (Uint32): the key's row in the data file (files are sorted by key, so row = position,
+ *   kept explicitly so the format can hold unsorted files later);
+ * - `firstBatch` (Int32): in a flushed generation, the first batch of the generation that held
+ *   the key, which keeps `containsPksAsOf` exact after flush (invariant 10); -1 in base files;
+ * - `tombstone` (Bool): the newest version in this file is a delete.
+ */
+import { Binary, Bool, Int32, Uint32, makeData, RecordBatch, Schema, Field, Struct, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { CorruptEntryError } from './errors.js';
+import { compareBytes } from './pk-encoding.js';
+
+/** An in-memory key index: columns as flat typed arrays. */
+export interface KeyIndex {
+  readonly count: number;
+  /** Key i is `keyBytes[keyOffsets[i], keyOffsets[i+1])`, ascending. */
+  readonly keyBytes: Uint8Array;
+  readonly keyOffsets: Int32Array;
+  readonly rows: Uint32Array;
+  readonly firstBatch: Int32Array;
+  /** 1 where the newest version in the file is a tombstone. */
+  readonly tombstone: Uint8Array;
+}
+
+const SCHEMA = new Schema([
+  new Field('key', new Binary(), false),
+  new Field('row', new Uint32(), false),
+  new Field('firstBatch', new Int32(), false),
+  new Field('tombstone', new Bool(), false),
+]);
+
+/**
+ * Serialises a key index (keys must already be ascending and unique).
+ *
+ * @example
+ * ```ts
+ * await store.putIfAbsent(indexPath, encodeKeyIndex(index));
+ * ```
+ */
+export function encodeKeyIndex(index: KeyIndex): Uint8Array {
+  const n = index.count;
+  const bits = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (index.tombstone[i]) bits[i >> 3] |= 1 << (i & 7);
+  const children = [
+    makeData({ type: new Binary(), length: n, valueOffsets: index.keyOffsets, data: index.keyBytes }),
+    makeData({ type: new Uint32(), length: n, data: index.rows }),
+    makeData({ type: new Int32(), length: n, data: index.firstBatch }),
+    makeData({ type: new Bool(), length: n, data: bits }),
+  ];
+  const data = makeData({ type: new Struct(SCHEMA.fields), length: n, children });
+  return tableToIPC(new Table([new RecordBatch(SCHEMA, data)]), 'stream');
+}
+
+/**
+ * Parses a key index file; `path` names it in a `CorruptEntryError`.
+ *
+ * @example
+ * ```ts
+ * const index = decodeKeyIndex(await store.get(indexPath), indexPath);
+ * ```
+ */
+export function decodeKeyIndex(bytes: Uint8Array, path: string): KeyIndex {
+  let t: Table;
+  try {
+    t = tableFromIPC(bytes);
+  } catch (e) {
+    throw new CorruptEntryError(path, 'unreadable key index', e);
+  }
+  if (t.schema.fields.map((f) => f.name).join() !== 'key,row,firstBatch,tombstone') throw new CorruptEntryError(path, 'not a key index (unexpected columns)');
+  if (t.batches.length === 0) return emptyKeyIndex();
+  if (t.batches.length !== 1) throw new CorruptEntryError(path, `key index has ${t.batches.length} batches, expected 1`);
+  const b = t.batches[0];
+  const key = b.getChildAt(0)!.data[0];
+  const tomb = b.getChildAt(3)!.data[0];
+  const n = b.numRows;
+  const tombstone = new Uint8Array(n);
+  for (let i = 0; i < n; i++) tombstone[i] = tomb.getValid(i) && tomb.values[(tomb.offset + i) >> 3] & (1 << ((tomb.offset + i) & 7)) ? 1 : 0;
+  const offs = key.valueOffsets as Int32Array;
+  const base = offs[key.offset];
+  const keyOffsets = Int32Array.from(offs.subarray(key.offset, key.offset + n + 1), (o) => o - base);
+  return {
+    count: n,
+    keyBytes: (key.values as Uint8Array).subarray(base, base + keyOffsets[n]),
+    keyOffsets,
+    rows: (b.getChildAt(1)!.data[0].values as Uint32Array).subarray(b.getChildAt(1)!.data[0].offset, b.getChildAt(1)!.data[0].offset + n),
+    firstBatch: (b.getChildAt(2)!.data[0].values as Int32Array).subarray(b.getChildAt(2)!.data[0].offset, b.getChildAt(2)!.data[0].offset + n),
+    tombstone,
+  };
+}
+
+/** An index of no keys. */
+export function emptyKeyIndex(): KeyIndex {
+  return { count: 0, keyBytes: new Uint8Array(0), keyOffsets: new Int32Array(1), rows: new Uint32Array(0), firstBatch: new Int32Array(0), tombstone: new Uint8Array(0) };
+}
+
+/**
+ * Position of `key[s,e)` in the index, or -1 (binary search).
+ *
+ * @example
+ * ```ts
+ * const i = findKey(index, keys.bytes, keys.offsets[0], keys.offsets[1]);
+ * if (i >= 0 && !index.tombstone[i]) console.log('live at row', index.rows[i]);
+ * ```
+ */
+export function findKey(index: KeyIndex, key: Uint8Array, s: number, e: number): number {
+  let lo = 0;
+  let hi = index.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareBytes(index.keyBytes, index.keyOffsets[mid], index.keyOffsets[mid + 1], key, s, e);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}

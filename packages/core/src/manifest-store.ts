@@ -1,0 +1,106 @@
+/**
+ * Versioned manifests with conditional commits (DESIGN.md "Storage layout").
+ *
+ * Version `v` of a manifest is the object `<dir>v<20 digits>.json`, created with
+ * `putIfAbsent`: a commit either wins the next version number or fails with
+ * `CommitConflictError`. Nothing is rewritten in place. Version 0 is the
+ * implicit initial document and is never stored.
+ *
+ * Finding the newest version: a best-effort `<dir>_latest` hint (written after
+ * each commit, may lag) gives a starting point; `head` probes forward from it
+ * until a version is missing. Without a hint, the directory is listed. The hint
+ * can only lag, never lead, because it is written after the commit it names.
+ */
+import type { z } from 'zod';
+import { CommitConflictError, UnsupportedFormatError } from './errors.js';
+import { layout, parseManifestVersion } from './layout.js';
+import { FORMAT_VERSION } from './manifest-schemas.js';
+import type { ObjectStore } from './object-store.js';
+import { jsonBytes, parseJsonBytes, parseStored } from './validate.js';
+
+/** A manifest document at a version. */
+export interface Versioned<T> {
+  version: number;
+  doc: T;
+}
+
+/**
+ * The versions of one manifest directory.
+ *
+ * @example
+ * ```ts
+ * const { version, doc } = await table.baseManifests.latest();
+ * await table.baseManifests.commit(version + 1, { ...doc, note: 'compact shard 0' });
+ * ```
+ */
+export class ManifestStore<T extends { formatVersion: number }> {
+  constructor(
+    readonly store: ObjectStore,
+    readonly dir: string,
+    private readonly schema: z.ZodType<T>,
+    private readonly initial: () => T,
+  ) {}
+
+  /** The newest committed version (version 0 with the initial document if none). */
+  async latest(): Promise<Versioned<T>> {
+    const version = await this.latestVersion();
+    return version === 0 ? { version: 0, doc: this.initial() } : { version, doc: await this.load(version) };
+  }
+
+  /** The newest committed version number (0 if none). */
+  async latestVersion(): Promise<number> {
+    let v = await this.readHint();
+    if (v === undefined) v = await this.listedLatest();
+    while (await this.store.head(layout.manifest(this.dir, v + 1))) v++;
+    return v;
+  }
+
+  /** Loads one version; a missing version is `NotFoundError`, a bad one `CorruptEntryError`. */
+  async load(version: number): Promise<T> {
+    if (version === 0) return this.initial();
+    const path = layout.manifest(this.dir, version);
+    const raw = parseJsonBytes(await this.store.get(path), path) as { formatVersion?: unknown };
+    if (raw?.formatVersion !== FORMAT_VERSION) throw new UnsupportedFormatError(path, raw?.formatVersion, FORMAT_VERSION);
+    return parseStored(this.schema, raw, path);
+  }
+
+  /**
+   * Commits `doc` as `version` (must be latest + 1 to win). Throws `CommitConflictError`
+   * if that version exists; the caller reloads and decides whether to retry.
+   */
+  async commit(version: number, doc: T): Promise<void> {
+    const path = layout.manifest(this.dir, version);
+    const checked = parseStored(this.schema, doc, path);
+    if ((await this.store.putIfAbsent(path, jsonBytes(checked))) === 'exists') throw new CommitConflictError(path, version);
+    await this.writeHint(version);
+  }
+
+  /** Every stored version number, ascending. */
+  async versions(): Promise<number[]> {
+    const metas = await this.store.list(this.dir);
+    return metas.map((m) => parseManifestVersion(m.key)).filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  }
+
+  private async listedLatest(): Promise<number> {
+    const all = await this.versions();
+    return all.length === 0 ? 0 : all[all.length - 1];
+  }
+
+  private async readHint(): Promise<number | undefined> {
+    try {
+      const bytes = await this.store.get(`${this.dir}_latest`);
+      const v = Number(new TextDecoder().decode(bytes));
+      return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+    } catch {
+      return undefined; // the hint is only a shortcut: missing or unreadable means "list"
+    }
+  }
+
+  private async writeHint(version: number): Promise<void> {
+    try {
+      await this.store.put(`${this.dir}_latest`, new TextEncoder().encode(String(version)));
+    } catch {
+      // best effort: a stale hint costs probes, never correctness
+    }
+  }
+}

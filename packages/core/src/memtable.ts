@@ -1,0 +1,222 @@
+/**
+ * A memtable: the in-memory part of one generation of one shard.
+ *
+ * It is an append-only list of Arrow batches, kept as they came (no per-row JS
+ * objects), plus a primary-key index built from whole encoded key columns:
+ * key → newest row and the first batch that held the key. Each row also links
+ * to the previous version of its key in this memtable, so a reader bounded to
+ * the first `n` batches (an `AsOfCut`, or a capture taken before later appends)
+ * finds the newest version *within its bound* in a few steps.
+ *
+ * Rows are numbered by ordinal (0.. across batches); `batchRowOffsets[i]` is the
+ * ordinal of batch i's first row. A batch is either all puts or all deletes
+ * (tombstones); a delete batch holds only the key columns.
+ *
+ * Memtables live in core because both sides use them: the writer appends and
+ * freezes, the scanner reads captured `(memtable, batchCount)` pairs.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { batchByteSize } from './arrow-util.js';
+import { KeyMap, hashBytes } from './key-map.js';
+import type { EncodedKeys } from './pk-encoding.js';
+
+/** A per-shard generation number; strictly increasing. */
+export type Generation = number;
+/** A shard number, 0 .. shards-1. */
+export type ShardId = number;
+
+/** One appended batch. */
+export interface MemtableBatch {
+  readonly batch: RecordBatch;
+  readonly op: 'put' | 'delete';
+  /** Encoded keys (absent on append-only tables). */
+  readonly keys: EncodedKeys | undefined;
+  /** WAL position of the entry holding this batch (-1 when not logged). */
+  readonly walPosition: number;
+}
+
+const NEWEST = 0;
+const FIRST_BATCH = 1;
+
+/**
+ * The memtable of one generation.
+ *
+ * @example
+ * ```ts
+ * const m = new Memtable(0, 7, true);
+ * m.append(batch, 'put', encodeKeys(batch, ['id']), 12);
+ * const ordinal = m.lookup(keys.bytes, keys.offsets[0], keys.offsets[1]);
+ * ```
+ */
+export class Memtable {
+  private readonly entries: MemtableBatch[] = [];
+  private readonly rowOffsets: number[] = [0];
+  private readonly index: KeyMap | undefined;
+  private prev = new Int32Array(1024);
+  private arrowBytes = 0;
+  private frozenFlag = false;
+
+  constructor(readonly shard: ShardId, readonly generation: Generation, keyed: boolean) {
+    this.index = keyed ? new KeyMap(2, 1024) : undefined;
+  }
+
+  /** Number of batches appended so far. */
+  get batchCount(): number {
+    return this.entries.length;
+  }
+
+  /** Number of rows appended so far (puts and tombstones, before dedup). */
+  get rowCount(): number {
+    return this.rowOffsets[this.rowOffsets.length - 1];
+  }
+
+  /** Ordinal of batch i's first row, for i in 0..batchCount (the last is the row count). */
+  get batchRowOffsets(): readonly number[] {
+    return this.rowOffsets;
+  }
+
+  /** Whether the memtable was frozen (no more appends). */
+  get frozen(): boolean {
+    return this.frozenFlag;
+  }
+
+  /** Distinct keys held (0 on append-only tables). */
+  get keyCount(): number {
+    return this.index?.size ?? 0;
+  }
+
+  /** Memory held: Arrow buffers plus the key index and version links. */
+  get byteSize(): number {
+    return this.arrowBytes + (this.index?.byteSize ?? 0) + this.prev.byteLength;
+  }
+
+  /** Arrow bytes of the appended batches only. */
+  get arrowByteSize(): number {
+    return this.arrowBytes;
+  }
+
+  /** Lowest and highest WAL positions of appended batches (-1 when none were logged). */
+  walRange(): { first: number; last: number } {
+    let first = -1;
+    let last = -1;
+    for (const e of this.entries) {
+      if (e.walPosition < 0) continue;
+      if (first < 0 || e.walPosition < first) first = e.walPosition;
+      if (e.walPosition > last) last = e.walPosition;
+    }
+    return { first, last };
+  }
+
+  batch(i: number): MemtableBatch {
+    return this.entries[i];
+  }
+
+  /** Appends one batch (synchronously, so readers never see half of it); returns its batch index. */
+  append(batch: RecordBatch, op: 'put' | 'delete', keys: EncodedKeys | undefined, walPosition: number): number {
+    if (this.frozenFlag) throw new Error(`memtable generation ${this.generation} is frozen`);
+    if (this.index && !keys) throw new Error('a keyed memtable needs encoded keys');
+    const batchIndex = this.entries.length;
+    const base = this.rowCount;
+    if (this.index && keys) this.indexKeys(keys, base, batchIndex);
+    this.entries.push({ batch, op, keys, walPosition });
+    this.rowOffsets.push(base + batch.numRows);
+    this.arrowBytes += batchByteSize(batch) + (keys ? keys.bytes.byteLength + keys.offsets.byteLength : 0);
+    return batchIndex;
+  }
+
+  /** Stops appends; the writer then flushes it. */
+  freeze(): void {
+    this.frozenFlag = true;
+  }
+
+  /**
+   * Ordinal of the newest version of a key among the first `batchLimit` batches, or -1.
+   * Duplicates inside one batch: the last row wins.
+   */
+  lookup(bytes: Uint8Array, s: number, e: number, batchLimit = this.entries.length, hash = hashBytes(bytes, s, e)): number {
+    if (!this.index) return -1;
+    const entry = this.index.find(bytes, s, e, hash);
+    if (entry < 0) return -1;
+    const limit = this.rowOffsets[Math.min(batchLimit, this.entries.length)];
+    let ord = this.index.get(entry, NEWEST);
+    while (ord >= limit) ord = this.prev[ord];
+    return ord;
+  }
+
+  /** First batch that held the key, or -1 (exact membership as of any batch count). */
+  firstBatchOf(bytes: Uint8Array, s: number, e: number, hash = hashBytes(bytes, s, e)): number {
+    if (!this.index) return -1;
+    const entry = this.index.find(bytes, s, e, hash);
+    return entry < 0 ? -1 : this.index.get(entry, FIRST_BATCH);
+  }
+
+  /** The batch index and row of an ordinal. */
+  locate(ordinal: number): { batchIndex: number; row: number } {
+    let lo = 0;
+    let hi = this.entries.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.rowOffsets[mid] <= ordinal) lo = mid;
+      else hi = mid - 1;
+    }
+    return { batchIndex: lo, row: ordinal - this.rowOffsets[lo] };
+  }
+
+  /** Whether the row at `ordinal` is a tombstone. */
+  isTombstone(ordinal: number): boolean {
+    return this.entries[this.locate(ordinal).batchIndex].op === 'delete';
+  }
+
+  /** The key index entries (for flush): calls `fn(keyBytes, newestOrdinal, firstBatch)` per distinct key. */
+  forEachKey(fn: (key: Uint8Array, newest: number, firstBatch: number) => void): void {
+    const idx = this.index;
+    if (!idx) return;
+    for (let entry = 0; entry < idx.size; entry++) fn(idx.keyOf(entry), idx.get(entry, NEWEST), idx.get(entry, FIRST_BATCH));
+  }
+
+  private indexKeys(keys: EncodedKeys, base: number, batchIndex: number): void {
+    const idx = this.index!;
+    if (base + keys.count > this.prev.length) this.growPrev(base + keys.count);
+    for (let r = 0; r < keys.count; r++) {
+      const entry = idx.upsert(keys.bytes, keys.offsets[r], keys.offsets[r + 1]);
+      if (idx.lastWasNew) {
+        idx.set(entry, FIRST_BATCH, batchIndex);
+        this.prev[base + r] = -1;
+      } else {
+        this.prev[base + r] = idx.get(entry, NEWEST);
+      }
+      idx.set(entry, NEWEST, base + r);
+    }
+  }
+
+  private growPrev(min: number): void {
+    let cap = this.prev.length;
+    while (cap < min) cap *= 2;
+    const next = new Int32Array(cap);
+    next.set(this.prev);
+    this.prev = next;
+  }
+}
+
+/** A memtable captured with the number of batches visible at capture time. */
+export interface MemtableRef {
+  readonly memtable: Memtable;
+  /** Batches visible to this reader: later appends to an active memtable are invisible to it. */
+  readonly batchCount: number;
+}
+
+/**
+ * A live writer's in-memory tier, captured in one synchronous step: frozen
+ * memtables then the active one, ascending by generation.
+ */
+export interface ShardMemtableRefs {
+  readonly shard: ShardId;
+  readonly epoch: number;
+  readonly refs: readonly MemtableRef[];
+}
+
+/** Anything that can hand its memtables to a scanner (a `ShardWriter`). */
+export interface MemtableSource {
+  readonly shard: ShardId;
+  inMemoryMemtableRefs(): ShardMemtableRefs;
+}

@@ -52,6 +52,6 @@ export async function openStore(uri: string): Promise<ObjectStore> {
 
 function memoryStore(uri: string): MemoryStore {
   let s = memoryStores.get(uri);
-  if (!s) memoryStores.set(uri, (s = new MemoryStore()));
+  if (!s) memoryStores.set(uri, (s = new MemoryStore(uri.slice("memory://".length))));
   return s;
 }

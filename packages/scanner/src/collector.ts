@@ -1,0 +1,152 @@
+/**
+ * Source collection: the one step that decides what a read sees (DESIGN.md
+ * invariants 1 and 2). The planner relies on this order of steps:
+ *
+ * 1. Capture every live writer's in-memory memtables, synchronously, for every
+ *    `MemtableSource` given, before the first `await`. Each writer captures its
+ *    frozen and active memtables under one lock, with their batch counts.
+ * 2. Read the base manifest (latest version).
+ * 3. Read each shard manifest (latest version).
+ * 4. Per shard, merge into one list ordered by ascending generation:
+ *    a. memtables sorted by generation, one per generation (a duplicate from a
+ *       second writer of the shard keeps the newer epoch, then more batches);
+ *    b. the cut: the newest captured memtable, or — no writer given — one past the
+ *       newest flushed or compacted generation read, with 0 batches;
+ *    c. generations `<= compacted[shard]` are skipped, in memory or flushed: the
+ *       base version read in step 2 holds them;
+ *    d. a generation both captured in memory and listed as flushed is read ONCE,
+ *       from the memtable (bounded by the captured batch count, so it agrees
+ *       with the cut);
+ *    e. flushed generations newer than the cut's active generation (flushed after
+ *       step 1) are excluded: the read is as of the capture.
+ *
+ * Why memtables first: a flush drops its frozen memtable only after the manifest
+ * commit that publishes it succeeds. Had we read the manifest first, a flush
+ * committing between the two reads would leave its rows in neither. Captured
+ * first, the frozen memtable is still held by our ref; if the manifest read
+ * afterwards already lists it, step 4d reads it once. Why the base manifest before
+ * the shard manifests: every generation compacted into base is listed in every
+ * later shard manifest (compaction never removes flushed entries), so step 4c
+ * cannot skip a generation the shard manifest read would not account for.
+ */
+import type { BaseManifest, MemtableRef, MemtableSource, ShardManifest, Table, Versioned } from '@freshtier/core';
+import type { AsOfCut } from './as-of-cut.js';
+import type { FreshSource, ReadView, ShardView } from './sources.js';
+
+interface CapturedRef {
+  readonly epoch: number;
+  readonly ref: MemtableRef;
+}
+
+/**
+ * Step 1: captures every writer's memtables now (synchronously), grouped by shard.
+ *
+ * @example
+ * ```ts
+ * const captured = captureMemtables(table, [writer0, writer1]);
+ * console.log(captured.get(0)?.map((r) => r.memtable.generation));
+ * ```
+ */
+export function captureMemtables(table: Table, writers: readonly MemtableSource[]): Map<number, MemtableRef[]> {
+  const byShard = new Map<number, CapturedRef[]>();
+  for (const w of writers) {
+    const refs = w.inMemoryMemtableRefs();
+    let list = byShard.get(refs.shard);
+    if (!list) byShard.set(refs.shard, (list = []));
+    for (const ref of refs.refs) list.push({ epoch: refs.epoch, ref });
+  }
+  const out = new Map<number, MemtableRef[]>();
+  for (const [shard, list] of byShard) {
+    if (shard < table.shardCount) out.set(shard, onePerGeneration(list));
+  }
+  return out;
+}
+
+/** Step 4a: ascending by generation; for a duplicate generation keep the newer epoch, then more batches. */
+function onePerGeneration(list: CapturedRef[]): MemtableRef[] {
+  const best = new Map<number, CapturedRef>();
+  for (const c of list) {
+    const g = c.ref.memtable.generation;
+    const prev = best.get(g);
+    if (!prev || c.epoch > prev.epoch || (c.epoch === prev.epoch && c.ref.batchCount > prev.ref.batchCount)) best.set(g, c);
+  }
+  return [...best.values()].map((c) => c.ref).sort((a, b) => a.memtable.generation - b.memtable.generation);
+}
+
+/**
+ * Steps 1–4: collects one consistent set of sources for every shard.
+ *
+ * @example
+ * ```ts
+ * const view = await collectSources(table, [writer]);
+ * for (const s of view.shards) console.log(s.shard, s.fresh.map((f) => `${f.kind}:${f.generation}`));
+ * ```
+ */
+export function collectSources(table: Table, writers: readonly MemtableSource[]): Promise<ReadView> {
+  const takenAt = Date.now();
+  const captured = captureMemtables(table, writers); // step 1, before any await
+  return readManifests(table).then(({ base, shards }) => ({
+    takenAt,
+    baseVersion: base.version,
+    base: base.doc,
+    shards: shards.map((m, s) => planShard(s, base.doc, m, captured.get(s) ?? [])),
+  }));
+}
+
+/** Steps 2 and 3, in that order. */
+async function readManifests(table: Table): Promise<{ base: Versioned<BaseManifest>; shards: Versioned<ShardManifest>[] }> {
+  const base = await table.baseManifests.latest();
+  const shards = await Promise.all(Array.from({ length: table.shardCount }, (_, s) => table.shardManifests(s).latest()));
+  return { base, shards };
+}
+
+/** Step 4 for one shard. */
+function planShard(shard: number, base: BaseManifest, manifest: Versioned<ShardManifest>, memtables: readonly MemtableRef[]): ShardView {
+  const compactedThrough = compactedOf(base, shard);
+  const cut = cutForShard(shard, compactedThrough, memtables, manifest.doc);
+  const byGeneration = new Map<number, FreshSource>();
+  for (const entry of manifest.doc.flushed) {
+    if (entry.generation > compactedThrough && entry.generation < cut.activeGeneration) { // 4c, 4e
+      byGeneration.set(entry.generation, { kind: 'flushed', generation: entry.generation, entry, file: entry.file });
+    }
+  }
+  for (const ref of memtables) {
+    const g = ref.memtable.generation;
+    if (g > compactedThrough) byGeneration.set(g, { kind: 'memtable', generation: g, ref }); // 4c, 4d: replaces a flushed copy
+  }
+  const fresh = [...byGeneration.values()].sort((a, b) => a.generation - b.generation);
+  const baseFiles = base.files.filter((f) => f.shard === shard);
+  return { shard, manifestVersion: manifest.version, manifest: manifest.doc, compactedThrough, baseFiles, fresh, cut };
+}
+
+/**
+ * `compacted[shard]` of a base manifest, -1 when the shard was never compacted.
+ *
+ * @example
+ * ```ts
+ * compactedOf({ compacted: { '0': 7 } } as BaseManifest, 0); // 7
+ * ```
+ */
+export function compactedOf(base: BaseManifest, shard: number): number {
+  return base.compacted[String(shard)] ?? -1;
+}
+
+/**
+ * Step 4b: the cut a read of these sources observes.
+ *
+ * Without a captured memtable the cut is one past the newest generation read, with
+ * 0 batches — not the manifest's `nextGeneration`: a writer elsewhere may hold
+ * generations below `nextGeneration` in memory, and counting them "whole" later
+ * would over-report rows this read never saw.
+ *
+ * @example
+ * ```ts
+ * const cut = cutForShard(0, -1, refs, manifest);
+ * ```
+ */
+export function cutForShard(shard: number, compactedThrough: number, memtables: readonly MemtableRef[], manifest: ShardManifest): AsOfCut {
+  const newest = memtables[memtables.length - 1];
+  if (newest) return { shard, compactedThrough, activeGeneration: newest.memtable.generation, activeBatchCount: newest.batchCount };
+  const maxFlushed = manifest.flushed.reduce((m, f) => Math.max(m, f.generation), 0);
+  return { shard, compactedThrough, activeGeneration: Math.max(maxFlushed, compactedThrough, 0) + 1, activeBatchCount: 0 };
+}

@@ -1,0 +1,177 @@
+/**
+ * Point lookups (`get`) and membership (`containsPks`) over one collected view.
+ *
+ * For each key we look for its newest version from the newest source down,
+ * stopping at the first source that holds it:
+ *
+ * 1. memtables, newest generation first: the memtable's key index, bounded by
+ *    the captured batch count (`lookup`), and whether that row is a delete;
+ * 2. flushed generations, newest first: skip unless the key is within the file's
+ *    `pkMin..pkMax`, then the key index (binary search; it carries the tombstone flag);
+ * 3. base files of the key's shard: `pkMin..pkMax`, then the key index.
+ *
+ * Membership never opens a data file when indexes exist: the key index tells
+ * "put" from "tombstone". `get` then reads only the row groups that hold the
+ * rows found (row = position in the file, row group = row / rowGroupSize).
+ */
+import { findKey, gatherColumn, type DataFile } from '@freshtier/core';
+import { RecordBatch, Schema, Struct, Table as ArrowTable, makeData, type Field } from 'apache-arrow';
+import type { FileReader } from './file-reader.js';
+import type { NormalizedKeys } from './key-input.js';
+import { conformBatch } from './projection.js';
+import { keyInRange, keyRangeOf, type InMemorySource, type ReadView, type ShardView } from './sources.js';
+
+/**
+ * Where the newest live version of a key is.
+ *
+ * @example
+ * ```ts
+ * const found = await findNewest(view, keys, reader);
+ * if (found[0]?.kind === 'file') console.log(found[0].file.path, found[0].row);
+ * ```
+ */
+export type Found =
+  | { readonly kind: 'memtable'; readonly src: InMemorySource; readonly ordinal: number }
+  | { readonly kind: 'file'; readonly file: DataFile; readonly row: number };
+
+/** `undefined`: no version; `null`: the newest version is a tombstone. */
+type Slot = Found | null | undefined;
+
+/**
+ * The newest version of every key: a `Found` for a live row, `undefined` when the
+ * key is absent or deleted.
+ *
+ * @example
+ * ```ts
+ * const live = (await findNewest(view, keys, reader)).map((f) => f !== undefined);
+ * ```
+ */
+export async function findNewest(view: ReadView, keys: NormalizedKeys, reader: FileReader): Promise<(Found | undefined)[]> {
+  const slots: Slot[] = new Array(keys.count).fill(undefined);
+  for (const shard of view.shards) {
+    const todo = [];
+    for (let i = 0; i < keys.count; i++) if (keys.shards[i] === shard.shard) todo.push(i);
+    if (todo.length) await resolveShard(shard, keys, todo, reader, slots);
+  }
+  return slots.map((s) => s ?? undefined);
+}
+
+async function resolveShard(shard: ShardView, keys: NormalizedKeys, todo: number[], reader: FileReader, slots: Slot[]): Promise<void> {
+  let open = todo;
+  for (let i = shard.fresh.length - 1; i >= 0 && open.length; i--) {
+    const src = shard.fresh[i];
+    if (src.kind === 'memtable') inMemtable(src, keys, open, slots);
+    else await inFile(src.file, 'flushed', keys, open, reader, slots);
+    open = open.filter((k) => slots[k] === undefined);
+  }
+  for (const file of [...shard.baseFiles].reverse()) {
+    if (!open.length) break;
+    await inFile(file, 'base', keys, open, reader, slots);
+    open = open.filter((k) => slots[k] === undefined);
+  }
+}
+
+function inMemtable(src: InMemorySource, keys: NormalizedKeys, open: number[], slots: Slot[]): void {
+  const m = src.ref.memtable;
+  const { bytes, offsets } = keys.keys;
+  for (const k of open) {
+    const ord = m.lookup(bytes, offsets[k], offsets[k + 1], src.ref.batchCount);
+    if (ord >= 0) slots[k] = m.isTombstone(ord) ? null : { kind: 'memtable', src, ordinal: ord };
+  }
+}
+
+async function inFile(file: DataFile, kind: 'base' | 'flushed', keys: NormalizedKeys, open: number[], reader: FileReader, slots: Slot[]): Promise<void> {
+  const range = keyRangeOf(file);
+  const { bytes, offsets } = keys.keys;
+  const candidates = range ? open.filter((k) => keyInRange(range, bytes, offsets[k], offsets[k + 1])) : open;
+  if (candidates.length === 0 || file.rows === 0) return;
+  const index = await reader.keyIndexOf(file, kind);
+  for (const k of candidates) {
+    const pos = findKey(index, bytes, offsets[k], offsets[k + 1]);
+    if (pos >= 0) slots[k] = index.tombstone[pos] ? null : { kind: 'file', file, row: index.rows[pos] };
+  }
+}
+
+/**
+ * Reads the rows found, in the order of the first key that found each, as a
+ * table of `fields` (table types). Reads only the row groups that hold them.
+ *
+ * @example
+ * ```ts
+ * const table = await gatherFound(found, table.schema.fields, reader);
+ * ```
+ */
+export async function gatherFound(found: readonly (Found | undefined)[], fields: readonly Field[], reader: FileReader): Promise<ArrowTable> {
+  const order = distinct(found);
+  const batches: RecordBatch[] = [];
+  const where = new Map<Found, [number, number]>();
+  for (const [file, hits] of groupByFile(order)) {
+    batches.push(await readRows(file, hits.map((h) => h.row), fields, reader));
+    hits.forEach((h, r) => where.set(h, [batches.length - 1, r]));
+  }
+  for (const f of order) {
+    if (f.kind !== 'memtable') continue;
+    const { batchIndex, row } = f.src.ref.memtable.locate(f.ordinal);
+    batches.push(f.src.ref.memtable.batch(batchIndex).batch);
+    where.set(f, [batches.length - 1, row]);
+  }
+  const schema = new Schema([...fields]);
+  if (order.length === 0) return new ArrowTable(schema);
+  const sel = { count: order.length, batchOf: Int32Array.from(order, (f) => where.get(f)![0]), rowOf: Int32Array.from(order, (f) => where.get(f)![1]) };
+  const children = fields.map((f) => gatherColumn(batches, f.name, f.type, sel));
+  return new ArrowTable([new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: sel.count, nullCount: 0, children }))]);
+}
+
+/** Found rows without repeats (a key asked twice is returned once), first occurrence first. */
+function distinct(found: readonly (Found | undefined)[]): Found[] {
+  const seen = new Set<string>();
+  const out: Found[] = [];
+  for (const f of found) {
+    if (!f) continue;
+    const id = f.kind === 'file' ? `f:${f.file.path}:${f.row}` : `m:${f.src.ref.memtable.shard}:${f.src.generation}:${f.ordinal}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(f);
+    }
+  }
+  return out;
+}
+
+function groupByFile(order: Found[]): Map<DataFile, Extract<Found, { kind: 'file' }>[]> {
+  const groups = new Map<DataFile, Extract<Found, { kind: 'file' }>[]>();
+  for (const f of order) {
+    if (f.kind !== 'file') continue;
+    let g = groups.get(f.file);
+    if (!g) groups.set(f.file, (g = []));
+    g.push(f);
+  }
+  return groups;
+}
+
+/** Rows `rows` of a data file as one compact batch (row i of the result = rows[i]). */
+async function readRows(file: DataFile, rows: number[], fields: readonly Field[], reader: FileReader): Promise<RecordBatch> {
+  const bytes = await reader.dataFile(file.path);
+  const groups = [...new Set(rows.map((r) => Math.floor(r / file.rowGroupSize)))].sort((a, b) => a - b);
+  const decoded = groups.flatMap((rg) => decodeGroup(bytes, file, rg, fields, reader));
+  const batchOf = new Int32Array(rows.length);
+  const rowOf = new Int32Array(rows.length);
+  rows.forEach((row, i) => {
+    const b = decoded.findIndex((d) => d.first <= row && row < d.first + d.batch.numRows);
+    batchOf[i] = b;
+    rowOf[i] = row - decoded[b].first;
+  });
+  const schema = new Schema([...fields]);
+  const batches = decoded.map((d) => d.batch);
+  const children = fields.map((f) => gatherColumn(batches, f.name, f.type, { count: rows.length, batchOf, rowOf }));
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children }));
+}
+
+/** The batches of one row group, conformed to `fields`, each with the file row of its first row. */
+function decodeGroup(bytes: Uint8Array, file: DataFile, rg: number, fields: readonly Field[], reader: FileReader): { batch: RecordBatch; first: number }[] {
+  let first = rg * file.rowGroupSize;
+  return reader.readRowGroup(bytes, file, rg).map((raw) => {
+    const out = { batch: conformBatch(raw, fields), first };
+    first += raw.numRows;
+    return out;
+  });
+}

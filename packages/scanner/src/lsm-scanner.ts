@@ -1,0 +1,154 @@
+/**
+ * `LsmScanner`: the read path of a table — base files plus the fresh tier
+ * (flushed generations and, when given, live writers' memtables), deduplicated
+ * by primary key, newest wins, at a consistent set of sources per read.
+ *
+ * Every read first collects its sources (collector.ts: memtables first, then the
+ * base manifest, then each shard manifest), then reads only those. A scan
+ * captures the memtables synchronously inside `scan()`, so it sees every write
+ * acknowledged before the call.
+ */
+import { InvalidOptionsError, type MemtableSource, type Table } from '@freshtier/core';
+import type { Table as ArrowTable } from 'apache-arrow';
+import { cutsByShard, freshTierHolds, type AsOfCut, type CurrentFresh } from './as-of-cut.js';
+import { captureMemtables, collectSources } from './collector.js';
+import { FileReader, emptyStats, type ScanStats } from './file-reader.js';
+import { normalizeKeys, type KeysInput } from './key-input.js';
+import { findNewest, gatherFound } from './lookup.js';
+import { resolveColumns } from './projection.js';
+import { ScanResult, planScan, streamScan, type ScanOptions } from './scan.js';
+import { Snapshot, type GetOptions } from './snapshot.js';
+
+/**
+ * Options of {@link LsmScanner}.
+ *
+ * @example
+ * ```ts
+ * new LsmScanner(table, { writers: [writer], snapshotRetentionMs: 60_000 });
+ * ```
+ */
+export interface LsmScannerOptions {
+  /** Live writers whose memtables reads include (a `ShardWriter` is a `MemtableSource`). */
+  writers?: readonly MemtableSource[];
+  /** How long a snapshot stays readable (default 10 minutes). */
+  snapshotRetentionMs?: number;
+  /** Target rows per output batch (default 65,536). */
+  batchSize?: number;
+  /** Bytes of decoded key indexes kept in memory (default 64 MiB). */
+  keyIndexCacheBytes?: number;
+}
+
+const DEFAULTS = { snapshotRetentionMs: 600_000, batchSize: 65_536, keyIndexCacheBytes: 64 << 20 };
+
+/**
+ * Reads a table: scans, point lookups, membership, cuts and snapshots.
+ *
+ * @example
+ * ```ts
+ * const scanner = new LsmScanner(table, { writers: [writer] });
+ * const adults = await scanner.scan({ columns: ['id', 'name'], filter: col('age').ge(18) }).toTable();
+ * const rows = await scanner.get([{ id: 42n }]);
+ * const live = await scanner.containsPks([{ id: 42n }, { id: 43n }]);
+ * ```
+ */
+export class LsmScanner {
+  /** Cumulative I/O counters (data files, key indexes, row groups). */
+  readonly stats: ScanStats = emptyStats();
+  private readonly writers: readonly MemtableSource[];
+  private readonly reader: FileReader;
+  private readonly options: Required<Omit<LsmScannerOptions, 'writers'>>;
+
+  constructor(readonly table: Table, options: LsmScannerOptions = {}) {
+    this.options = validateOptions(table, options);
+    this.writers = [...(options.writers ?? [])];
+    this.reader = new FileReader(table, this.stats, this.options.keyIndexCacheBytes);
+  }
+
+  /** Zeroes `stats`. */
+  resetStats(): void {
+    Object.assign(this.stats, emptyStats());
+  }
+
+  /**
+   * Streams the live rows (newest version per key, tombstones hidden), filtered
+   * after dedup, projected to `columns`. Options are checked at once
+   * (`InvalidOptionsError`); storage errors surface while iterating.
+   */
+  scan(options: ScanOptions = {}): ScanResult {
+    const plan = planScan(this.table, options, this.options.batchSize);
+    const view = collectSources(this.table, this.writers); // captures memtables now
+    view.catch(() => {}); // surfaced by iteration or `cuts`
+    return new ScanResult(plan.outSchema, view, (v) => streamScan(this.table, v, plan, this.reader));
+  }
+
+  /**
+   * The live rows of these keys (absent and deleted keys are left out), one row
+   * per distinct key, in the order keys were given. Keys: a RecordBatch/Table of
+   * the key columns or plain objects like `{ id: 5n }`.
+   */
+  async get(keys: KeysInput, options: GetOptions = {}): Promise<ArrowTable> {
+    const fields = resolveColumns(this.table.schema, options.columns);
+    const k = normalizeKeys(this.table, keys);
+    const view = await collectSources(this.table, this.writers);
+    return gatherFound(await findNewest(view, k, this.reader), fields, this.reader);
+  }
+
+  /** For each key: is it live now (newest version exists and is not a tombstone)? Reads key indexes, not data files. */
+  async containsPks(keys: KeysInput): Promise<boolean[]> {
+    const k = normalizeKeys(this.table, keys);
+    const view = await collectSources(this.table, this.writers);
+    return (await findNewest(view, k, this.reader)).map((f) => f !== undefined);
+  }
+
+  /**
+   * For each key: did the fresh tier, as the read that produced `cuts` saw it,
+   * hold any version (put or tombstone)? Exact also after that generation was
+   * frozen, flushed or compacted.
+   */
+  async containsPksAsOf(keys: KeysInput, cuts: AsOfCut | readonly AsOfCut[]): Promise<boolean[]> {
+    const k = normalizeKeys(this.table, keys);
+    const byShard = cutsByShard(cuts, this.table.shardCount);
+    const memtables = captureMemtables(this.table, this.writers); // memtables first, as in collection
+    const shards = [...new Set(k.shards)];
+    const manifests = await Promise.all(shards.map((s) => this.table.shardManifests(s).latest()));
+    const current = new Map<number, CurrentFresh>(shards.map((s, i) => [s, { memtables: memtables.get(s) ?? [], flushed: manifests[i].doc.flushed }]));
+    return freshTierHolds(k, byShard, current, this.reader);
+  }
+
+  /**
+   * Indices (ascending) of the keys the fresh tier supersedes as of `cuts`: the
+   * base rows a two-phase reader must drop because the scan read a newer version
+   * (or a delete) of them from the fresh tier.
+   */
+  async freshTierBlockList(keys: KeysInput, cuts: AsOfCut | readonly AsOfCut[]): Promise<number[]> {
+    const held = await this.containsPksAsOf(keys, cuts);
+    const out: number[] = [];
+    held.forEach((h, i) => h && out.push(i));
+    return out;
+  }
+
+  /** Pins the current sources for repeatable reads (see {@link Snapshot}). */
+  async snapshot(): Promise<Snapshot> {
+    const view = await collectSources(this.table, this.writers);
+    return new Snapshot(this.table, view, this.reader, this.options.snapshotRetentionMs, this.options.batchSize);
+  }
+}
+
+function validateOptions(table: Table, o: LsmScannerOptions): Required<Omit<LsmScannerOptions, 'writers'>> {
+  if (o === null || typeof o !== 'object') throw new InvalidOptionsError('LsmScanner options', [{ path: '', message: 'expected an object' }]);
+  const issues: { path: string; message: string }[] = [];
+  const writers = o.writers ?? [];
+  if (!Array.isArray(writers)) issues.push({ path: 'writers', message: 'expected an array of writers (MemtableSource)' });
+  else writers.forEach((w, i) => {
+    if (!w || typeof w.inMemoryMemtableRefs !== 'function') issues.push({ path: `writers.${i}`, message: 'not a MemtableSource: pass a ShardWriter (it has inMemoryMemtableRefs())' });
+    else if (!Number.isInteger(w.shard) || w.shard < 0 || w.shard >= table.shardCount) issues.push({ path: `writers.${i}.shard`, message: `shard ${w.shard} is not a shard of this table (0..${table.shardCount - 1})` });
+  });
+  const num = (key: keyof typeof DEFAULTS, min: number) => {
+    const v = o[key] ?? DEFAULTS[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) issues.push({ path: key, message: `must be an integer >= ${min}` });
+    return v;
+  };
+  const out = { snapshotRetentionMs: num('snapshotRetentionMs', 0), batchSize: num('batchSize', 1), keyIndexCacheBytes: num('keyIndexCacheBytes', 0) };
+  if (issues.length) throw new InvalidOptionsError('LsmScanner options', issues);
+  return out;
+}

@@ -1,0 +1,239 @@
+/**
+ * The scan pipeline over one collected {@link ReadView}:
+ *
+ * ```
+ * per shard: FreshIndex.build(fresh sources)             (dedup.ts, O(fresh keys))
+ *   base files → row group → conform → keys → winners ─┐
+ *   fresh sources, ascending generation → winners ─────┼→ filter (after dedup) → limit → OutputBuffer → RecordBatch
+ * ```
+ *
+ * Parquet files are decoded one row group at a time and output batches are
+ * gathered as they fill, so memory stays at a few batches (plus the fresh index
+ * and one file's compressed bytes) whatever the table size. Primary-key
+ * conjuncts of the filter skip files, row groups and fresh-index entries early.
+ */
+import { InvalidOptionsError, TOMBSTONE_COLUMN, encodeKeys, type BaseFile, type DataFile, type EncodedKeys, type Table } from '@freshtier/core';
+import { Schema, Table as ArrowTable, type Field, type RecordBatch } from 'apache-arrow';
+import type { AsOfCut } from './as-of-cut.js';
+import { FreshIndex } from './dedup.js';
+import type { FileReader } from './file-reader.js';
+import { compileFilter, type CompiledFilter, type Filter } from './filter.js';
+import { fileMayMatch, indexPositions, keyConstraintOf, type KeyConstraint } from './key-constraint.js';
+import { OutputBuffer, conformBatch, resolveColumns } from './projection.js';
+import { keyRangeOf, rowGroupCount, type InMemorySource, type ReadView } from './sources.js';
+
+/**
+ * What to read.
+ *
+ * @example
+ * ```ts
+ * scanner.scan({ columns: ['id', 'name'], filter: col('age').gt(30), limit: 100 });
+ * ```
+ */
+export interface ScanOptions {
+  /** Output columns, in this order (default: every table column). */
+  columns?: string[];
+  /** Applied to the newest version of each key only (after dedup). */
+  filter?: Filter;
+  /** Stop after this many rows. */
+  limit?: number;
+  /** Target rows per output batch (default: the scanner's, 65,536). */
+  batchSize?: number;
+}
+
+/**
+ * A validated scan: output schema, the columns read, compiled filter, key constraint.
+ *
+ * @example
+ * ```ts
+ * const plan = planScan(table, { columns: ['id'] }, 65_536);
+ * ```
+ */
+export interface ScanPlan {
+  readonly outSchema: Schema;
+  /** Table fields decoded: output ∪ filter ∪ key columns (dedup needs the keys). */
+  readonly readFields: readonly Field[];
+  readonly filter: CompiledFilter | undefined;
+  readonly constraint: KeyConstraint | undefined;
+  readonly limit: number;
+  readonly batchSize: number;
+}
+
+/**
+ * Validates scan options against the table (throws `InvalidOptionsError`).
+ *
+ * @example
+ * ```ts
+ * const plan = planScan(table, { filter: col('id').eq(5n) }, 65_536);
+ * ```
+ */
+export function planScan(table: Table, options: ScanOptions, defaultBatchSize: number): ScanPlan {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionsError('scan options', [{ path: '', message: 'expected an object like { columns, filter, limit }' }]);
+  const out = resolveColumns(table.schema, options.columns);
+  const filter = options.filter === undefined ? undefined : compileFilter(options.filter, table.schema);
+  const needed = new Set([...out.map((f) => f.name), ...(filter?.columns ?? []), ...table.primaryKey]);
+  return {
+    outSchema: new Schema(out, table.schema.metadata),
+    readFields: table.schema.fields.filter((f) => needed.has(f.name)),
+    filter,
+    constraint: keyConstraintOf(options.filter, table),
+    limit: count(options.limit, 'limit', Infinity, 0),
+    batchSize: count(options.batchSize, 'batchSize', defaultBatchSize, 1),
+  };
+}
+
+function count(v: unknown, path: string, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new InvalidOptionsError('scan options', [{ path, message: `must be an integer >= ${min}` }]);
+  return v;
+}
+
+/**
+ * Streams the live rows of a view: dedup, then filter, then limit and projection.
+ *
+ * @example
+ * ```ts
+ * for await (const batch of streamScan(table, view, plan, reader)) console.log(batch.numRows);
+ * ```
+ */
+export async function* streamScan(table: Table, view: ReadView, plan: ScanPlan, reader: FileReader): AsyncGenerator<RecordBatch> {
+  const run = new ScanRun(table, plan, reader);
+  for (const shard of view.shards) {
+    if (run.done) break;
+    const index = table.appendOnly ? undefined : await FreshIndex.build(shard.fresh, reader, plan.constraint);
+    for (const file of shard.baseFiles) if (!run.done) yield* run.file(file, 'base', (keys, _b, _row, out) => index?.baseWinners(keys, out));
+    for (let i = 0; i < shard.fresh.length && !run.done; i++) {
+      const src = shard.fresh[i];
+      if (src.kind === 'memtable') yield* run.memtable(i, src, index);
+      else yield* run.file(src.file, 'flushed', flushedWinners(i, index));
+    }
+  }
+  const last = run.out.flush();
+  if (last) yield last;
+}
+
+/** Sets out[r] = 0 for rows of a decoded batch (file rows `firstRow`…) that are not the newest version of their key. */
+type Winners = (keys: EncodedKeys, batch: RecordBatch, firstRow: number, out: Uint8Array) => void;
+
+function flushedWinners(i: number, index: FreshIndex | undefined): Winners {
+  return (keys, batch, firstRow, out) => index?.flushedWinners(i, keys, batch.getChild(TOMBSTONE_COLUMN)?.data[0], firstRow, out);
+}
+
+/** State of one scan: output buffer, rows still allowed by `limit`. */
+class ScanRun {
+  readonly out: OutputBuffer;
+  private remaining: number;
+
+  constructor(private readonly table: Table, private readonly plan: ScanPlan, private readonly reader: FileReader) {
+    this.out = new OutputBuffer(plan.outSchema, plan.batchSize);
+    this.remaining = plan.limit;
+  }
+
+  get done(): boolean {
+    return this.remaining <= 0;
+  }
+
+  /** Rows of a data file (base or flushed), row group by row group. */
+  async *file(file: DataFile | BaseFile, kind: 'base' | 'flushed', winners: Winners): AsyncGenerator<RecordBatch> {
+    const c = this.plan.constraint;
+    if (file.rows === 0 || (c && !fileMayMatch(c, keyRangeOf(file)))) return;
+    const groups = await this.rowGroups(file, kind);
+    if (groups.length === 0) return;
+    const bytes = await this.reader.dataFile(file.path);
+    for (const rg of groups) {
+      if (this.done) return;
+      let firstRow = rg * file.rowGroupSize;
+      for (const raw of this.reader.readRowGroup(bytes, file, rg)) {
+        const batch = conformBatch(raw, this.plan.readFields, kind === 'flushed' ? [TOMBSTONE_COLUMN] : []);
+        const mask = new Uint8Array(batch.numRows).fill(1);
+        if (!this.table.appendOnly) winners(encodeKeys(batch, this.table.primaryKey), batch, firstRow, mask);
+        firstRow += batch.numRows;
+        yield* this.accept(batch, mask);
+      }
+    }
+  }
+
+  /** Row groups that may hold an allowed key (all, without a key constraint or index). */
+  private async rowGroups(file: DataFile, kind: 'base' | 'flushed'): Promise<number[]> {
+    const all = Array.from({ length: rowGroupCount(file) }, (_, i) => i);
+    const c = this.plan.constraint;
+    if (!c || !file.keyIndexPath) return all;
+    const index = await this.reader.keyIndexOf(file, kind);
+    const set = new Set(indexPositions(index, c).map((pos) => Math.floor(index.rows[pos] / file.rowGroupSize)));
+    return all.filter((rg) => set.has(rg));
+  }
+
+  /** Put batches of a memtable up to its captured batch count. */
+  *memtable(i: number, src: InMemorySource, index: FreshIndex | undefined): Generator<RecordBatch> {
+    const m = src.ref.memtable;
+    for (let b = 0; b < src.ref.batchCount && !this.done; b++) {
+      const entry = m.batch(b);
+      if (entry.op === 'delete' || entry.batch.numRows === 0) continue;
+      const mask = new Uint8Array(entry.batch.numRows).fill(1);
+      if (index) index.memtableWinners(i, src, b, mask);
+      yield* this.accept(entry.batch, mask);
+    }
+  }
+
+  /** Filter (after dedup), limit, hand to the output buffer. */
+  private *accept(batch: RecordBatch, mask: Uint8Array): Generator<RecordBatch> {
+    if (this.plan.filter) {
+      const pass = this.plan.filter.evaluate(batch);
+      for (let r = 0; r < mask.length; r++) mask[r] &= pass[r];
+    }
+    let n = 0;
+    for (let r = 0; r < mask.length; r++) n += mask[r];
+    n = Math.min(n, this.remaining);
+    if (n === 0) return;
+    const rows = new Int32Array(n);
+    for (let r = 0, k = 0; k < n; r++) if (mask[r]) rows[k++] = r;
+    this.remaining -= n;
+    const full = this.out.add(batch, rows);
+    if (full) yield full;
+  }
+}
+
+/**
+ * The result of `scan()`: an `AsyncIterable<RecordBatch>` of the projected table
+ * columns, plus the cuts it observed. Iterating twice reads the same collected
+ * sources again, so both iterations return the same rows.
+ *
+ * @example
+ * ```ts
+ * const result = scanner.scan({ filter: col('age').gt(30) });
+ * const cuts = await result.cuts; // available once sources are collected
+ * for await (const batch of result) process(batch);
+ * const table = await scanner.scan().toTable();
+ * ```
+ */
+export class ScanResult implements AsyncIterable<RecordBatch> {
+  /** Per shard, the fresh tier this scan observed (resolves once sources are collected). */
+  readonly cuts: Promise<readonly AsOfCut[]>;
+
+  constructor(
+    /** The output schema (projected table columns, table types). */
+    readonly schema: Schema,
+    private readonly view: Promise<ReadView>,
+    private readonly run: (view: ReadView) => AsyncGenerator<RecordBatch>,
+    private readonly guard: () => void = () => {},
+  ) {
+    this.cuts = view.then((v) => v.shards.map((s) => s.cut));
+    this.cuts.catch(() => {}); // reported when awaited or iterated, not as an unhandled rejection
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    return this.iterate();
+  }
+
+  private async *iterate(): AsyncGenerator<RecordBatch> {
+    this.guard();
+    yield* this.run(await this.view);
+  }
+
+  /** Collects every batch into one Arrow Table. */
+  async toTable(): Promise<ArrowTable> {
+    const batches: RecordBatch[] = [];
+    for await (const b of this) batches.push(b);
+    return batches.length ? new ArrowTable(batches) : new ArrowTable(this.schema);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * An ObjectStore wrapper that yields to the event loop for a random few
+ * milliseconds before every operation, so concurrent flushes, commits and
+ * scans interleave at every await point.
+ */
+import type { ObjectMeta, ObjectStore, PutIfAbsentResult } from '@freshtier/core';
+
+export class DelayStore implements ObjectStore {
+  readonly uri: string;
+
+  constructor(private readonly inner: ObjectStore, private readonly maxDelayMs = 2, private readonly random: () => number = Math.random) {
+    this.uri = `delay+${inner.uri}`;
+  }
+
+  private pause(): Promise<void> {
+    const ms = Math.floor(this.random() * (this.maxDelayMs + 1));
+    return new Promise((r) => (ms === 0 ? setImmediate(r) : setTimeout(r, ms)));
+  }
+
+  async get(key: string): Promise<Uint8Array> { await this.pause(); return this.inner.get(key); }
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> { await this.pause(); return this.inner.getRange(key, offset, length); }
+  async head(key: string): Promise<ObjectMeta | undefined> { await this.pause(); return this.inner.head(key); }
+  async put(key: string, data: Uint8Array): Promise<void> { await this.pause(); return this.inner.put(key, data); }
+  async putIfAbsent(key: string, data: Uint8Array): Promise<PutIfAbsentResult> { await this.pause(); return this.inner.putIfAbsent(key, data); }
+  async list(prefix: string): Promise<ObjectMeta[]> { await this.pause(); return this.inner.list(prefix); }
+  async delete(key: string): Promise<void> { await this.pause(); return this.inner.delete(key); }
+}

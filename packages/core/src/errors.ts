@@ -40,11 +40,19 @@ export class FreshtierError extends Error {
   }
 }
 
-/** Is `e` a freshtier error (optionally with the given code)? Works across package copies. */
+const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'SCHEMA_MISMATCH', 'NULL_PRIMARY_KEY', 'SHARD_FENCED', 'WRITER_POISONED', 'BACKPRESSURE', 'CORRUPT_ENTRY', 'COMMIT_CONFLICT',
+  'SNAPSHOT_EXPIRED', 'INVALID_OPTIONS', 'NOT_FOUND', 'ALREADY_EXISTS', 'UNSUPPORTED_FORMAT', 'WRITER_CLOSED', 'STORE_FAILURE',
+]);
+
+/**
+ * Is `e` a freshtier error (optionally with the given code)? Works across package copies.
+ * Only freshtier's codes count: a Node system error (`code: 'ENOENT'`) is not one.
+ */
 export function isFreshtierError(e: unknown, code?: ErrorCode): e is FreshtierError {
   if (typeof e !== 'object' || e === null) return false;
   const c = (e as { code?: unknown }).code;
-  return e instanceof Error && typeof c === 'string' && (code === undefined || c === code);
+  return e instanceof Error && typeof c === 'string' && ERROR_CODES.has(c) && (code === undefined || c === code);
 }
 
 type Ctx = Record<string, unknown>;

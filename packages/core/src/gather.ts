@@ -4,7 +4,7 @@
  * arrays; other types fall back to an Arrow builder. Used by flush (sorted,
  * deduplicated output) and by scans (rows that survive dedup and filters).
  */
-import { Type, makeBuilder, makeData, makeVector, type Data, type DataType, type RecordBatch, type Vector } from 'apache-arrow';
+import { MapRow, StructRow, Type, Vector, makeBuilder, makeData, makeVector, type Data, type DataType, type RecordBatch } from 'apache-arrow';
 
 /** Rows to gather: row i comes from `batches[batchOf[i]]` at `rowOf[i]`; `batchOf[i] = -1` makes a null. */
 export interface RowSelection {
@@ -71,7 +71,7 @@ function gatherFixed(sources: (Data | undefined)[], type: DataType, sel: RowSele
   for (let i = 0; i < sel.count; i++) {
     const d = sources[sel.batchOf[i]];
     if (!d || sel.batchOf[i] < 0) continue;
-    const from = (d.offset + sel.rowOf[i]) * st;
+    const from = sel.rowOf[i] * st; // values are sliced with the Data: d.offset only applies to bitmaps
     for (let k = 0; k < st; k++) out[i * st + k] = (d.values as unknown as (number | bigint)[])[from + k];
   }
   const { bitmap, nullCount } = validity(sources, sel);
@@ -95,14 +95,15 @@ function gatherVar(sources: (Data | undefined)[], type: DataType, sel: RowSelect
   for (let i = 0; i < sel.count; i++) {
     const d = sources[sel.batchOf[i]];
     let len = 0;
-    if (d && sel.batchOf[i] >= 0) len = d.valueOffsets[d.offset + sel.rowOf[i] + 1] - d.valueOffsets[d.offset + sel.rowOf[i]];
+    // valueOffsets are sliced with the Data (d.offset only applies to bitmaps)
+    if (d && sel.batchOf[i] >= 0) len = d.valueOffsets[sel.rowOf[i] + 1] - d.valueOffsets[sel.rowOf[i]];
     offsets[i + 1] = offsets[i] + len;
   }
   const bytes = new Uint8Array(offsets[sel.count]);
   for (let i = 0; i < sel.count; i++) {
     const d = sources[sel.batchOf[i]];
     if (!d || sel.batchOf[i] < 0 || offsets[i + 1] === offsets[i]) continue;
-    const s = d.valueOffsets[d.offset + sel.rowOf[i]];
+    const s = d.valueOffsets[sel.rowOf[i]];
     bytes.set((d.values as Uint8Array).subarray(s, s + offsets[i + 1] - offsets[i]), offsets[i]);
   }
   const { bitmap, nullCount } = validity(sources, sel);
@@ -114,7 +115,19 @@ function gatherGeneric(sources: (Data | undefined)[], type: DataType, sel: RowSe
   const builder = makeBuilder({ type, nullValues: [null, undefined] });
   for (let i = 0; i < sel.count; i++) {
     const v = sel.batchOf[i] >= 0 ? vectors[sel.batchOf[i]] : undefined;
-    builder.append(v ? v.get(sel.rowOf[i]) : null);
+    builder.append(v ? toBuilderValue(v.get(sel.rowOf[i])) : null);
   }
   return builder.finish().flush();
+}
+
+/**
+ * Arrow getters return list values as Vectors (also inside structs and maps), which Arrow's
+ * builders cannot read back (they index `value[i]`, so every element became null/0): convert them
+ * to plain arrays, recursively. The vectors come from `makeVector` above, so they are this copy's classes.
+ */
+function toBuilderValue(x: unknown): unknown {
+  if (x instanceof Vector) return Array.from(x, toBuilderValue);
+  if (x instanceof StructRow) return Object.fromEntries(Array.from(x as Iterable<[string, unknown]>, ([k, v]) => [k, toBuilderValue(v)]));
+  if (x instanceof MapRow) return new Map(Array.from(x as Iterable<[unknown, unknown]>, ([k, v]) => [toBuilderValue(k), toBuilderValue(v)]));
+  return x;
 }

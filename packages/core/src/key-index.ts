@@ -56,6 +56,8 @@ export function encodeKeyIndex(index: KeyIndex): Uint8Array {
   return tableToIPC(new Table([new RecordBatch(SCHEMA, data)]), 'stream');
 }
 
+const EOS = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
+
 /**
  * Parses a key index file; `path` names it in a `CorruptEntryError`.
  *
@@ -65,6 +67,9 @@ export function encodeKeyIndex(index: KeyIndex): Uint8Array {
  * ```
  */
 export function decodeKeyIndex(bytes: Uint8Array, path: string): KeyIndex {
+  // A stream cut after its schema parses as zero batches, i.e. as an empty index: require the
+  // end-of-stream marker (0xFFFFFFFF 0x00000000) that encodeKeyIndex always writes.
+  if (bytes.length < 8 || EOS.some((b, i) => bytes[bytes.length - 8 + i] !== b)) throw new CorruptEntryError(path, 'truncated key index (no end-of-stream marker)');
   let t: Table;
   try {
     t = tableFromIPC(bytes);

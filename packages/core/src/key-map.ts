@@ -139,7 +139,7 @@ export class KeyMap {
 
   private ensureEntryCapacity(entries: number, keyLen: number): void {
     if (entries > this.hashes.length) {
-      const cap = this.hashes.length * 2;
+      const cap = Math.max(entries, this.hashes.length * 2); // also grows from capacity 0
       this.hashes = grow(this.hashes, cap);
       this.keyOffsets = grow(this.keyOffsets, cap + 1);
       this.values = grow(this.values, cap * this.lanes);

@@ -50,6 +50,8 @@ export class ManifestStore<T extends { formatVersion: number }> {
   /** The newest committed version number (0 if none). */
   async latestVersion(): Promise<number> {
     let v = await this.readHint();
+    // A hint naming a version that is not stored (garbage, or a removed version) would lead: ignore it.
+    if (v !== undefined && v > 0 && !(await this.store.head(layout.manifest(this.dir, v)))) v = undefined;
     if (v === undefined) v = await this.listedLatest();
     while (await this.store.head(layout.manifest(this.dir, v + 1))) v++;
     return v;

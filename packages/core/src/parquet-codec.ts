@@ -53,7 +53,10 @@ export interface ParquetReadOptions {
 export function readParquetFile(bytes: Uint8Array, path: string, options: ParquetReadOptions = {}): Table {
   try {
     const wasmTable = pq.readParquet(bytes, { columns: options.columns, rowGroups: options.rowGroups, batchSize: options.batchSize ?? 65_536 });
-    return tableFromIPC(wasmTable.intoIPCStream());
+    const table = tableFromIPC(wasmTable.intoIPCStream());
+    // parquet-wasm 0.8's synchronous reader ignores `columns` and returns every column: project here.
+    // (Not for `[]`: Arrow's select of no columns would also drop the row count.)
+    return options.columns?.length ? table.select(options.columns) : table;
   } catch (e) {
     throw new CorruptEntryError(path, 'unreadable Parquet file', e);
   }

@@ -101,11 +101,13 @@ function keyData(batch: RecordBatch, name: string): Data {
 function columnWidths(d: Data, n: number, last: boolean): number | Uint32Array {
   if (!isVarWidth(d.type)) return fixedWidth(d.type);
   const w = new Uint32Array(n);
+  // Arrow JS slices `valueOffsets` and fixed-width `values` with the Data; `d.offset` only
+  // applies to bitmaps (validity, bool values). So row r is at index r, not d.offset + r.
   const offs = d.valueOffsets as Int32Array | BigInt64Array;
   const vals = d.values as Uint8Array;
   for (let r = 0; r < n; r++) {
-    const s = Number(offs[d.offset + r]);
-    const e = Number(offs[d.offset + r + 1]);
+    const s = Number(offs[r]);
+    const e = Number(offs[r + 1]);
     let zeros = 0;
     if (!last) for (let k = s; k < e; k++) if (vals[k] === 0) zeros++;
     w[r] = e - s + (last ? 0 : zeros + 2);
@@ -124,8 +126,8 @@ function writeVar(d: Data, n: number, out: Uint8Array, cursor: Uint32Array, last
   const offs = d.valueOffsets as Int32Array | BigInt64Array;
   const vals = d.values as Uint8Array;
   for (let r = 0; r < n; r++) {
-    const s = Number(offs[d.offset + r]);
-    const e = Number(offs[d.offset + r + 1]);
+    const s = Number(offs[r]); // valueOffsets are already sliced (see columnWidths)
+    const e = Number(offs[r + 1]);
     let p = cursor[r];
     if (last) {
       out.set(vals.subarray(s, e), p);
@@ -157,7 +159,7 @@ function writeInt(d: Data, n: number, out: Uint8Array, cursor: Uint32Array): voi
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let r = 0; r < n; r++) {
     const p = cursor[r];
-    const v = vals[d.offset + r];
+    const v = vals[r]; // values are already sliced (see columnWidths)
     if (w === 8) dv.setBigUint64(p, BigInt.asUintN(64, BigInt(v) + (signed ? 1n << 63n : 0n)));
     else if (w === 4) dv.setUint32(p, ((Number(v) + (signed ? 0x80000000 : 0)) >>> 0));
     else if (w === 2) dv.setUint16(p, (Number(v) + (signed ? 0x8000 : 0)) & 0xffff);
@@ -171,7 +173,7 @@ function writeFloat(d: Data, n: number, out: Uint8Array, cursor: Uint32Array): v
   const vals = d.values as Float64Array | Float32Array | Uint16Array;
   const scratch = new DataView(new ArrayBuffer(8));
   for (let r = 0; r < n; r++) {
-    let v = Number(vals[d.offset + r]);
+    let v = Number(vals[r]); // values are already sliced (see columnWidths)
     if (v === 0) v = 0; // -0 and 0 are one key
     if (Number.isNaN(v)) v = NaN; // every NaN payload is one key
     if (w === 8) scratch.setFloat64(0, v);

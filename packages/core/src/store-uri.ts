@@ -24,7 +24,7 @@ const memoryStores = new Map<string, MemoryStore>();
  * ```
  */
 export function registerStoreScheme(scheme: string, factory: StoreFactory): void {
-  factories.set(scheme, factory);
+  factories.set(scheme.toLowerCase(), factory); // openStore matches schemes case-insensitively
 }
 
 /**

@@ -57,7 +57,8 @@ export class Table {
   static async create(store: ObjectStore, options: CreateTableOptions): Promise<Table> {
     const opts = parseOptions(createOptionsSchema, options, 'Table.create options');
     if (opts.primaryKey.length > 0) assertKeyColumns(opts.schema, opts.primaryKey);
-    if (new Set(opts.primaryKey).size !== opts.primaryKey.length) throw new SchemaMismatchError('a primary-key column is named twice');
+    const dup = opts.primaryKey.find((c, i) => opts.primaryKey.indexOf(c) !== i);
+    if (dup !== undefined) throw new SchemaMismatchError(`primary-key column "${dup}" is named twice`, { column: dup });
     const doc: TableDoc = {
       formatVersion: FORMAT_VERSION, createdAt: new Date().toISOString(), arrowSchema: schemaToBase64(opts.schema),
       fields: describeFields(opts.schema), primaryKey: opts.primaryKey, shards: opts.shards,

@@ -1,1 +1,38 @@
-export {};
+/**
+ * @freshtier/writer — the write path of a freshtier shard (DESIGN.md "Write path").
+ *
+ * Data flow of one `put`:
+ * ```
+ * put(batch) ─ preparePut: Table.conform, encodeKeys, shard check   (bad input: typed error, nothing written)
+ *            ─ BackpressureGate.admit                                 (wait while unflushed > maxUnflushedBytes)
+ *            ─ reserve (generation, batchIndex) in the ACTIVE memtable
+ *            ─ durable: GroupCommitter → WalAppender.append (one entry per group, putIfAbsent)
+ *                       → append to the memtable → ack
+ *              async:   append to the memtable → ack; the group is logged within walFlushIntervalMs
+ *              none:    append to the memtable → ack
+ *            ─ freeze on bytes / rows / batches: the active memtable becomes FROZEN, generation+1 opens
+ * Flusher    ─ frozen → encodeGeneration → data.parquet + key index (putIfAbsent)
+ *            ─ commit the oldest run of flushed generations into the shard manifest (epoch-guarded)
+ *            ─ only then drop the frozen memtables from memory
+ * open       ─ validate options → claim epoch+1 → move a torn WAL tail aside → fence entry at the WAL tip
+ *            ─ replay WAL entries after replayAfter into frozen memtables (original generations) → flush
+ * ```
+ *
+ * Invariants relied on or provided (numbers from DESIGN.md):
+ * 2 frozen stays readable until its commit · 5 durable ack after the WAL entry is persisted ·
+ * 6 `replayAfter` never passes an uncommitted generation's entries · 7 data file and key index
+ * exist before the manifest names them · 8 options first, then epoch claim, fence, replay; a
+ * fenced writer gets `ShardFencedError`, never a false ack. From core: `putIfAbsent` is an atomic
+ * create; manifests are never rewritten; WAL entries are checksummed.
+ */
+export { ShardWriter, type ShardWriterStatus } from './shard-writer.js';
+export { parseWriterOptions, shardWriterOptionsSchema, type ShardWriterOptions, type ResolvedWriterOptions, type Durability, type FlushRetryOptions } from './options.js';
+export { emitEvent, type WriterEvent, type WriterEventBody, type WriterEventType, type WriterEventListener, type FreezeReason } from './events.js';
+export { preparePut, prepareDelete, splitByShard, type PreparedBatch } from './batches.js';
+export { claimEpoch, commitGuarded, assertNotFenced, type ShardHead, type GuardedCommit } from './fencing.js';
+export { WalAppender, listWal, readWalEntry, writeFence, quarantineTornTail, quarantinePath, type WalListing, type QuarantinedEntry } from './wal.js';
+export { GroupCommitter, type GroupCommitOptions } from './group-commit.js';
+export { MemtableSlot, replayPoint, type SlotState } from './memtable-slot.js';
+export { Flusher, writeGenerationFiles, mergeFlushed, withFlushed, isPublished, type FlushHost, type FlushChange, type GenerationFileTarget } from './flush.js';
+export { replayWal, type ReplayInput, type ReplayResult } from './replay.js';
+export { BackpressureGate, type BackpressureProbe } from './backpressure.js';

@@ -1,0 +1,151 @@
+/**
+ * Replay on open: rebuilding the memtables a previous writer held when it
+ * stopped, from the WAL entries after the manifest's `replayAfter`.
+ *
+ * Rules (they keep replay equal to what the previous writer had acked):
+ * - Runs after this writer's fence is written, and lists the WAL then, so every
+ *   entry a previous writer could still create lies below the fence and is seen.
+ * - Fence entries are skipped. Any entry of an epoch newer than ours means a
+ *   newer writer exists: `ShardFencedError`, the open fails.
+ * - Each record keeps its ORIGINAL generation and batch index, so batch
+ *   coordinates, `AsOfCut`s and ingest ordering (invariants 9 and 10) mean the same
+ *   after a crash. Records of one generation must arrive in batch-index order
+ *   from 0: a gap or a duplicate means damage → `CorruptEntryError`, never a
+ *   silently different memtable. (`replayAfter` never passes an uncommitted
+ *   generation's first entry, so a generation is always replayed from batch 0.)
+ * - Records of generations that are already durable (in the manifest's flushed
+ *   list, or compacted into the base table) are skipped: they were committed.
+ * - A corrupt entry is `CorruptEntryError`; the torn-tail case was moved aside
+ *   before the fence (see `wal.ts`), so anything corrupt here is acked data.
+ *
+ * Replayed memtables come back frozen; the writer flushes them. Entries are
+ * fetched a few at a time ahead of decoding, which matters on remote stores.
+ */
+import {
+  CorruptEntryError, Memtable, ShardFencedError, decodeWalEntry, encodeKeys,
+  type Generation, type ObjectStore, type ShardId, type Table, type WalEntry, type WalRecord,
+} from '@freshtier/core';
+import { MemtableSlot } from './memtable-slot.js';
+import { listWal, type WalListing } from './wal.js';
+
+/**
+ * What replay needs to know.
+ *
+ * @example
+ * ```ts
+ * const input: ReplayInput = { store, table, shard: 0, epoch, after: -1, isDurable: () => false };
+ * ```
+ */
+export interface ReplayInput {
+  readonly store: ObjectStore;
+  readonly table: Table;
+  readonly shard: ShardId;
+  /** The replaying writer's epoch. */
+  readonly epoch: number;
+  /** The manifest's `replayAfter`: entries at or below it are covered. */
+  readonly after: number;
+  /** True for generations already committed (flushed or compacted): their records are skipped. */
+  isDurable(generation: Generation): boolean;
+  /** Called after each batch of entries with (entries done, entries total, last position). */
+  onProgress?(done: number, total: number, position: number): void;
+}
+
+/**
+ * What replay rebuilt.
+ *
+ * @example
+ * ```ts
+ * const { slots, highestGeneration }: ReplayResult = await replayWal(input);
+ * ```
+ */
+export interface ReplayResult {
+  /** Frozen slots, ascending by generation. */
+  readonly slots: MemtableSlot[];
+  /** Highest generation named by any replayed record (-1: none); the new active generation must be above it. */
+  readonly highestGeneration: Generation;
+  readonly entries: number;
+  readonly recordsApplied: number;
+  readonly recordsSkipped: number;
+}
+
+const READ_AHEAD = 8;
+const PROGRESS_EVERY = 64;
+
+interface Rebuilt {
+  memtable: Memtable;
+  first: number;
+  last: number;
+}
+
+/**
+ * Rebuilds the memtables held in the WAL after `input.after`.
+ *
+ * @example
+ * ```ts
+ * const flushed = new Set(head.doc.flushed.map((f) => f.generation));
+ * const r = await replayWal({ store, table, shard: 0, epoch, after: head.doc.replayAfter, isDurable: (g) => flushed.has(g) });
+ * ```
+ */
+export async function replayWal(input: ReplayInput): Promise<ReplayResult> {
+  const listed = await listWal(input.store, input.shard, input.after);
+  const rebuilt = new Map<Generation, Rebuilt>();
+  const counts = { highest: -1, applied: 0, skipped: 0 };
+  let done = 0;
+  for await (const { listing, entry } of readAhead(input.store, listed)) {
+    applyEntry(input, listing, entry, rebuilt, counts);
+    done++;
+    if (done % PROGRESS_EVERY === 0 || done === listed.length) input.onProgress?.(done, listed.length, listing.position);
+  }
+  const slots = [...rebuilt.values()]
+    .sort((a, b) => a.memtable.generation - b.memtable.generation)
+    .map((r) => MemtableSlot.replayed(r.memtable, r.first, r.last));
+  return { slots, highestGeneration: counts.highest, entries: listed.length, recordsApplied: counts.applied, recordsSkipped: counts.skipped };
+}
+
+function applyEntry(input: ReplayInput, listing: WalListing, entry: WalEntry, rebuilt: Map<Generation, Rebuilt>, counts: { highest: number; applied: number; skipped: number }): void {
+  if (entry.epoch > input.epoch) throw new ShardFencedError(input.shard, input.epoch, entry.epoch);
+  if (entry.kind === 'fence') return;
+  if (entry.shard !== input.shard) throw new CorruptEntryError(listing.key, `entry of shard ${entry.shard} in the WAL of shard ${input.shard}`);
+  for (const record of entry.records) {
+    counts.highest = Math.max(counts.highest, record.generation);
+    if (input.isDurable(record.generation)) {
+      counts.skipped++;
+      continue;
+    }
+    applyRecord(input, listing, record, rebuilt);
+    counts.applied++;
+  }
+}
+
+function applyRecord(input: ReplayInput, listing: WalListing, record: WalRecord, rebuilt: Map<Generation, Rebuilt>): void {
+  let r = rebuilt.get(record.generation);
+  if (!r) {
+    r = { memtable: new Memtable(input.shard, record.generation, !input.table.appendOnly), first: listing.position, last: listing.position };
+    rebuilt.set(record.generation, r);
+  }
+  const expected = r.memtable.batchCount;
+  if (record.batchIndex !== expected) {
+    const what = record.batchIndex < expected ? 'duplicate' : 'gap';
+    throw new CorruptEntryError(listing.key, `generation ${record.generation}: found batch ${record.batchIndex} where batch ${expected} was due (${what})`);
+  }
+  const keys = input.table.appendOnly ? undefined : encodeKeys(record.batch, input.table.primaryKey);
+  r.memtable.append(record.batch, record.op, keys, listing.position);
+  r.last = listing.position;
+}
+
+/** Decoded entries in order, with up to READ_AHEAD fetches in flight. */
+async function* readAhead(store: ObjectStore, listed: readonly WalListing[]): AsyncGenerator<{ listing: WalListing; entry: WalEntry }> {
+  const fetches: Promise<Uint8Array>[] = [];
+  const start = (i: number) => {
+    if (i >= listed.length) return;
+    fetches[i] = store.get(listed[i].key);
+    fetches[i].catch(() => undefined); // awaited below; this only keeps an abandoned read-ahead from being "unhandled"
+  };
+  for (let i = 0; i < Math.min(READ_AHEAD, listed.length); i++) start(i);
+  for (let i = 0; i < listed.length; i++) {
+    start(i + READ_AHEAD);
+    const bytes = await fetches[i];
+    delete fetches[i];
+    yield { listing: listed[i], entry: decodeWalEntry(bytes, listed[i].key) };
+  }
+}

@@ -1,0 +1,228 @@
+/**
+ * The write-ahead log of a shard: one object per entry at
+ * `shards/<id>/wal/<20-digit position>.arrow` (`layout.walEntry`), each created
+ * with `putIfAbsent`, each encoded by core's `encodeWalEntry` (writer epoch,
+ * and per record its generation, batch index and op; checksummed).
+ *
+ * Positions and fencing. A writer appends at consecutive positions, one write
+ * in flight at a time. A new writer writes a *fence* entry at the tip. When an
+ * append finds its position taken, the position was created by someone else:
+ * the entry there decides — a newer epoch means this writer was fenced
+ * (`ShardFencedError`, nothing acked); an older epoch is a zombie writer's entry
+ * below the fence and is stepped over. Because every writer writes its positions
+ * in order and a fence sits at or above every position existing when it was
+ * written, a fenced writer can never create an entry above the fence.
+ *
+ * Unknown outcomes. If `putIfAbsent` throws, the entry may or may not exist
+ * (possibly later). The appender cannot tell, so it raises `WriterPoisonedError`
+ * and the writer stops; reopening replays whatever landed.
+ *
+ * Torn tail. A corrupt *final* entry (stores create objects atomically, so this
+ * is damage at rest, not a half-written crash) is copied to
+ * `shards/<id>/wal-quarantine/`, deleted, and its position is filled with a fence
+ * entry before the new fence is written above it: the hole must not stay open, or
+ * a zombie whose next position it is could create an entry there that replay has
+ * already passed. Corruption anywhere else aborts the open (`CorruptEntryError`).
+ */
+import {
+  CorruptEntryError, ShardFencedError, WriterPoisonedError, decodeWalEntry, encodeWalEntry, isFreshtierError, layout,
+  pad20, parseWalPosition, type ObjectStore, type ShardId, type WalEntry, type WalRecord,
+} from '@freshtier/core';
+
+/**
+ * A listed WAL entry.
+ *
+ * @example
+ * ```ts
+ * const [first]: WalListing[] = await listWal(store, 0);
+ * ```
+ */
+export interface WalListing {
+  readonly position: number;
+  readonly key: string;
+  readonly size: number;
+}
+
+/**
+ * The WAL entries of a shard with position > `after`, ascending.
+ *
+ * @example
+ * ```ts
+ * const pending = await listWal(store, 0, manifest.replayAfter);
+ * ```
+ */
+export async function listWal(store: ObjectStore, shard: ShardId, after = -1): Promise<WalListing[]> {
+  const metas = await store.list(layout.walDir(shard));
+  const out: WalListing[] = [];
+  for (const m of metas) {
+    const position = parseWalPosition(m.key);
+    if (position !== undefined && position > after) out.push({ position, key: m.key, size: m.size });
+  }
+  return out.sort((a, b) => a.position - b.position);
+}
+
+/**
+ * Reads and verifies one WAL entry (`CorruptEntryError` on damage, `NotFoundError` if absent).
+ *
+ * @example
+ * ```ts
+ * const entry = await readWalEntry(store, 0, 17);
+ * if (entry.kind === 'fence') console.log('fence of epoch', entry.epoch);
+ * ```
+ */
+export async function readWalEntry(store: ObjectStore, shard: ShardId, position: number): Promise<WalEntry> {
+  const key = layout.walEntry(shard, position);
+  return decodeWalEntry(await store.get(key), key);
+}
+
+/**
+ * Where a quarantined WAL entry is kept for inspection.
+ *
+ * @example
+ * ```ts
+ * quarantinePath(0, 12, 3); // 'shards/0/wal-quarantine/00000000000000000012-by-epoch-3.arrow'
+ * ```
+ */
+export function quarantinePath(shard: ShardId, position: number, epoch: number): string {
+  return `shards/${shard}/wal-quarantine/${pad20(position)}-by-epoch-${epoch}.arrow`;
+}
+
+/** The bytes of a fence entry of `epoch`. */
+function fenceBytes(shard: ShardId, epoch: number): Uint8Array {
+  return encodeWalEntry({ kind: 'fence', shard, epoch, records: [] });
+}
+
+/**
+ * Decides about a position someone else created: throws `ShardFencedError` for a
+ * newer epoch, returns `'older'` for an older epoch (step over it) and `'same'`
+ * for our own epoch (which only an earlier attempt of ours with a lost ack can explain).
+ */
+async function inspectTaken(store: ObjectStore, shard: ShardId, epoch: number, position: number): Promise<'older' | 'same'> {
+  const entry = await readWalEntry(store, shard, position);
+  if (entry.epoch > epoch) throw new ShardFencedError(shard, epoch, entry.epoch);
+  return entry.epoch < epoch ? 'older' : 'same';
+}
+
+/**
+ * Writes the fence entry of `epoch` at the first free position >= `from`; returns it.
+ * Throws `ShardFencedError` if a newer writer's entry is met on the way.
+ *
+ * @example
+ * ```ts
+ * const fencePosition = await writeFence(store, 0, head.doc.epoch, tip + 1);
+ * ```
+ */
+export async function writeFence(store: ObjectStore, shard: ShardId, epoch: number, from: number): Promise<number> {
+  const bytes = fenceBytes(shard, epoch);
+  for (let position = from; ; position++) {
+    if ((await store.putIfAbsent(layout.walEntry(shard, position), bytes)) === 'created') return position;
+    if ((await inspectTaken(store, shard, epoch, position)) === 'same') {
+      throw new CorruptEntryError(layout.walEntry(shard, position), `an entry of epoch ${epoch} exists before its writer wrote its fence`);
+    }
+  }
+}
+
+/**
+ * A quarantined torn tail.
+ *
+ * @example
+ * ```ts
+ * const q: QuarantinedEntry | undefined = await quarantineTornTail(store, 0, epoch, listed);
+ * ```
+ */
+export interface QuarantinedEntry {
+  readonly position: number;
+  readonly quarantinePath: string;
+  readonly error: unknown;
+}
+
+/**
+ * Moves a corrupt final WAL entry aside (see the module doc). `listed` is the
+ * WAL listing after `replayAfter`; only its last entry is examined.
+ *
+ * @example
+ * ```ts
+ * const q = await quarantineTornTail(store, 0, epoch, await listWal(store, 0, replayAfter));
+ * ```
+ */
+export async function quarantineTornTail(store: ObjectStore, shard: ShardId, epoch: number, listed: readonly WalListing[]): Promise<QuarantinedEntry | undefined> {
+  const last = listed[listed.length - 1];
+  if (!last) return undefined;
+  const bytes = await store.get(last.key);
+  try {
+    decodeWalEntry(bytes, last.key);
+    return undefined;
+  } catch (error) {
+    if (!isFreshtierError(error, 'CORRUPT_ENTRY')) throw error;
+    const path = quarantinePath(shard, last.position, epoch);
+    await store.put(path, bytes);
+    await store.delete(last.key);
+    // fill the hole: only a zombie could race us into it, and its entry is then a real one replay reads
+    if ((await store.putIfAbsent(last.key, fenceBytes(shard, epoch))) === 'exists') await inspectTaken(store, shard, epoch, last.position);
+    return { position: last.position, quarantinePath: path, error };
+  }
+}
+
+/**
+ * Appends data entries after the fence, one at a time. See the module doc for
+ * what a taken position and an unknown outcome mean.
+ *
+ * @example
+ * ```ts
+ * const wal = new WalAppender(store, 0, epoch, fencePosition);
+ * const position = await wal.append([{ generation: 4, batchIndex: 0, op: 'put', batch }]);
+ * ```
+ */
+export class WalAppender {
+  private next: number;
+  private last: number;
+  private busy = false;
+
+  constructor(private readonly store: ObjectStore, readonly shard: ShardId, readonly epoch: number, fencePosition: number) {
+    this.next = fencePosition + 1;
+    this.last = fencePosition;
+  }
+
+  /** The highest position this writer created (its fence before the first append). */
+  get lastWritten(): number {
+    return this.last;
+  }
+
+  /** Writes one entry holding `records`; resolves with its position once it is persisted. */
+  async append(records: WalRecord[]): Promise<number> {
+    if (this.busy) throw new Error('WalAppender.append called while another append is in flight');
+    this.busy = true;
+    try {
+      return await this.appendEncoded(encodeWalEntry({ kind: 'data', shard: this.shard, epoch: this.epoch, records }));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async appendEncoded(bytes: Uint8Array): Promise<number> {
+    for (;;) {
+      const position = this.next;
+      const key = layout.walEntry(this.shard, position);
+      let result;
+      try {
+        result = await this.store.putIfAbsent(key, bytes);
+      } catch (e) {
+        throw new WriterPoisonedError(this.shard, `the WAL write of ${key} failed with an unknown outcome`, e);
+      }
+      this.next = position + 1;
+      if (result === 'created') return (this.last = position);
+      await this.checkTaken(position, key);
+    }
+  }
+
+  private async checkTaken(position: number, key: string): Promise<void> {
+    let verdict;
+    try {
+      verdict = await inspectTaken(this.store, this.shard, this.epoch, position);
+    } catch (e) {
+      if (e instanceof ShardFencedError || isFreshtierError(e, 'SHARD_FENCED')) throw e;
+      throw new WriterPoisonedError(this.shard, `${key} was taken by an unreadable entry`, e);
+    }
+    if (verdict === 'same') throw new WriterPoisonedError(this.shard, `${key} already holds an entry of this writer's epoch`);
+  }
+}

@@ -1,0 +1,60 @@
+import { MemoryStore, decodeWalEntry, encodeWalEntry, isFreshtierError, layout } from '@freshtier/core';
+import { describe, expect, it } from 'vitest';
+import { WalAppender, listWal, quarantineTornTail, readWalEntry, writeFence } from '../src/index.js';
+import { FaultyStore } from './support/faulty-store.js';
+import { rangeBatch } from './support/fixtures.js';
+
+const record = (generation = 1, batchIndex = 0) => ({ generation, batchIndex, op: 'put' as const, batch: rangeBatch(0, 3) });
+const entry = (epoch: number, kind: 'data' | 'fence' = 'data') => encodeWalEntry({ kind, shard: 0, epoch, records: kind === 'data' ? [record()] : [] });
+
+describe('WAL', () => {
+  it('appends after the fence at consecutive positions, with epoch and coordinates', async () => {
+    const store = new MemoryStore();
+    const wal = new WalAppender(store, 0, 4, 9);
+    expect(await wal.append([record(3, 0), record(3, 1)])).toBe(10);
+    expect(await wal.append([record(3, 2)])).toBe(11);
+    expect(wal.lastWritten).toBe(11);
+    const e = await readWalEntry(store, 0, 10);
+    expect(e).toMatchObject({ kind: 'data', shard: 0, epoch: 4 });
+    expect(e.records.map((r) => [r.generation, r.batchIndex, r.op])).toEqual([[3, 0, 'put'], [3, 1, 'put']]);
+    expect((await listWal(store, 0, 10)).map((l) => l.position)).toEqual([11]);
+  });
+
+  it('steps over an older epoch entry and stops at a newer one with ShardFencedError', async () => {
+    const store = new MemoryStore();
+    await store.putIfAbsent(layout.walEntry(0, 1), entry(2));
+    await store.putIfAbsent(layout.walEntry(0, 2), entry(5, 'fence'));
+    const wal = new WalAppender(store, 0, 3, 0);
+    const err = await wal.append([record()]).catch((e: unknown) => e);
+    expect(isFreshtierError(err, 'SHARD_FENCED')).toBe(true);
+    expect((err as { context: unknown }).context).toMatchObject({ epoch: 3, newerEpoch: 5 });
+  });
+
+  it('poisons on an unknown outcome and on a position holding its own epoch', async () => {
+    const store = new FaultyStore(new MemoryStore());
+    store.inject({ ops: 'putIfAbsent', mode: 'lost-ack', first: 1 });
+    await expect(new WalAppender(store, 0, 3, 0).append([record()])).rejects.toMatchObject({ code: 'WRITER_POISONED' });
+    const other = new MemoryStore();
+    await other.putIfAbsent(layout.walEntry(0, 1), entry(3));
+    await expect(new WalAppender(other, 0, 3, 0).append([record()])).rejects.toMatchObject({ code: 'WRITER_POISONED' });
+  });
+
+  it('writes the fence at the first free position, refusing to pass a newer writer', async () => {
+    const store = new MemoryStore();
+    await store.putIfAbsent(layout.walEntry(0, 5), entry(1));
+    expect(await writeFence(store, 0, 2, 5)).toBe(6);
+    expect(decodeWalEntry(await store.get(layout.walEntry(0, 6)), 'x')).toMatchObject({ kind: 'fence', epoch: 2 });
+    await expect(writeFence(store, 0, 1, 6)).rejects.toMatchObject({ code: 'SHARD_FENCED' });
+  });
+
+  it('quarantines only a corrupt final entry and fills its position with a fence', async () => {
+    const store = new MemoryStore();
+    await store.putIfAbsent(layout.walEntry(0, 1), entry(1));
+    await store.putIfAbsent(layout.walEntry(0, 2), entry(1).slice(0, 20));
+    expect(await quarantineTornTail(store, 0, 2, (await listWal(store, 0)).slice(0, 1))).toBeUndefined();
+    const q = await quarantineTornTail(store, 0, 2, await listWal(store, 0));
+    expect(q).toMatchObject({ position: 2, quarantinePath: 'shards/0/wal-quarantine/00000000000000000002-by-epoch-2.arrow' });
+    expect(await store.get(q!.quarantinePath)).toHaveLength(20);
+    expect(await readWalEntry(store, 0, 2)).toMatchObject({ kind: 'fence', epoch: 2 });
+  });
+});

@@ -1,4 +1,12 @@
-/** CRC-32 (IEEE), table-driven; guards WAL entries against torn and corrupt writes. */
+/**
+ * CRC-32 (IEEE); guards WAL entries against torn and corrupt writes. Node's native
+ * `zlib.crc32` (Node >= 20.15) is ~50x faster than a JS loop and is on the durable
+ * put path, so it is used when present; the table-driven loop is the fallback.
+ */
+import * as zlib from 'node:zlib';
+
+const native = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 const TABLE = (() => {
   const t = new Uint32Array(256);
   for (let i = 0; i < 256; i++) {
@@ -18,6 +26,12 @@ const TABLE = (() => {
  * ```
  */
 export function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
+  if (native) return native(bytes.subarray(start, end)) >>> 0;
+  return crc32Js(bytes, start, end);
+}
+
+/** The portable implementation (exported for tests that compare it with the native one). */
+export function crc32Js(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let c = 0xffffffff;
   for (let i = start; i < end; i++) c = TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;

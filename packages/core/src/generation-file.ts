@@ -21,7 +21,8 @@ import { gatherColumn, type RowSelection } from './gather.js';
 import type { KeyIndex } from './key-index.js';
 import type { Memtable } from './memtable.js';
 import { writeParquetFile, type ParquetWriteOptions } from './parquet-codec.js';
-import { compareBytes, keyToHex } from './pk-encoding.js';
+import { sortKeyIds } from './key-sort.js';
+import { keyToHex } from './pk-encoding.js';
 
 /** Name of the system column holding each row's batch index within its generation. */
 export const BATCH_COLUMN = '_ft_batch';
@@ -92,40 +93,50 @@ function allRows(m: Memtable, batchCount: number): Picked {
 }
 
 function newestSorted(m: Memtable, batchCount: number): Picked {
-  const keys: Uint8Array[] = [];
-  const newest: number[] = [];
-  const first: number[] = [];
-  m.forEachKey((key, _newest, firstBatch) => {
-    if (firstBatch >= batchCount) return;
-    const ord = m.lookup(key, 0, key.length, batchCount);
-    keys.push(key);
-    newest.push(ord);
-    first.push(firstBatch);
-  });
-  const order = Array.from(keys.keys()).sort((a, b) => compareBytes(keys[a], 0, keys[a].length, keys[b], 0, keys[b].length));
-  return pickInOrder(m, order, keys, newest, first);
+  const { arena, offsets, count } = m.keyEntries();
+  const ids = new Uint32Array(count);
+  let n = 0;
+  for (let e = 0; e < count; e++) if (m.firstBatchOfEntry(e) < batchCount) ids[n++] = e;
+  const order = sortKeyIds(arena, offsets, ids.subarray(0, n));
+  return pickInOrder(m, order, arena, offsets, batchCount);
 }
 
-function pickInOrder(m: Memtable, order: number[], keys: Uint8Array[], newest: number[], first: number[]): Picked {
+function pickInOrder(m: Memtable, order: Uint32Array, arena: Uint8Array, offsets: Uint32Array, batchCount: number): Picked {
   const n = order.length;
   const batchOf = new Int32Array(n);
   const rowOf = new Int32Array(n);
   const keyOffsets = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) keyOffsets[i + 1] = keyOffsets[i] + keys[order[i]].length;
+  for (let i = 0; i < n; i++) keyOffsets[i + 1] = keyOffsets[i] + offsets[order[i] + 1] - offsets[order[i]];
   const keyBytes = new Uint8Array(keyOffsets[n]);
   const firstBatch = new Int32Array(n);
   const tombstone = new Uint8Array(n);
+  const rowOffsets = m.batchRowOffsets;
+  let b = 0;
   for (let i = 0; i < n; i++) {
-    const k = order[i];
-    const { batchIndex, row } = m.locate(newest[k]);
-    batchOf[i] = batchIndex;
-    rowOf[i] = row;
-    keyBytes.set(keys[k], keyOffsets[i]);
-    firstBatch[i] = first[k];
-    tombstone[i] = m.batch(batchIndex).op === 'delete' ? 1 : 0;
+    const e = order[i];
+    const ord = m.newestOfEntry(e, batchCount);
+    b = batchOfOrdinal(rowOffsets, ord, b);
+    batchOf[i] = b;
+    rowOf[i] = ord - rowOffsets[b];
+    keyBytes.set(arena.subarray(offsets[e], offsets[e + 1]), keyOffsets[i]);
+    firstBatch[i] = m.firstBatchOfEntry(e);
+    tombstone[i] = m.batch(b).op === 'delete' ? 1 : 0;
   }
   const rows = Uint32Array.from({ length: n }, (_, i) => i);
   return { count: n, batchOf, rowOf, index: { count: n, keyBytes, keyOffsets, rows, firstBatch, tombstone } };
+}
+
+/** Batch holding `ordinal`; starts from a guess because sorted keys often come from nearby batches. */
+function batchOfOrdinal(rowOffsets: readonly number[], ordinal: number, guess: number): number {
+  if (rowOffsets[guess] <= ordinal && ordinal < rowOffsets[guess + 1]) return guess;
+  let lo = 0;
+  let hi = rowOffsets.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (rowOffsets[mid] <= ordinal) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 function tombstoneData(m: Memtable, sel: RowSelection) {

@@ -33,3 +33,4 @@ export { Table, type CreateTableOptions } from './table.js';
 export { Memtable, type MemtableBatch, type MemtableRef, type ShardMemtableRefs, type MemtableSource, type Generation, type ShardId } from './memtable.js';
 export { gatherColumn, type RowSelection } from './gather.js';
 export { encodeGeneration, generationFileSchema, BATCH_COLUMN, TOMBSTONE_COLUMN, type EncodedGeneration } from './generation-file.js';
+export { sortKeyIds } from './key-sort.js';

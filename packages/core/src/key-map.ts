@@ -111,6 +111,14 @@ export class KeyMap {
     return this.arena.subarray(this.keyOffsets[entry], this.keyOffsets[entry + 1]);
   }
 
+  /**
+   * The keys of entries 0..size-1 without copying: key e is `arena[offsets[e], offsets[e+1])`.
+   * Valid until the next insert (which may grow the arrays).
+   */
+  rawKeys(): { arena: Uint8Array; offsets: Uint32Array; count: number } {
+    return { arena: this.arena, offsets: this.keyOffsets, count: this.count };
+  }
+
   /** Approximate bytes held, for memory accounting. */
   get byteSize(): number {
     return this.slots.byteLength + this.hashes.byteLength + this.keyOffsets.byteLength + this.arena.byteLength + this.values.byteLength;

@@ -167,6 +167,28 @@ export class Memtable {
     return this.entries[this.locate(ordinal).batchIndex].op === 'delete';
   }
 
+  /**
+   * The key index without per-key callbacks (for flush): key entry e is
+   * `arena[offsets[e], offsets[e+1])`, first held in batch `firstBatch(e)`; its newest
+   * version among the first `batchLimit` batches is `newestOfEntry(e, batchLimit)`.
+   */
+  keyEntries(): { arena: Uint8Array; offsets: Uint32Array; count: number } {
+    return this.index ? this.index.rawKeys() : { arena: new Uint8Array(0), offsets: new Uint32Array(1), count: 0 };
+  }
+
+  /** First batch that held key entry `entry` (see {@link keyEntries}). */
+  firstBatchOfEntry(entry: number): number {
+    return this.index!.get(entry, FIRST_BATCH);
+  }
+
+  /** Ordinal of the newest version of key entry `entry` among the first `batchLimit` batches, or -1. */
+  newestOfEntry(entry: number, batchLimit = this.entries.length): number {
+    const limit = this.rowOffsets[Math.min(batchLimit, this.entries.length)];
+    let ord = this.index!.get(entry, NEWEST);
+    while (ord >= limit) ord = this.prev[ord];
+    return ord;
+  }
+
   /** The key index entries (for flush): calls `fn(keyBytes, newestOrdinal, firstBatch)` per distinct key. */
   forEachKey(fn: (key: Uint8Array, newest: number, firstBatch: number) => void): void {
     const idx = this.index;

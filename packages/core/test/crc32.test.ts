@@ -30,3 +30,15 @@ describe('crc32 (IEEE)', () => {
     expect(Number.isInteger(v)).toBe(true);
   });
 });
+
+describe('crc32 native and portable agree', () => {
+  it('on random buffers and sub-ranges', async () => {
+    const { crc32Js } = await import('../src/crc32.js');
+    for (let n = 0; n < 50; n++) {
+      const bytes = new Uint8Array(Math.floor(Math.random() * 5000)).map(() => Math.floor(Math.random() * 256));
+      const s = Math.floor(Math.random() * (bytes.length + 1));
+      const e = s + Math.floor(Math.random() * (bytes.length - s + 1));
+      expect(crc32(bytes, s, e)).toBe(crc32Js(bytes, s, e));
+    }
+  });
+});

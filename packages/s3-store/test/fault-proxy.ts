@@ -1,7 +1,7 @@
 /**
  * A fault-injecting HTTP proxy on loopback, in front of the test S3 server. It
  * forwards requests unchanged (the Host header too, so SigV4 signatures stay
- * valid) and logs each one; rules make chosen requests fail:
+ * valid) and logs each one; rules make chosen requests fail (and `chaos` random ones):
  * - `'503'`: answer 503 SlowDown without forwarding (throttling; nothing applied).
  * - `'drop'`: destroy the connection without forwarding (nothing applied).
  * - `'lost-ack'`: forward, let the server finish, then destroy the connection
@@ -46,6 +46,28 @@ export interface FaultRule {
 const SLOW_DOWN = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>';
 
 /**
+ * Random faults for soak-style tests: each request not caught by a rule fails with
+ * probability `rate`, with an action drawn evenly from `actions`. Seeded, so a
+ * failing run can be repeated with the seed its assertion messages print.
+ */
+export interface ChaosOptions {
+  rate: number;
+  actions: FaultAction[];
+  seed: number;
+}
+
+/** mulberry32: a tiny seeded PRNG, good enough to pick faults. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/**
  * The proxy itself; see the module comment for the fault actions.
  *
  * @example
@@ -58,6 +80,7 @@ export class FaultProxy {
   /** Every request received, in arrival order. */
   readonly log: ProxiedRequest[] = [];
   private rules: (FaultRule & { left: number })[] = [];
+  private chaosPick: (() => FaultAction | 'forward') | undefined;
 
   private constructor(
     private readonly server: http.Server,
@@ -79,9 +102,20 @@ export class FaultProxy {
     this.rules.push({ ...rule, left: rule.times ?? 1 });
   }
 
-  /** Forgets rules and the log. */
+  /** Starts random faults (see {@link ChaosOptions}); `undefined` stops them. */
+  chaos(options: ChaosOptions | undefined): void {
+    if (!options) {
+      this.chaosPick = undefined;
+      return;
+    }
+    const random = seeded(options.seed);
+    this.chaosPick = () => (random() < options.rate ? options.actions[Math.floor(random() * options.actions.length)] : 'forward');
+  }
+
+  /** Forgets rules, random faults and the log. */
   reset(): void {
     this.rules = [];
+    this.chaosPick = undefined;
     this.log.length = 0;
   }
 
@@ -99,7 +133,7 @@ export class FaultProxy {
     const rule = this.rules.find(
       (x) => x.left > 0 && (!x.method || x.method === r.method) && (!x.pathIncludes || r.path.includes(x.pathIncludes)) && (!x.queryHas || r.query.has(x.queryHas)),
     );
-    if (!rule) return 'forward';
+    if (!rule) return this.chaosPick?.() ?? 'forward';
     rule.left--;
     return rule.action;
   }

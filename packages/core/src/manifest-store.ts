@@ -12,7 +12,7 @@
  * can only lag, never lead, because it is written after the commit it names.
  */
 import type { z } from 'zod';
-import { CommitConflictError, UnsupportedFormatError } from './errors.js';
+import { CommitConflictError, UnsupportedFormatError, isFreshtierError } from './errors.js';
 import { layout, parseManifestVersion } from './layout.js';
 import { FORMAT_VERSION } from './manifest-schemas.js';
 import type { ObjectStore } from './object-store.js';
@@ -41,20 +41,42 @@ export class ManifestStore<T extends { formatVersion: number }> {
     private readonly initial: () => T,
   ) {}
 
-  /** The newest committed version (version 0 with the initial document if none). */
+  /**
+   * The newest committed version (version 0 with the initial document if none).
+   * Costs one GET of the hint, one GET of the hinted version and one HEAD probe when
+   * the hint is current; a LIST only when there is no usable hint.
+   */
   async latest(): Promise<Versioned<T>> {
-    const version = await this.latestVersion();
-    return version === 0 ? { version: 0, doc: this.initial() } : { version, doc: await this.load(version) };
+    let start = await this.readHint();
+    let doc = start !== undefined && start > 0 ? await this.tryLoad(start) : undefined;
+    // A hint naming a version that is not stored (garbage, or a pruned version) would lead: list instead.
+    if (start === undefined || (start > 0 && doc === undefined)) start = await this.listedLatest();
+    let v = start;
+    while (await this.store.head(layout.manifest(this.dir, v + 1))) v++;
+    if (v !== start || doc === undefined) doc = await this.load(v);
+    return { version: v, doc };
   }
 
   /** The newest committed version number (0 if none). */
   async latestVersion(): Promise<number> {
-    let v = await this.readHint();
-    // A hint naming a version that is not stored (garbage, or a removed version) would lead: ignore it.
-    if (v !== undefined && v > 0 && !(await this.store.head(layout.manifest(this.dir, v)))) v = undefined;
-    if (v === undefined) v = await this.listedLatest();
-    while (await this.store.head(layout.manifest(this.dir, v + 1))) v++;
-    return v;
+    return (await this.latest()).version;
+  }
+
+  /**
+   * Writes the `_latest` hint for version `version` (best effort). `Table.create` writes 0 so
+   * a table nobody committed to yet is found without a LIST; GC rewrites it before pruning.
+   */
+  async hint(version: number): Promise<void> {
+    await this.writeHint(version);
+  }
+
+  private async tryLoad(version: number): Promise<T | undefined> {
+    try {
+      return await this.load(version);
+    } catch (e) {
+      if (isFreshtierError(e, 'NOT_FOUND')) return undefined;
+      throw e;
+    }
   }
 
   /** Loads one version; a missing version is `NotFoundError`, a bad one `CorruptEntryError`. */

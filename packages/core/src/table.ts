@@ -66,7 +66,10 @@ export class Table {
     if ((await store.putIfAbsent(layout.tableDoc, jsonBytes(doc))) === 'exists') {
       throw new AlreadyExistsError(`${store.uri}/${layout.tableDoc}`, 'a table already exists here: open it with Table.open');
     }
-    return new Table(store, doc, opts.schema);
+    const table = new Table(store, doc, opts.schema);
+    // hints for version 0, so the first reads of a fresh table need no LIST (a request that costs on S3)
+    await Promise.all([table.baseManifests.hint(0), ...table.shardStores.map((s) => s.hint(0))]);
+    return table;
   }
 
   /** Opens an existing table; `NotFoundError` if none, `UnsupportedFormatError` if from another format. */

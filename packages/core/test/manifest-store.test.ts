@@ -206,3 +206,38 @@ describe.each(stores)('ManifestStore on %s', (_name, makeStore) => {
     expect(await ms.versions()).toEqual([]);
   });
 });
+
+describe('ManifestStore request cost', () => {
+  function counting(inner: ObjectStore) {
+    const counts = { get: 0, head: 0, list: 0 };
+    const store: ObjectStore = Object.assign(Object.create(inner), {
+      get: (k: string) => { counts.get++; return inner.get(k); },
+      head: (k: string) => { counts.head++; return inner.head(k); },
+      list: (p: string) => { counts.list++; return inner.list(p); },
+    });
+    return { store, counts };
+  }
+
+  it('finds the newest version from a current hint without a LIST and with one HEAD probe', async () => {
+    const { store, counts } = counting(new MemoryStore());
+    const ms = new ManifestStore(store, layout.shardManifests(0), shardManifestSchema, () => initialShardManifest(0));
+    await ms.hint(0);
+    expect((await ms.latest()).version).toBe(0);
+    expect(counts).toEqual({ get: 1, head: 1, list: 0 });
+    await ms.commit(1, { ...initialShardManifest(0), epoch: 1 });
+    counts.get = counts.head = counts.list = 0;
+    const latest = await ms.latest();
+    expect(latest).toMatchObject({ version: 1, doc: { epoch: 1 } });
+    expect(counts).toEqual({ get: 2, head: 1, list: 0 });
+  });
+
+  it('lists when the hint names a version that is not stored', async () => {
+    const { store, counts } = counting(new MemoryStore());
+    const ms = new ManifestStore(store, layout.shardManifests(0), shardManifestSchema, () => initialShardManifest(0));
+    await ms.commit(1, { ...initialShardManifest(0), epoch: 1 });
+    await ms.commit(2, { ...initialShardManifest(0), epoch: 2 });
+    await ms.hint(7);
+    expect((await ms.latest()).version).toBe(2);
+    expect(counts.list).toBe(1);
+  });
+});

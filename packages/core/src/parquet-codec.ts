@@ -4,6 +4,7 @@
  */
 import { Table, tableFromIPC, tableToIPC, type RecordBatch } from 'apache-arrow';
 import * as pq from 'parquet-wasm';
+import { withWritableAllNullBools } from './all-null-bool.js';
 import { CorruptEntryError } from './errors.js';
 
 /** Options for {@link writeParquetFile}. */
@@ -25,7 +26,7 @@ const COMPRESSION = { uncompressed: pq.Compression.UNCOMPRESSED, snappy: pq.Comp
  * ```
  */
 export function writeParquetFile(data: Table | RecordBatch[], options: ParquetWriteOptions = {}): Uint8Array {
-  const table = Array.isArray(data) ? new Table(data) : data;
+  const table = new Table((Array.isArray(data) ? data : data.batches).map(withWritableAllNullBools));
   const wasmTable = pq.Table.fromIPCStream(tableToIPC(table, 'stream'));
   const props = new pq.WriterPropertiesBuilder()
     .setMaxRowGroupSize(options.rowGroupSize ?? 65_536)

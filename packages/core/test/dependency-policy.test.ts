@@ -32,7 +32,7 @@ const THIRD_PARTY: Record<string, string[]> = {
   '@freshtier/scanner': [],
   '@freshtier/writer': ['zod'],
   '@freshtier/s3-store': ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'zod'],
-  '@freshtier/cli': ['zod'],
+  '@freshtier/cli': ['zod', 'commander', 'csv-parse'],
 };
 
 /** Workspace packages each package may depend on (any dependency field). */

@@ -180,3 +180,22 @@ describe('damage is a CorruptEntryError', () => {
     expect(err).toBeInstanceOf(CorruptEntryError);
   });
 });
+
+describe('all-null bool', () => {
+  it('round-trips a Bool column that is null in every row (top level and in a struct), regression for a flush that could never succeed', async () => {
+    const { Bool, Field, Int32, RecordBatch, Schema, Struct, makeData, vectorFromArray } = await import('apache-arrow');
+    const inner = new Field('b', new Bool(), true);
+    const schema = new Schema([new Field('id', new Int32(), false), new Field('flag', new Bool(), true), new Field('s', new Struct([inner]), true)]);
+    const n = 20;
+    const flag = vectorFromArray(Array.from({ length: n }, () => null), new Bool()).data[0];
+    const s = makeData({ type: new Struct([inner]), length: n, nullCount: 0, children: [vectorFromArray(Array.from({ length: n }, () => null), new Bool()).data[0]] });
+    const id = vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()).data[0];
+    const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: [id, flag, s] }));
+    const back = readParquetFile(writeParquetFile([batch]), 'all-null.parquet');
+    expect(back.numRows).toBe(n);
+    expect(back.getChild('flag')!.nullCount).toBe(n);
+    expect(back.getChild('flag')!.toArray().every((v: unknown) => v === null)).toBe(true);
+    expect(back.getChild('s')!.toArray().map((r: { b: unknown } | null) => r?.b ?? null).every((v: unknown) => v === null)).toBe(true);
+    expect(Array.from(back.getChild('id')!.toArray())).toEqual(Array.from({ length: n }, (_, i) => i));
+  });
+});

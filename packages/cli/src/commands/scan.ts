@@ -1,0 +1,64 @@
+/**
+ * `freshtier scan <uri>`: the table's latest state — base table plus flushed
+ * generations, newest version per key — filtered with `--where`, projected with
+ * `--columns`, in one of four formats.
+ *
+ * The CLI runs no writer, so rows a live writer in another process holds only in
+ * memory (acknowledged, in its WAL, not yet flushed) are not visible until that
+ * writer flushes, closes, or is reopened (which replays its WAL).
+ */
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { LsmScanner } from '@freshtier/scanner';
+import type { Context } from '../context.js';
+import { UsageError } from '../errors.js';
+import type { OutStream } from '../io.js';
+import { OUTPUT_FORMATS, writeRows, type OutputFormat } from '../output.js';
+import { openTable } from '../table-uri.js';
+import { parseWhere } from '../where.js';
+import { splitList } from './init.js';
+
+export interface ScanCommandOptions {
+  columns?: string;
+  where?: string;
+  limit?: number;
+  format?: string;
+  out?: string;
+}
+
+export async function scan(ctx: Context, uri: string, opts: ScanCommandOptions): Promise<void> {
+  const format = (opts.format ?? (ctx.json ? 'jsonl' : 'table')) as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown --format "${opts.format}"`, `use one of ${OUTPUT_FORMATS.join(', ')}`);
+  if (format === 'parquet' && !opts.out && ctx.io.stdout.isTTY) throw new UsageError('refusing to write binary Parquet to a terminal', 'pass --out rows.parquet, or redirect stdout to a file');
+  const opened = await openTable(uri, ctx.cwd);
+  try {
+    const { table } = opened;
+    const names = table.schema.fields.map((f) => f.name);
+    const columns = opts.columns === undefined ? undefined : splitList(opts.columns);
+    const unknown = columns?.filter((c) => !names.includes(c)) ?? [];
+    if (unknown.length) throw new UsageError(`--columns names unknown column(s): ${unknown.join(', ')}`, `the table's columns are ${names.join(', ')}`);
+    if (columns && columns.length === 0) throw new UsageError('--columns is empty', `name at least one of ${names.join(', ')}`);
+    const filter = opts.where === undefined ? undefined : parseWhere(opts.where, table.schema);
+    const result = new LsmScanner(table).scan({ columns, filter, limit: opts.limit });
+    const { sink, done } = opts.out ? fileSink(resolve(ctx.cwd, opts.out)) : { sink: ctx.io.stdout, done: async () => {} };
+    let rows: number;
+    try {
+      rows = await writeRows(result, result.schema, format, sink);
+    } finally {
+      await done();
+    }
+    if (opts.out) ctx.note(`wrote ${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'} to ${opts.out} (${format})`);
+  } finally {
+    opened.close();
+  }
+}
+
+function fileSink(path: string): { sink: OutStream; done: () => Promise<void> } {
+  const stream = createWriteStream(path);
+  const failed = new Promise<never>((_, reject) => stream.once('error', reject));
+  failed.catch(() => {});
+  return {
+    sink: stream,
+    done: () => Promise.race([failed, new Promise<void>((r) => stream.end(r))]),
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * How the CLI fails: exit code 2 for a usage problem (bad arguments, bad schema
+ * file, bad URI, bad `--where`), 1 for anything that went wrong while working.
+ * freshtier's typed errors are mapped by `code` to a hint that says what to do.
+ */
+import { isFreshtierError, type ErrorCode } from '@freshtier/core';
+
+/** Exit codes. */
+export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
+
+/** A problem with how the command was called: exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A failure while working (exit code 1) with a hint. */
+export class CliError extends Error {
+  /** A stable code for `--json` output (a freshtier error code where one applies). */
+  readonly code: string;
+  constructor(message: string, readonly hint?: string, options: { cause?: unknown; code?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.code = options.code ?? 'ERROR';
+  }
+}
+
+/** A command whose engine function is not in this build of `@freshtier/writer`. */
+export class NotAvailableError extends CliError {
+  constructor(command: string, fn: string) {
+    super(`"${command}" is not available in this build: @freshtier/writer does not export ${fn}() yet`,
+      'upgrade @freshtier/writer (or rebuild the workspace with `npx -y pnpm@10 build`) to a version that ships compaction, versions, tags, rollback and gc', { code: 'NOT_AVAILABLE' });
+    this.name = 'NotAvailableError';
+  }
+}
+
+/** What to do about each freshtier error code (the error's own message already says what went wrong). */
+const HINTS: Partial<Record<ErrorCode, string>> = {
+  SCHEMA_MISMATCH: 'the input must have the table\'s columns and types: `freshtier inspect <uri>` prints the schema',
+  NULL_PRIMARY_KEY: 'every row needs a value in each primary-key column; fix the input and run append again',
+  SHARD_FENCED: 'another process opened a writer on the same shard; run one writer per shard at a time, then retry',
+  WRITER_POISONED: 'retry the command: reopening the writer replays the WAL and recovers every acknowledged row',
+  BACKPRESSURE: 'the object store is not keeping up with flushes; check it and retry',
+  CORRUPT_ENTRY: 'a stored object failed its checksum; restore it from a backup (see the path above)',
+  COMMIT_CONFLICT: 'another process committed at the same time; run the command again',
+  SNAPSHOT_EXPIRED: 'the read took longer than snapshot retention; run it again',
+  INVALID_OPTIONS: 'fix the value named above and run the command again',
+  NOT_FOUND: 'check the table URI and that no file under it was deleted by hand',
+  ALREADY_EXISTS: 'a table already exists there: use `freshtier append` to add rows, or pick another URI',
+  UNSUPPORTED_FORMAT: 'this table was written by another freshtier version; use a matching freshtier',
+  WRITER_CLOSED: 'this is a bug in the CLI: please report it',
+  STORE_FAILURE: 'check that the object store is reachable and that you have permission, then retry',
+};
+
+/** Usage-class freshtier errors: the user's input was rejected before anything happened. */
+const USAGE_CODES: ReadonlySet<string> = new Set(['INVALID_OPTIONS']);
+
+/** A failure as the CLI reports it. */
+export interface Failure {
+  exitCode: 1 | 2;
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+/** Classifies any thrown value. */
+export function describeFailure(e: unknown): Failure {
+  if (e instanceof UsageError) return { exitCode: 2, code: 'USAGE', message: e.message, hint: e.hint };
+  if (e instanceof CliError) return { exitCode: 1, code: e.code, message: e.message, hint: e.hint };
+  if (isFreshtierError(e)) {
+    return { exitCode: USAGE_CODES.has(e.code) ? 2 : 1, code: e.code, message: e.message, hint: HINTS[e.code] };
+  }
+  const sys = e as NodeJS.ErrnoException;
+  if (sys && typeof sys.code === 'string' && typeof sys.message === 'string') {
+    const hint = sys.code === 'ENOENT' ? 'check the path' : sys.code === 'EACCES' || sys.code === 'EPERM' ? 'check the file permissions' : undefined;
+    return { exitCode: 1, code: sys.code, message: sys.message, hint };
+  }
+  return { exitCode: 1, code: 'ERROR', message: e instanceof Error ? e.message : String(e), hint: 'this looks like a bug; run again with FRESHTIER_DEBUG=1 for a stack trace and report it' };
+}

@@ -1,0 +1,185 @@
+/**
+ * The `freshtier` command line, built on commander. `main(argv, io)` runs one
+ * command and returns its exit code (0 ok, 1 error, 2 usage); it never calls
+ * `process.exit`, so tests run it in-process.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { append } from './commands/append.js';
+import { benchCommand } from './commands/bench.js';
+import { init } from './commands/init.js';
+import { inspect } from './commands/inspect.js';
+import { compactCommand, gcCommand, rollbackCommand, tagCommand } from './commands/maintenance.js';
+import { scan } from './commands/scan.js';
+import { makeContext, toJson, type Context } from './context.js';
+import { EXIT, describeFailure } from './errors.js';
+import { INPUT_FORMATS } from './input.js';
+import { processIo, type CliIo } from './io.js';
+import { OUTPUT_FORMATS } from './output.js';
+
+export const VERSION = '0.1.0';
+
+function integer(min: number, what: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected ${what} (an integer >= ${min}).`);
+    return n;
+  };
+}
+
+const SCHEMA_HELP = `
+Schema files (--schema): JSON like
+  {"fields": [{"name": "id", "type": "int64", "nullable": false},
+              {"name": "name", "type": "utf8"},
+              {"name": "ts", "type": "timestamp[ms, UTC]"}],
+   "primaryKey": ["id"]}
+types: int8..int64, uint8..uint64, float32, float64, bool, utf8, large_utf8, binary,
+date32, date64, timestamp[s|ms|us|ns(, tz)]. "nullable" defaults to true. Or an Arrow
+IPC file (.arrow): its schema is used as is.`;
+
+const WHERE_HELP = `
+--where: comparisons (= != < <= > >=), IN (...), IS [NOT] NULL, BETWEEN a AND b,
+combined with AND, OR, NOT and parentheses. Strings in single quotes; dates and
+timestamps as quoted ISO-8601. Example:
+  freshtier scan ./t --where "age >= 30 and (city in ('Paris', 'Lyon') or email is null)"`;
+
+/**
+ * Runs the CLI on `argv` (without `node` and the script path).
+ *
+ * @example
+ * ```ts
+ * const code = await main(['scan', './data/users', '--where', 'age > 30', '--format', 'csv']);
+ * ```
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let ctx: Context = makeContext(io, {});
+  let exitCode: number = EXIT.ok;
+  // each action builds the context from the global flags, then does its work
+  const run = (work: (c: Context, cmd: Command) => Promise<void | number>) => async (...args: unknown[]) => {
+    const cmd = args[args.length - 1] as Command;
+    ctx = makeContext(io, cmd.optsWithGlobals<{ json?: boolean; progress?: boolean }>());
+    const r = await work(ctx, cmd);
+    if (typeof r === 'number') exitCode = r;
+  };
+
+  const program = new Command('freshtier')
+    .description('freshtier: an LSM storage engine for Apache Arrow tables on object storage.\n<uri> is a path, file:///abs/path or s3://bucket/prefix (S3 settings from FRESHTIER_S3_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).')
+    .version(VERSION)
+    .option('--json', 'print one JSON document on stdout (for scripts); messages still go to stderr')
+    .option('--no-progress', 'never draw progress bars (they are drawn only when stderr is a terminal)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', '\nExit codes: 0 ok, 1 error, 2 usage (bad arguments, schema file, URI or --where).');
+
+  program.command('init')
+    .description('create a table')
+    .argument('<uri>', 'where the table lives')
+    .requiredOption('--schema <file>', 'schema file: JSON (see below) or an Arrow IPC file')
+    .option('--primary-key <columns>', 'primary-key column(s), comma-separated (default: the schema file\'s "primaryKey"; none = append-only table)')
+    .option('--shards <n>', 'number of shards (fixed for the life of the table)', integer(1, 'a shard count'), 1)
+    .addHelpText('after', SCHEMA_HELP)
+    .action(run((c, cmd) => init(c, cmd.args[0], cmd.opts())));
+
+  program.command('append')
+    .description('append (upsert, on a table with a primary key) the rows of a file, flushing them to Parquet')
+    .argument('<uri>', 'the table')
+    .argument('<file>', `.parquet, .arrow, .csv, .tsv or .jsonl file`)
+    .addOption(new Option('--input-format <format>', 'file format, when the extension does not tell').choices([...INPUT_FORMATS]))
+    .option('--batch-rows <n>', 'rows per batch handed to the writers', integer(1, 'a row count'), 50_000)
+    .option('--shard <n>', 'append-only tables: the shard to write (default: spread batches over all shards)', integer(0, 'a shard number'))
+    .addOption(new Option('--durability <mode>', 'durable: ack after the WAL entry is persisted; none: no WAL (redo the load after a crash)').choices(['durable', 'async', 'none']).default('durable'))
+    .option('--no-validate', 'skip the first pass that checks the whole file before writing anything')
+    .addHelpText('after', '\nCSV/TSV need a header row; an empty unquoted cell is null. JSONL: one object per line.\n64-bit integers may be JSON strings; dates/timestamps ISO-8601 or epoch ms; binary base64.')
+    .action(run((c, cmd) => {
+      const [uri, file] = cmd.args;
+      return append(c, uri, file, cmd.opts());
+    }));
+
+  program.command('scan')
+    .description('print the latest state of the table (base + fresh tier, newest version per key)')
+    .argument('<uri>', 'the table')
+    .option('--columns <list>', 'columns to print, comma-separated (default: all)')
+    .option('--where <expr>', 'row filter, e.g. "age > 30 and name = \'x\'"')
+    .option('--limit <n>', 'at most this many rows', integer(0, 'a row count'))
+    .addOption(new Option('--format <format>', 'output format (default table; jsonl with --json)').choices([...OUTPUT_FORMATS]))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .addHelpText('after', WHERE_HELP)
+    .action(run((c, cmd) => {
+      return scan(c, cmd.args[0], cmd.opts());
+    }));
+
+  program.command('inspect')
+    .description('show shards, epochs, generations, sizes, WAL backlog, base versions and tags')
+    .argument('<uri>', 'the table')
+    .option('--versions <n>', 'how many recent base versions to list', integer(0, 'a count'), 10)
+    .action(run((c, cmd) => {
+      return inspect(c, cmd.args[0], cmd.opts());
+    }));
+
+  program.command('compact')
+    .description('merge flushed generations into the base table (every shard, or one)')
+    .argument('<uri>', 'the table')
+    .option('--shard <n>', 'compact only this shard', integer(0, 'a shard number'))
+    .action(run((c, cmd) => {
+      return compactCommand(c, cmd.args[0], cmd.opts());
+    }));
+
+  program.command('gc')
+    .description('delete files no retained version, tag or snapshot needs')
+    .argument('<uri>', 'the table')
+    .option('--older-than <duration>', 'keep every version committed within this long, e.g. 1h, 7d (default: the engine\'s)')
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .action(run((c, cmd) => {
+      return gcCommand(c, cmd.args[0], cmd.opts());
+    }));
+
+  program.command('tag')
+    .description('name the current version of the table')
+    .argument('<uri>', 'the table')
+    .argument('<name>', 'tag name (letters, digits, . _ -)')
+    .action(run((c, cmd) => {
+      return tagCommand(c, cmd.args[0], cmd.args[1]);
+    }));
+
+  program.command('rollback')
+    .description('make an old version (base version number or tag) the newest, in one commit')
+    .argument('<uri>', 'the table')
+    .argument('<target>', 'a base version (7 or v7) or a tag name')
+    .action(run((c, cmd) => {
+      return rollbackCommand(c, cmd.args[0], cmd.args[1]);
+    }));
+
+  program.command('bench')
+    .description('run the benchmark harness (npx -y pnpm@10 bench) of this source checkout')
+    .argument('[args...]', 'passed to the harness')
+    .option('--dry-run', 'print the command instead of running it')
+    .allowUnknownOption()
+    .action(run(async (c, cmd) => {
+      return benchCommand(c, cmd.args.filter((a) => a !== '--dry-run'), cmd.opts());
+    }));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+      // commander already printed "error: …" (or the help, when no command was given)
+      return EXIT.usage;
+    }
+    return report(ctx, program, e);
+  }
+}
+
+function report(ctx: Context, program: Command, e: unknown): number {
+  const f = describeFailure(e);
+  const name = program.args[0] ? `freshtier ${program.args[0]}` : 'freshtier';
+  ctx.note(`${name}: error: ${f.message}`);
+  if (f.hint) ctx.note(`hint: ${f.hint}`);
+  if (ctx.env.FRESHTIER_DEBUG && e instanceof Error && e.stack) ctx.note(e.stack);
+  if (ctx.json) ctx.io.stdout.write(toJson({ error: { code: f.code, message: f.message, hint: f.hint, exitCode: f.exitCode } }) + '\n');
+  return f.exitCode;
+}

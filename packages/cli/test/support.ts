@@ -1,0 +1,52 @@
+/** Runs the CLI in-process with captured output, and writes fixture files. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main, type CliIo } from '../src/index.js';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  bytes: Uint8Array;
+}
+
+export async function run(argv: string[], options: { tty?: boolean; cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
+  const out: Uint8Array[] = [];
+  const err: string[] = [];
+  const enc = new TextEncoder();
+  const io: CliIo = {
+    stdout: { write: (c) => out.push(typeof c === 'string' ? enc.encode(c) : c), isTTY: false },
+    stderr: { write: (c) => err.push(typeof c === 'string' ? c : new TextDecoder().decode(c)), isTTY: options.tty === true, columns: 100 },
+    cwd: options.cwd,
+    env: options.env ?? {},
+  };
+  const code = await main(argv, io);
+  const bytes = Buffer.concat(out);
+  return { code, stdout: new TextDecoder().decode(bytes), stderr: err.join(''), bytes };
+}
+
+export function tempDir(prefix = 'freshtier-cli-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function write(dir: string, name: string, content: string | Uint8Array): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+export function jsonl(text: string): Record<string, unknown>[] {
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+}
+
+export const USERS_SCHEMA = JSON.stringify({
+  fields: [
+    { name: 'id', type: 'int64', nullable: false },
+    { name: 'name', type: 'utf8' },
+    { name: 'age', type: 'int32' },
+    { name: 'score', type: 'float64' },
+    { name: 'active', type: 'bool' },
+    { name: 'joined', type: 'timestamp[ms, UTC]' },
+  ],
+});

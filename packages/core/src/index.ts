@@ -32,5 +32,7 @@ export { ManifestStore, type Versioned } from './manifest-store.js';
 export { Table, type CreateTableOptions } from './table.js';
 export { Memtable, type MemtableBatch, type MemtableRef, type ShardMemtableRefs, type MemtableSource, type Generation, type ShardId } from './memtable.js';
 export { gatherColumn, type RowSelection } from './gather.js';
+export { excludedOf, isExcludedGeneration } from './generation-ranges.js';
 export { encodeGeneration, generationFileSchema, BATCH_COLUMN, TOMBSTONE_COLUMN, type EncodedGeneration } from './generation-file.js';
 export { sortKeyIds } from './key-sort.js';
+export { failpoint, armFailpoint, disarmFailpoint, disarmAllFailpoints, failpointStats, parseFailpointSpec, FailpointError, FAILPOINTS, type FailpointAction, type ArmOptions } from './failpoints.js';

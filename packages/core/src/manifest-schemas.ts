@@ -63,12 +63,24 @@ export const shardManifestSchema = z.object({
 });
 export type ShardManifest = z.infer<typeof shardManifestSchema>;
 
+/** Generations `g` with `above < g < below`, excluded from reads by a rollback. */
+export const generationRangeSchema = z.object({
+  above: z.number().int().min(-1),
+  below: z.number().int().nonnegative(),
+});
+export type GenerationRange = z.infer<typeof generationRangeSchema>;
+
 /** `base/_manifests/v….json`. */
 export const baseManifestSchema = z.object({
   formatVersion: z.number().int(),
   files: z.array(dataFileSchema.extend({ shard: z.number().int().nonnegative() })),
   /** Per shard: every generation at or below this is in the base files (absent: none). */
   compacted: z.record(z.string(), z.number().int().nonnegative()),
+  /**
+   * Per shard: generation ranges a rollback excluded (docs/base-table.md). Readers, compaction
+   * and replay skip them. Optional: base versions written before rollback existed have none.
+   */
+  excluded: z.record(z.string(), z.array(generationRangeSchema)).optional(),
   committedAt: z.string(),
   note: z.string(),
 });

@@ -18,7 +18,7 @@
  * memory nor in the manifest (its writer crashed before flushing; replay will
  * bring it back) is skipped, so a stale cut can only under-report.
  */
-import { findKey, InvalidOptionsError, type FlushedGeneration, type MemtableRef } from '@freshtier/core';
+import { findKey, InvalidOptionsError, isExcludedGeneration, type FlushedGeneration, type GenerationRange, type MemtableRef } from '@freshtier/core';
 import type { FileReader } from './file-reader.js';
 import type { NormalizedKeys } from './key-input.js';
 import { keyInRange, keyRangeOf } from './sources.js';
@@ -37,10 +37,12 @@ export interface AsOfCut {
   readonly shard: number;
   /** Generations at or below this were read from base (-1: none). */
   readonly compactedThrough: number;
-  /** The newest generation read (the active memtable's, or one past the newest flushed one). */
+  /** The newest generation read (the newest captured memtable holding a batch — usually the active one —, or one past the newest flushed one). */
   readonly activeGeneration: number;
   /** Batches of `activeGeneration` the read saw. */
   readonly activeBatchCount: number;
+  /** Generations the read skipped because a rollback excluded them (absent: none). */
+  readonly excluded?: readonly GenerationRange[];
 }
 
 /**
@@ -69,7 +71,7 @@ export function cutsByShard(input: AsOfCut | readonly AsOfCut[], shardCount: num
   const list = Array.isArray(input) ? (input as readonly AsOfCut[]) : [input as AsOfCut];
   const out: (AsOfCut | undefined)[] = new Array(shardCount).fill(undefined);
   list.forEach((c, i) => {
-    const ok = c && typeof c === 'object' && [c.shard, c.compactedThrough, c.activeGeneration, c.activeBatchCount].every(Number.isSafeInteger);
+    const ok = c && typeof c === 'object' && [c.shard, c.compactedThrough, c.activeGeneration, c.activeBatchCount].every(Number.isSafeInteger) && (c.excluded === undefined || Array.isArray(c.excluded));
     if (!ok || c.shard < 0 || c.shard >= shardCount) {
       throw new InvalidOptionsError('AsOfCut', [{ path: `cuts.${i}`, message: `not a cut of this table (shards 0..${shardCount - 1}); pass the cuts a scan of this table returned` }]);
     }
@@ -99,7 +101,7 @@ export async function freshTierHolds(keys: NormalizedKeys, cuts: readonly (AsOfC
 }
 
 async function checkShard(keys: NormalizedKeys, rows: number[], cut: AsOfCut, fresh: CurrentFresh, reader: FileReader, out: boolean[]): Promise<void> {
-  const inRange = (g: number) => g > cut.compactedThrough && g <= cut.activeGeneration;
+  const inRange = (g: number) => g > cut.compactedThrough && g <= cut.activeGeneration && !isExcludedGeneration(cut.excluded, g);
   const inMemory = new Map(fresh.memtables.filter((r) => inRange(r.memtable.generation)).map((r) => [r.memtable.generation, r]));
   for (const ref of inMemory.values()) {
     const limit = ref.memtable.generation === cut.activeGeneration ? cut.activeBatchCount : Infinity;

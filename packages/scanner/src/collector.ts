@@ -13,7 +13,8 @@
  *    b. the cut: the newest captured memtable, or — no writer given — one past the
  *       newest flushed or compacted generation read, with 0 batches;
  *    c. generations `<= compacted[shard]` are skipped, in memory or flushed: the
- *       base version read in step 2 holds them;
+ *       base version read in step 2 holds them; so are generations that base version
+ *       excludes (a rollback undid them);
  *    d. a generation both captured in memory and listed as flushed is read ONCE,
  *       from the memtable (bounded by the captured batch count, so it agrees
  *       with the cut);
@@ -29,7 +30,7 @@
  * later shard manifest (compaction never removes flushed entries), so step 4c
  * cannot skip a generation the shard manifest read would not account for.
  */
-import type { BaseManifest, MemtableRef, MemtableSource, ShardManifest, Table, Versioned } from '@freshtier/core';
+import { excludedOf, isExcludedGeneration, type BaseManifest, type GenerationRange, type MemtableRef, type MemtableSource, type ShardManifest, type Table, type Versioned } from '@freshtier/core';
 import type { AsOfCut } from './as-of-cut.js';
 import type { FreshSource, ReadView, ShardView } from './sources.js';
 
@@ -74,7 +75,24 @@ function onePerGeneration(list: CapturedRef[]): MemtableRef[] {
 }
 
 /**
- * Steps 1–4: collects one consistent set of sources for every shard.
+ * A table version to read instead of the newest manifests (a `checkout`): one base
+ * version and, indexed by shard, one shard manifest version. Versions are immutable,
+ * so a pinned read needs no memtables and always returns the same rows.
+ *
+ * @example
+ * ```ts
+ * const at: PinnedVersions = { baseVersion: 4, shardVersions: [7, 5] };
+ * const view = await collectSources(table, [], at);
+ * ```
+ */
+export interface PinnedVersions {
+  readonly baseVersion: number;
+  readonly shardVersions: readonly number[];
+}
+
+/**
+ * Steps 1–4: collects one consistent set of sources for every shard. With `at`, steps
+ * 2 and 3 load those versions instead of the newest (pass no writers then).
  *
  * @example
  * ```ts
@@ -82,10 +100,10 @@ function onePerGeneration(list: CapturedRef[]): MemtableRef[] {
  * for (const s of view.shards) console.log(s.shard, s.fresh.map((f) => `${f.kind}:${f.generation}`));
  * ```
  */
-export function collectSources(table: Table, writers: readonly MemtableSource[]): Promise<ReadView> {
+export function collectSources(table: Table, writers: readonly MemtableSource[], at?: PinnedVersions): Promise<ReadView> {
   const takenAt = Date.now();
   const captured = captureMemtables(table, writers); // step 1, before any await
-  return readManifests(table).then(({ base, shards }) => ({
+  return readManifests(table, at).then(({ base, shards }) => ({
     takenAt,
     baseVersion: base.version,
     base: base.doc,
@@ -94,29 +112,42 @@ export function collectSources(table: Table, writers: readonly MemtableSource[])
 }
 
 /** Steps 2 and 3, in that order. */
-async function readManifests(table: Table): Promise<{ base: Versioned<BaseManifest>; shards: Versioned<ShardManifest>[] }> {
-  const base = await table.baseManifests.latest();
-  const shards = await Promise.all(Array.from({ length: table.shardCount }, (_, s) => table.shardManifests(s).latest()));
+async function readManifests(table: Table, at?: PinnedVersions): Promise<{ base: Versioned<BaseManifest>; shards: Versioned<ShardManifest>[] }> {
+  const base = at ? { version: at.baseVersion, doc: await table.baseManifests.load(at.baseVersion) } : await table.baseManifests.latest();
+  const shards = await Promise.all(Array.from({ length: table.shardCount }, (_, s) => loadShard(table, s, at)));
   return { base, shards };
 }
 
-/** Step 4 for one shard. */
+async function loadShard(table: Table, shard: number, at?: PinnedVersions): Promise<Versioned<ShardManifest>> {
+  const manifests = table.shardManifests(shard);
+  if (!at) return manifests.latest();
+  return { version: at.shardVersions[shard], doc: await manifests.load(at.shardVersions[shard]) };
+}
+
+/** Step 4 for one shard. Generations a rollback excluded (see `excludedOf`) are skipped like compacted ones. */
 function planShard(shard: number, base: BaseManifest, manifest: Versioned<ShardManifest>, memtables: readonly MemtableRef[]): ShardView {
   const compactedThrough = compactedOf(base, shard);
-  const cut = cutForShard(shard, compactedThrough, memtables, manifest.doc);
+  const excluded = excludedOf(base, shard);
+  const cut = withExcluded(cutForShard(shard, compactedThrough, memtables, manifest.doc), excluded);
+  const skip = (g: number) => g <= compactedThrough || isExcludedGeneration(excluded, g);
   const byGeneration = new Map<number, FreshSource>();
   for (const entry of manifest.doc.flushed) {
-    if (entry.generation > compactedThrough && entry.generation < cut.activeGeneration) { // 4c, 4e
+    if (!skip(entry.generation) && entry.generation < cut.activeGeneration) { // 4c, 4e
       byGeneration.set(entry.generation, { kind: 'flushed', generation: entry.generation, entry, file: entry.file });
     }
   }
   for (const ref of memtables) {
     const g = ref.memtable.generation;
-    if (g > compactedThrough) byGeneration.set(g, { kind: 'memtable', generation: g, ref }); // 4c, 4d: replaces a flushed copy
+    if (!skip(g)) byGeneration.set(g, { kind: 'memtable', generation: g, ref }); // 4c, 4d: replaces a flushed copy
   }
   const fresh = [...byGeneration.values()].sort((a, b) => a.generation - b.generation);
   const baseFiles = base.files.filter((f) => f.shard === shard);
   return { shard, manifestVersion: manifest.version, manifest: manifest.doc, compactedThrough, baseFiles, fresh, cut };
+}
+
+/** The cut records the excluded ranges (only when there are some), so `containsPksAsOf` skips them too. */
+function withExcluded(cut: AsOfCut, excluded: readonly GenerationRange[]): AsOfCut {
+  return excluded.length === 0 ? cut : { ...cut, excluded };
 }
 
 /**
@@ -132,7 +163,8 @@ export function compactedOf(base: BaseManifest, shard: number): number {
 }
 
 /**
- * Step 4b: the cut a read of these sources observes.
+ * Step 4b: the cut a read of these sources observes: up to the newest captured memtable
+ * holding a batch, bounded to the batches captured.
  *
  * Without a captured memtable the cut is one past the newest generation read, with
  * 0 batches — not the manifest's `nextGeneration`: a writer elsewhere may hold
@@ -145,7 +177,10 @@ export function compactedOf(base: BaseManifest, shard: number): number {
  * ```
  */
 export function cutForShard(shard: number, compactedThrough: number, memtables: readonly MemtableRef[], manifest: ShardManifest): AsOfCut {
-  const newest = memtables[memtables.length - 1];
+  // The newest captured memtable HOLDING a batch, not simply the newest: an older one may be sealed with
+  // durable puts still in flight (appended after this capture), which happens only while every newer one
+  // holds none — so everything below the one chosen was complete when captured.
+  const newest = [...memtables].reverse().find((r) => r.batchCount > 0) ?? memtables[0];
   if (newest) return { shard, compactedThrough, activeGeneration: newest.memtable.generation, activeBatchCount: newest.batchCount };
   const maxFlushed = manifest.flushed.reduce((m, f) => Math.max(m, f.generation), 0);
   return { shard, compactedThrough, activeGeneration: Math.max(maxFlushed, compactedThrough, 0) + 1, activeBatchCount: 0 };

@@ -35,7 +35,13 @@
  * - compaction records `compacted[shard]` in the base manifest and does not remove
  *   entries from shard manifests' flushed lists; a shard's base files hold disjoint
  *   keys and no tombstones; every data file has `rowGroupSize`-row groups;
- * - keys of different shards are disjoint (a key's shard is a hash of its bytes).
+ * - keys of different shards are disjoint (a key's shard is a hash of its bytes);
+ * - a base version may exclude generation ranges (`excluded`, written by a rollback):
+ *   they are skipped like compacted ones, and the cut carries them.
+ *
+ * Pinned reads: `new LsmScanner(table, { at: { baseVersion, shardVersions } })` reads that
+ * table version (the writer's `checkout`). Live snapshots register in `snapshot-registry.ts`
+ * so GC keeps what they read.
  *
  * Invariants provided: read union and read-once (1), frozen stays readable (2),
  * active wins over frozen (3), filters after dedup (4), exact AsOfCut (10),
@@ -56,7 +62,8 @@ export { Snapshot, type GetOptions } from './snapshot.js';
 export { col, and, or, not, compileFilter, ColumnRef, type Filter, type FilterValue, type CompareOp, type CompiledFilter } from './filter.js';
 export { keyConstraintOf, keyAllowed, fileMayMatch, indexPositions, type KeyConstraint } from './key-constraint.js';
 export { cutsByShard, freshTierHolds, type AsOfCut, type ScanCuts, type CurrentFresh } from './as-of-cut.js';
-export { collectSources, captureMemtables, cutForShard, compactedOf } from './collector.js';
+export { collectSources, captureMemtables, cutForShard, compactedOf, type PinnedVersions } from './collector.js';
+export { registerSnapshot, releaseSnapshot, liveSnapshotPins, type SnapshotPin } from './snapshot-registry.js';
 export { FreshIndex } from './dedup.js';
 export { FileReader, emptyStats, type ScanStats } from './file-reader.js';
 export { normalizeKeys, coerceValue, valuesToData, type KeysInput, type NormalizedKeys } from './key-input.js';

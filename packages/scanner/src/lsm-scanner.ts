@@ -11,7 +11,7 @@
 import { InvalidOptionsError, type MemtableSource, type Table } from '@freshtier/core';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { cutsByShard, freshTierHolds, type AsOfCut, type CurrentFresh } from './as-of-cut.js';
-import { captureMemtables, collectSources } from './collector.js';
+import { captureMemtables, collectSources, type PinnedVersions } from './collector.js';
 import { FileReader, emptyStats, type ScanStats } from './file-reader.js';
 import { normalizeKeys, type KeysInput } from './key-input.js';
 import { findNewest, gatherFound } from './lookup.js';
@@ -36,6 +36,11 @@ export interface LsmScannerOptions {
   batchSize?: number;
   /** Bytes of decoded key indexes kept in memory (default 64 MiB). */
   keyIndexCacheBytes?: number;
+  /**
+   * Read this table version instead of the newest (read-only; no `writers` then).
+   * Every read, cut and snapshot of the scanner uses these manifest versions.
+   */
+  at?: PinnedVersions;
 }
 
 const DEFAULTS = { snapshotRetentionMs: 600_000, batchSize: 65_536, keyIndexCacheBytes: 64 << 20 };
@@ -56,10 +61,13 @@ export class LsmScanner {
   readonly stats: ScanStats = emptyStats();
   private readonly writers: readonly MemtableSource[];
   private readonly reader: FileReader;
-  private readonly options: Required<Omit<LsmScannerOptions, 'writers'>>;
+  private readonly options: Required<Omit<LsmScannerOptions, 'writers' | 'at'>>;
+  /** The pinned table version (see `LsmScannerOptions.at`), or undefined for the newest. */
+  readonly at: PinnedVersions | undefined;
 
   constructor(readonly table: Table, options: LsmScannerOptions = {}) {
     this.options = validateOptions(table, options);
+    this.at = validateAt(table, options);
     this.writers = [...(options.writers ?? [])];
     this.reader = new FileReader(table, this.stats, this.options.keyIndexCacheBytes);
   }
@@ -76,7 +84,7 @@ export class LsmScanner {
    */
   scan(options: ScanOptions = {}): ScanResult {
     const plan = planScan(this.table, options, this.options.batchSize);
-    const view = collectSources(this.table, this.writers); // captures memtables now
+    const view = collectSources(this.table, this.writers, this.at); // captures memtables now
     view.catch(() => {}); // surfaced by iteration or `cuts`
     return new ScanResult(plan.outSchema, view, (v) => streamScan(this.table, v, plan, this.reader));
   }
@@ -89,14 +97,14 @@ export class LsmScanner {
   async get(keys: KeysInput, options: GetOptions = {}): Promise<ArrowTable> {
     const fields = resolveColumns(this.table.schema, options.columns);
     const k = normalizeKeys(this.table, keys);
-    const view = await collectSources(this.table, this.writers);
+    const view = await collectSources(this.table, this.writers, this.at);
     return gatherFound(await findNewest(view, k, this.reader), fields, this.reader);
   }
 
   /** For each key: is it live now (newest version exists and is not a tombstone)? Reads key indexes, not data files. */
   async containsPks(keys: KeysInput): Promise<boolean[]> {
     const k = normalizeKeys(this.table, keys);
-    const view = await collectSources(this.table, this.writers);
+    const view = await collectSources(this.table, this.writers, this.at);
     return (await findNewest(view, k, this.reader)).map((f) => f !== undefined);
   }
 
@@ -110,8 +118,8 @@ export class LsmScanner {
     const byShard = cutsByShard(cuts, this.table.shardCount);
     const memtables = captureMemtables(this.table, this.writers); // memtables first, as in collection
     const shards = [...new Set(k.shards)];
-    const manifests = await Promise.all(shards.map((s) => this.table.shardManifests(s).latest()));
-    const current = new Map<number, CurrentFresh>(shards.map((s, i) => [s, { memtables: memtables.get(s) ?? [], flushed: manifests[i].doc.flushed }]));
+    const manifests = await Promise.all(shards.map((s) => (this.at ? this.table.shardManifests(s).load(this.at.shardVersions[s]) : this.table.shardManifests(s).latest().then((m) => m.doc))));
+    const current = new Map<number, CurrentFresh>(shards.map((s, i) => [s, { memtables: memtables.get(s) ?? [], flushed: manifests[i].flushed }]));
     return freshTierHolds(k, byShard, current, this.reader);
   }
 
@@ -129,12 +137,28 @@ export class LsmScanner {
 
   /** Pins the current sources for repeatable reads (see {@link Snapshot}). */
   async snapshot(): Promise<Snapshot> {
-    const view = await collectSources(this.table, this.writers);
+    const view = await collectSources(this.table, this.writers, this.at);
     return new Snapshot(this.table, view, this.reader, this.options.snapshotRetentionMs, this.options.batchSize);
   }
 }
 
-function validateOptions(table: Table, o: LsmScannerOptions): Required<Omit<LsmScannerOptions, 'writers'>> {
+/** Checks `options.at`: a version per shard, and no writers (a pinned version has no memtables). */
+function validateAt(table: Table, o: LsmScannerOptions): PinnedVersions | undefined {
+  const at = o.at;
+  if (at === undefined) return undefined;
+  const version = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  const issues: { path: string; message: string }[] = [];
+  if (!at || typeof at !== 'object' || !version(at.baseVersion)) issues.push({ path: 'at.baseVersion', message: 'must be a base manifest version (integer >= 0)' });
+  const shards = at?.shardVersions;
+  if (!Array.isArray(shards) || shards.length !== table.shardCount || !shards.every(version)) {
+    issues.push({ path: 'at.shardVersions', message: `must hold one shard manifest version (integer >= 0) per shard (${table.shardCount})` });
+  }
+  if ((o.writers ?? []).length > 0) issues.push({ path: 'writers', message: 'a scanner pinned with `at` reads stored versions only: pass no writers' });
+  if (issues.length) throw new InvalidOptionsError('LsmScanner options', issues);
+  return { baseVersion: at.baseVersion, shardVersions: [...at.shardVersions] };
+}
+
+function validateOptions(table: Table, o: LsmScannerOptions): Required<Omit<LsmScannerOptions, 'writers' | 'at'>> {
   if (o === null || typeof o !== 'object') throw new InvalidOptionsError('LsmScanner options', [{ path: '', message: 'expected an object' }]);
   const issues: { path: string; message: string }[] = [];
   const writers = o.writers ?? [];

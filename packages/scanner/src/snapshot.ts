@@ -11,7 +11,8 @@
  * is gone, fails with `SnapshotExpiredError` — never a silently different answer.
  *
  * A snapshot holds its memtables in memory (also after the writer flushed and
- * dropped them); drop the snapshot to release them.
+ * dropped them); drop the snapshot to release them. While live it is registered
+ * (snapshot-registry.ts) so that GC in this process keeps the files it reads.
  */
 import { SnapshotExpiredError, type Table } from '@freshtier/core';
 import type { Table as ArrowTable } from 'apache-arrow';
@@ -21,6 +22,7 @@ import { normalizeKeys, type KeysInput } from './key-input.js';
 import { findNewest, gatherFound } from './lookup.js';
 import { resolveColumns } from './projection.js';
 import { ScanResult, planScan, streamScan, type ScanOptions } from './scan.js';
+import { registerSnapshot, releaseSnapshot } from './snapshot-registry.js';
 import type { ReadView } from './sources.js';
 
 /**
@@ -59,6 +61,22 @@ export class Snapshot {
     private readonly batchSize: number,
   ) {
     this.expiresAt = view.takenAt + retentionMs;
+    // GC keeps what a live snapshot reads (snapshot-registry.ts)
+    registerSnapshot(this, { store: table.store, baseVersion: this.baseVersion, shardVersions: this.shardVersions, expiresAt: this.expiresAt });
+  }
+
+  /**
+   * Tells GC this snapshot will not be read again (it stops pinning its versions).
+   * Reading it afterwards may fail with `SnapshotExpiredError` once GC ran.
+   *
+   * @example
+   * ```ts
+   * const snap = await scanner.snapshot();
+   * try { await snap.scan().toTable(); } finally { snap.release(); }
+   * ```
+   */
+  release(): void {
+    releaseSnapshot(this);
   }
 
   /** When the sources were captured (ms since the epoch). */

@@ -18,7 +18,7 @@ import type { Generation, ShardId } from '@freshtier/core';
  * onEvent: (e) => { if (e.type === 'freeze' && e.reason === 'backpressure') metrics.inc('forced_freezes'); }
  * ```
  */
-export type FreezeReason = 'bytes' | 'rows' | 'batches' | 'manual' | 'flush' | 'close' | 'backpressure' | 'replay';
+export type FreezeReason = 'bytes' | 'rows' | 'batches' | 'manual' | 'flush' | 'close' | 'backpressure' | 'replay' | 'ingest';
 
 /** Fields every event carries. */
 interface EventBase {

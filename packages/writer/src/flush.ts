@@ -24,7 +24,7 @@
  * `flushRetry.maxAttempts` and throws the last error.
  */
 import {
-  encodeGeneration, encodeKeyIndex, keyIndexPathFor, layout,
+  encodeGeneration, encodeKeyIndex, failpoint, keyIndexPathFor, layout,
   type FlushedGeneration, type Generation, type ObjectStore, type ShardId, type ShardManifest, type Table,
 } from '@freshtier/core';
 import type { ResolvedWriterOptions } from './options.js';
@@ -59,8 +59,10 @@ export async function writeGenerationFiles(target: GenerationFileTarget, slot: M
   const encoded = (slot.encoded ??= encodeFiles(target, slot));
   const path = layout.generationDir(target.shard, m.generation) + 'data.parquet';
   await createOnce(target.store, path, encoded.parquet);
+  failpoint('flush:after-parquet');
   const keyIndexPath = encoded.keyIndex ? keyIndexPathFor(path) : undefined;
   if (keyIndexPath) await createOnce(target.store, keyIndexPath, encoded.keyIndex!);
+  failpoint('flush:after-key-index');
   slot.encoded = undefined;
   return {
     generation: m.generation,

@@ -24,6 +24,11 @@
  * exist before the manifest names them · 8 options first, then epoch claim, fence, replay; a
  * fenced writer gets `ShardFencedError`, never a false ack. From core: `putIfAbsent` is an atomic
  * create; manifests are never rewritten; WAL entries are checksummed.
+ *
+ * The base table (docs/base-table.md): `compact` merges a shard's flushed generations into
+ * base files; `writer.ingest` commits bulk data as one generation (9); `versions`, `tag`,
+ * `checkout` read table versions; `rollback` returns to one in a single commit (12); `gc`
+ * deletes what no retained version, tag or live snapshot needs (11).
  */
 export { ShardWriter, type ShardWriterStatus } from './shard-writer.js';
 export { parseWriterOptions, shardWriterOptionsSchema, type ShardWriterOptions, type ResolvedWriterOptions, type Durability, type FlushRetryOptions } from './options.js';
@@ -36,3 +41,11 @@ export { MemtableSlot, replayPoint, type SlotState } from './memtable-slot.js';
 export { Flusher, writeGenerationFiles, mergeFlushed, withFlushed, isPublished, type FlushHost, type FlushChange, type GenerationFileTarget } from './flush.js';
 export { replayWal, type ReplayInput, type ReplayResult } from './replay.js';
 export { BackpressureGate, type BackpressureProbe } from './backpressure.js';
+export { compact, type CompactOptions, type CompactionProgress, type CompactionResult } from './compaction.js';
+export { mergeRuns, readRun, type Run, type Merged } from './compaction-merge.js';
+export { splitPoints, writeBaseFile, type BaseFileShape } from './base-files.js';
+export { writeIngestFiles, type IngestInput, type IngestSource, type IngestResult, type IngestFiles } from './ingest.js';
+export { head, versions, tag, tags, deleteTag, resolveVersion, checkout, type TableVersion, type VersionRef, type VersionInfo } from './versions.js';
+export { rollback, type RollbackOptions, type RollbackResult, type RollbackStep } from './rollback.js';
+export { gc, type GcOptions, type GcReport } from './gc.js';
+export { retainedVersions, pinnedVersions, generationNeeded, neededPaths, type Retained } from './gc-retention.js';

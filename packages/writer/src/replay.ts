@@ -22,7 +22,7 @@
  * fetched a few at a time ahead of decoding, which matters on remote stores.
  */
 import {
-  CorruptEntryError, Memtable, ShardFencedError, decodeWalEntry, encodeKeys,
+  CorruptEntryError, Memtable, ShardFencedError, decodeWalEntry, encodeKeys, failpoint,
   type Generation, type ObjectStore, type ShardId, type Table, type WalEntry, type WalRecord,
 } from '@freshtier/core';
 import { MemtableSlot } from './memtable-slot.js';
@@ -92,6 +92,7 @@ export async function replayWal(input: ReplayInput): Promise<ReplayResult> {
   const counts = { highest: -1, applied: 0, skipped: 0 };
   let done = 0;
   for await (const { listing, entry } of readAhead(input.store, listed)) {
+    failpoint('replay:entry');
     applyEntry(input, listing, entry, rebuilt, counts);
     done++;
     if (done % PROGRESS_EVERY === 0 || done === listed.length) input.onProgress?.(done, listed.length, listing.position);

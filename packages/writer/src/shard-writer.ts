@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  WriterClosedError, WriterPoisonedError, isFreshtierError,
+  WriterClosedError, WriterPoisonedError, excludedOf, failpoint, isExcludedGeneration, isFreshtierError,
   type FreshtierError, type Generation, type MemtableSource, type ShardId, type ShardMemtableRefs, type Table, type WalRecord,
 } from '@freshtier/core';
 import type { RecordBatch } from 'apache-arrow';
@@ -22,6 +22,7 @@ import { emitEvent, type FreezeReason, type WriterEvent, type WriterEventBody } 
 import { claimEpoch, commitGuarded, type ShardHead } from './fencing.js';
 import { Flusher, isPublished, withFlushed, writeGenerationFiles, type FlushHost } from './flush.js';
 import { GroupCommitter } from './group-commit.js';
+import { writeIngestFiles, type IngestFiles, type IngestResult, type IngestSource } from './ingest.js';
 import { MemtableSlot, replayPoint } from './memtable-slot.js';
 import { parseWriterOptions, type Durability, type ResolvedWriterOptions, type ShardWriterOptions } from './options.js';
 import { replayWal, type ReplayResult } from './replay.js';
@@ -86,6 +87,8 @@ export class ShardWriter implements MemtableSource {
   private fatalError: FreshtierError | undefined;
   private closed = false;
   private closeDone = false;
+  /** Set while an ingest commits: puts and deletes wait for it (invariant 9). */
+  private writeGate: Promise<void> | undefined;
 
   private constructor(private readonly table: Table, private readonly options: ResolvedWriterOptions, head: ShardHead, fencePosition: number, replayed: ReplayResult) {
     this.shard = options.shard;
@@ -231,6 +234,24 @@ export class ShardWriter implements MemtableSource {
   }
 
   /**
+   * Bulk ingest (ingest.ts): checks the whole source, writes one generation file (no WAL, no
+   * memtable), commits it as the next generation. Writes acked before are older, after newer.
+   *
+   * @example
+   * ```ts
+   * const { generation, rows } = await writer.ingest(['/data/day-1.parquet', '/data/day-2.parquet']);
+   * ```
+   */
+  async ingest(source: IngestSource): Promise<IngestResult> {
+    this.assertWritable();
+    const target = { store: this.table.store, table: this.table, shard: this.shard, rowGroupSize: this.options.rowGroupSize, compression: this.options.compression };
+    const written = await writeIngestFiles(target, source);
+    if (!written) return { generation: undefined, rows: 0, fileRows: 0, batches: 0, bytesWritten: 0 };
+    const generation = await this.commitIngest(written.files);
+    return { generation, rows: written.rows, fileRows: written.files.file.rows, batches: written.batches, bytesWritten: written.bytesWritten };
+  }
+
+  /**
    * Freezes the active memtable now and opens the next generation. Returns the
    * frozen generation, or undefined when the active memtable was empty.
    *
@@ -312,6 +333,7 @@ export class ShardWriter implements MemtableSource {
   /** Admits (maybe after backpressure), reserves, and logs/applies a checked batch. */
   private accept(prepared: PreparedBatch): Promise<void> {
     if (prepared.rows === 0) return Promise.resolve();
+    if (this.writeGate) return this.writeGate.then(() => (this.assertWritable(), this.accept(prepared))); // resumes in call order
     // without backpressure the reservation happens inside the put() call itself, so puts reserve in call order
     if (!this.gate.mustWait()) return this.enter(prepared);
     return this.gate.admit().then(() => {
@@ -402,16 +424,47 @@ export class ShardWriter implements MemtableSource {
     try {
       if (this.headStale) this.head = await manifests.latest();
       this.headStale = false;
+      failpoint('flush:before-commit');
       this.head = await commitGuarded({ manifests, shard: this.shard, epoch: this.epoch, head: this.head, build: (doc) => withFlushed(doc, change), landed: (doc) => files.every((f) => isPublished(doc, f)) });
     } catch (e) {
       if (isFreshtierError(e, 'SHARD_FENCED')) throw this.die(e);
       this.headStale = true; // the outcome is unknown: reload before the next attempt, whose landed() check sees it
       throw e;
     }
+    failpoint('flush:after-commit'); // a throw here is a commit whose ack was lost: the retry's landed() check sees it
     // invariant 2: the frozen memtables leave memory only now, in one synchronous step
     this.slots = this.slots.filter((s) => !prefix.includes(s));
     this.emit({ type: 'flush-committed', generations: files.map((f) => f.generation), version: this.head.version, replayAfter: this.head.doc.replayAfter });
     this.gate.progress();
+  }
+
+  /**
+   * Invariant 9: puts wait at the gate; commit everything in memory (looping: a put past backpressure
+   * may still land), then commit the files as the next generation. If that commit fails, the files
+   * stay a frozen generation the flusher retries, like any flush.
+   */
+  private async commitIngest(files: IngestFiles): Promise<Generation> {
+    while (this.writeGate) await this.writeGate; // one ingest commit at a time
+    let open!: () => void;
+    this.writeGate = new Promise<void>((resolve) => (open = resolve));
+    try {
+      for (;;) {
+        this.assertWritable();
+        this.freezeActive('ingest');
+        await this.flusher.flushThrough(this.active.generation - 1);
+        if (this.slots.length === 1 && this.active.isEmpty) break;
+      }
+      const slot = this.active; // empty: it becomes the ingest's generation, sealed and frozen at once
+      slot.seal();
+      slot.files = { ...files, generation: slot.generation };
+      this.slots.push(MemtableSlot.active(this.shard, slot.generation + 1, !this.table.appendOnly));
+      this.highestAssigned = slot.generation + 1;
+      await this.flusher.flushThrough(slot.generation);
+      return slot.generation;
+    } finally {
+      this.writeGate = undefined;
+      open();
+    }
   }
 
   /** Stops the writer for good: every later call fails with the returned error. */
@@ -437,10 +490,11 @@ function toWalRecord(r: PendingRecord): WalRecord {
   return { generation: r.slot.generation, batchIndex: r.batchIndex, op: r.prepared.op, batch: r.prepared.batch };
 }
 
-/** Generations whose data is already committed: in the flushed list, or compacted into the base table. */
+/** Generations whose records replay skips: committed (in the flushed list, or compacted into the base table) or excluded by a rollback. */
 async function durableGenerations(table: Table, head: ShardHead): Promise<(g: Generation) => boolean> {
   const flushed = new Set(head.doc.flushed.map((f) => f.generation));
   const base = await table.baseManifests.latest();
   const compacted = base.doc.compacted[String(head.doc.shard)] ?? -1;
-  return (g) => g <= compacted || flushed.has(g);
+  const excluded = excludedOf(base.doc, head.doc.shard); // a rollback undid them: never replay them
+  return (g) => g <= compacted || flushed.has(g) || isExcludedGeneration(excluded, g);
 }

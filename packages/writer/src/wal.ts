@@ -18,15 +18,16 @@
  * and the writer stops; reopening replays whatever landed.
  *
  * Torn tail. A corrupt *final* entry (stores create objects atomically, so this
- * is damage at rest, not a half-written crash) is copied to
+ * is damage at rest, not a half-written crash; a second read must confirm it, so a
+ * bad read never costs acked rows) is copied to
  * `shards/<id>/wal-quarantine/`, deleted, and its position is filled with a fence
  * entry before the new fence is written above it: the hole must not stay open, or
  * a zombie whose next position it is could create an entry there that replay has
  * already passed. Corruption anywhere else aborts the open (`CorruptEntryError`).
  */
 import {
-  CorruptEntryError, ShardFencedError, WriterPoisonedError, decodeWalEntry, encodeWalEntry, isFreshtierError, layout,
-  pad20, parseWalPosition, type ObjectStore, type ShardId, type WalEntry, type WalRecord,
+  CorruptEntryError, ShardFencedError, StoreFailureError, WriterPoisonedError, decodeWalEntry, encodeWalEntry, isFreshtierError, layout,
+  failpoint, pad20, parseWalPosition, type ObjectStore, type ShardId, type WalEntry, type WalRecord,
 } from '@freshtier/core';
 
 /**
@@ -115,6 +116,7 @@ async function inspectTaken(store: ObjectStore, shard: ShardId, epoch: number, p
 export async function writeFence(store: ObjectStore, shard: ShardId, epoch: number, from: number): Promise<number> {
   const bytes = fenceBytes(shard, epoch);
   for (let position = from; ; position++) {
+    failpoint('open:before-fence');
     if ((await store.putIfAbsent(layout.walEntry(shard, position), bytes)) === 'created') return position;
     if ((await inspectTaken(store, shard, epoch, position)) === 'same') {
       throw new CorruptEntryError(layout.walEntry(shard, position), `an entry of epoch ${epoch} exists before its writer wrote its fence`);
@@ -154,12 +156,31 @@ export async function quarantineTornTail(store: ObjectStore, shard: ShardId, epo
     return undefined;
   } catch (error) {
     if (!isFreshtierError(error, 'CORRUPT_ENTRY')) throw error;
+    if (!(await damagedAtRest(store, last, bytes))) return undefined;
     const path = quarantinePath(shard, last.position, epoch);
     await store.put(path, bytes);
     await store.delete(last.key);
     // fill the hole: only a zombie could race us into it, and its entry is then a real one replay reads
     if ((await store.putIfAbsent(last.key, fenceBytes(shard, epoch))) === 'exists') await inspectTaken(store, shard, epoch, last.position);
     return { position: last.position, quarantinePath: path, error };
+  }
+}
+
+/**
+ * Whether a tail that failed to decode is damaged at rest, not just read badly (a short
+ * or garbled read of a healthy entry must never get it deleted: it holds acked rows).
+ * Damage at rest reads back the same twice, at the size the listing reported. Returns
+ * false when a second read decodes; throws `StoreFailureError` when the reads disagree.
+ */
+async function damagedAtRest(store: ObjectStore, last: WalListing, first: Uint8Array): Promise<boolean> {
+  const again = await store.get(last.key);
+  const same = again.byteLength === first.byteLength && Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(first);
+  if (same && first.byteLength === last.size) return true;
+  try {
+    decodeWalEntry(again, last.key);
+    return false;
+  } catch {
+    throw new StoreFailureError('get', last.key, new Error(`two reads of the final WAL entry disagree (${first.byteLength} and ${again.byteLength} bytes, listed ${last.size}); nothing was quarantined, retry the open`));
   }
 }
 
@@ -205,11 +226,13 @@ export class WalAppender {
       const key = layout.walEntry(this.shard, position);
       let result;
       try {
+        failpoint('wal:before-append'); // inside the try: a failure here counts as an unknown outcome, like a store error
         result = await this.store.putIfAbsent(key, bytes);
       } catch (e) {
         throw new WriterPoisonedError(this.shard, `the WAL write of ${key} failed with an unknown outcome`, e);
       }
       this.next = position + 1;
+      if (result === 'created') failpoint('wal:after-append');
       if (result === 'created') return (this.last = position);
       await this.checkTaken(position, key);
     }

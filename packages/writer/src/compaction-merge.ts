@@ -1,0 +1,213 @@
+/**
+ * The merge step of compaction (docs/base-table.md "Compaction", step 4): sorted
+ * runs in, one sorted, deduplicated selection of live rows out.
+ *
+ * A *run* is one data file decoded with its encoded keys: a rewritten base file
+ * (priority 0) or a picked generation (priority 1, 2, … in ascending generation).
+ * Every run is sorted by key with one row per key (flush and compaction both write
+ * them so), so a k-way merge over a heap ordered by (key, newest priority first)
+ * meets the newest version of each key first and skips the rest. A tombstone wins
+ * like any version and is then dropped: nothing older survives it, and base files
+ * hold no tombstones (the scanner relies on that).
+ *
+ * Append-only tables have no keys: their runs are concatenated in generation order.
+ */
+import { TOMBSTONE_COLUMN, compareBytes, encodeKeys, type DataFile, type EncodedKeys, type Table } from '@freshtier/core';
+import { conformBatch, rowGroupCount, type FileReader } from '@freshtier/scanner';
+import type { Data, RecordBatch } from 'apache-arrow';
+
+/**
+ * One decoded data file, in key order.
+ *
+ * @example
+ * ```ts
+ * const run = await readRun(table, reader, gen.file, 'flushed', 3);
+ * ```
+ */
+export interface Run {
+  readonly batches: RecordBatch[];
+  /** Encoded keys per batch (absent on append-only tables). */
+  readonly keys: (EncodedKeys | undefined)[];
+  /** `_ft_tombstone` per batch (absent in base files). */
+  readonly tombstones: (Data | undefined)[];
+  /** Larger is newer: 0 for base files, 1.. for generations in ascending order. */
+  readonly priority: number;
+  readonly rows: number;
+}
+
+/**
+ * Decodes a data file row group by row group into the table's types.
+ *
+ * @example
+ * ```ts
+ * const base = await readRun(table, reader, file, 'base', 0);
+ * ```
+ */
+export async function readRun(table: Table, reader: FileReader, file: DataFile, kind: 'base' | 'flushed', priority: number): Promise<Run> {
+  const run: Run = { batches: [], keys: [], tombstones: [], priority, rows: file.rows };
+  if (file.rows === 0) return run;
+  const bytes = await reader.dataFile(file.path);
+  for (let rg = 0; rg < rowGroupCount(file); rg++) {
+    for (const raw of reader.readRowGroup(bytes, file, rg)) {
+      const batch = conformBatch(raw, table.schema.fields, kind === 'flushed' ? [TOMBSTONE_COLUMN] : []);
+      run.batches.push(batch);
+      run.keys.push(table.appendOnly ? undefined : encodeKeys(batch, table.primaryKey));
+      run.tombstones.push(batch.getChild(TOMBSTONE_COLUMN)?.data[0]);
+    }
+  }
+  return run;
+}
+
+/**
+ * The merged rows: row i is `batches[batchOf[i]]` at `rowOf[i]`, ascending by key.
+ *
+ * @example
+ * ```ts
+ * const merged = mergeRuns([baseRun, gen7, gen8], true);
+ * console.log(merged.count, merged.tombstonesDropped);
+ * ```
+ */
+export interface Merged {
+  readonly batches: RecordBatch[];
+  readonly keys: (EncodedKeys | undefined)[];
+  readonly count: number;
+  readonly batchOf: Int32Array;
+  readonly rowOf: Int32Array;
+  /** Older versions skipped (replaced by a newer one). */
+  readonly versionsReplaced: number;
+  readonly tombstonesDropped: number;
+}
+
+interface Cursor {
+  readonly run: Run;
+  /** Index of the run's first batch in `Merged.batches`. */
+  readonly first: number;
+  b: number;
+  r: number;
+}
+
+/**
+ * Merges runs: newest version per key, tombstones dropped (keyed), or every row in
+ * run order (append-only).
+ *
+ * @example
+ * ```ts
+ * const merged = mergeRuns(runs, !table.appendOnly);
+ * ```
+ */
+export function mergeRuns(runs: readonly Run[], keyed: boolean): Merged {
+  const batches = runs.flatMap((r) => r.batches);
+  const keys = runs.flatMap((r) => r.keys);
+  const total = runs.reduce((n, r) => n + r.rows, 0);
+  const out = { batchOf: new Int32Array(total), rowOf: new Int32Array(total), count: 0, replaced: 0, dropped: 0 };
+  let first = 0;
+  const cursors = runs.map((run) => {
+    const c: Cursor = { run, first, b: 0, r: 0 };
+    first += run.batches.length;
+    return c;
+  });
+  if (keyed) mergeKeyed(cursors, out);
+  else for (const c of cursors) for (; skipEmpty(c); c.r++) emit(c, out);
+  return { batches, keys, count: out.count, batchOf: out.batchOf.subarray(0, out.count), rowOf: out.rowOf.subarray(0, out.count), versionsReplaced: out.replaced, tombstonesDropped: out.dropped };
+}
+
+type Out = { batchOf: Int32Array; rowOf: Int32Array; count: number; replaced: number; dropped: number };
+
+function mergeKeyed(cursors: Cursor[], out: Out): void {
+  const heap = new CursorHeap(cursors.filter(skipEmpty));
+  let last: Cursor | undefined;
+  let lastB = 0;
+  let lastR = 0;
+  while (heap.size > 0) {
+    const c = heap.top();
+    if (last && compareAt(c, c.b, c.r, last, lastB, lastR) === 0) out.replaced++;
+    else if (isSet(c.run.tombstones[c.b], c.r)) out.dropped++;
+    else emit(c, out);
+    [last, lastB, lastR] = [c, c.b, c.r];
+    c.r++;
+    if (skipEmpty(c)) heap.siftDown();
+    else heap.pop();
+  }
+}
+
+function emit(c: Cursor, out: Out): void {
+  out.batchOf[out.count] = c.first + c.b;
+  out.rowOf[out.count] = c.r;
+  out.count++;
+}
+
+/** Moves past exhausted batches; false once the run is done. */
+function skipEmpty(c: Cursor): boolean {
+  while (c.b < c.run.batches.length && c.r >= c.run.batches[c.b].numRows) {
+    c.b++;
+    c.r = 0;
+  }
+  return c.b < c.run.batches.length;
+}
+
+function compareAt(a: Cursor, ab: number, ar: number, b: Cursor, bb: number, br: number): number {
+  const ka = a.run.keys[ab]!;
+  const kb = b.run.keys[bb]!;
+  return compareBytes(ka.bytes, ka.offsets[ar], ka.offsets[ar + 1], kb.bytes, kb.offsets[br], kb.offsets[br + 1]);
+}
+
+/** Cursor order: key ascending, then the newest run first. */
+function before(a: Cursor, b: Cursor): boolean {
+  const c = compareAt(a, a.b, a.r, b, b.b, b.r);
+  return c < 0 || (c === 0 && a.run.priority > b.run.priority);
+}
+
+/** A binary min-heap of cursors; the caller advances `top()` then calls `siftDown` or `pop`. */
+class CursorHeap {
+  private readonly items: Cursor[];
+
+  constructor(items: Cursor[]) {
+    this.items = [];
+    for (const c of items) this.push(c);
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  top(): Cursor {
+    return this.items[0];
+  }
+
+  pop(): void {
+    const last = this.items.pop()!;
+    if (this.items.length > 0) {
+      this.items[0] = last;
+      this.siftDown();
+    }
+  }
+
+  siftDown(): void {
+    const a = this.items;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1;
+      const m = l + 1 < a.length && before(a[l + 1], a[l]) ? l + 1 : l;
+      if (m >= a.length || !before(a[m], a[i])) return;
+      [a[i], a[m]] = [a[m], a[i]];
+      i = m;
+    }
+  }
+
+  private push(c: Cursor): void {
+    const a = this.items;
+    a.push(c);
+    for (let i = a.length - 1; i > 0;) {
+      const p = (i - 1) >> 1;
+      if (!before(a[i], a[p])) return;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+}
+
+/** A set, valid bit of a boolean column (absent column: never set). */
+function isSet(d: Data | undefined, r: number): boolean {
+  if (!d) return false;
+  const i = d.offset + r;
+  return d.getValid(r) && ((d.values as Uint8Array)[i >> 3] & (1 << (i & 7))) !== 0;
+}

@@ -1,0 +1,300 @@
+/**
+ * `compact`: merging a shard's flushed generations into the base table
+ * (DESIGN.md "Compaction, versions, GC"; the steps are docs/base-table.md's).
+ *
+ * 1. Read the newest base version, then the shard manifest.
+ * 2. Pick every flushed generation above `compacted[shard]` that no rollback
+ *    excluded, ascending. (Generation numbers may have gaps; generations commit in
+ *    ascending order, so "contiguous" means "all of them above the mark".)
+ * 3. Rewrite only the shard's base files whose key range holds a picked key (read
+ *    from the generations' key indexes); the others stay as they are.
+ * 4. Merge (compaction-merge.ts) and write new base files (base-files.ts).
+ * 5. Commit base version B+1: files − rewritten + new, `compacted[shard]` = the
+ *    highest picked generation.
+ * 6. On a commit conflict, reload. If this shard's part of the base is unchanged
+ *    (another shard was compacted), commit again on the new base — our files are
+ *    still right. Otherwise (this shard was compacted or rolled back) start over:
+ *    the work is never applied twice and never lost.
+ * Shard manifests are never touched: flushed entries stay listed, so cuts taken
+ * before the compaction still answer exactly (`containsPksAsOf`).
+ */
+import {
+  CommitConflictError, InvalidOptionsError, excludedOf, failpoint, isExcludedGeneration, isFreshtierError, parseOptions,
+  type BaseFile, type BaseManifest, type DataFile, type FlushedGeneration, type KeyIndex, type Table, type Versioned,
+} from '@freshtier/core';
+import { FileReader, compactedOf, emptyStats, keyRangeOf } from '@freshtier/scanner';
+import { z } from 'zod';
+import { splitPoints, writeBaseFile, type BaseFileShape } from './base-files.js';
+import { mergeRuns, readRun, type Merged, type Run } from './compaction-merge.js';
+
+/**
+ * Where a compaction is, for a progress display: `filesRead` of `filesToRead`,
+ * `rowsMerged` out, `filesWritten` / `bytesWritten`, then the commit.
+ *
+ * @example
+ * ```ts
+ * await compact(table, { shard: 0, onProgress: (p) => console.log(p.phase, p.rowsMerged, p.bytesWritten) });
+ * ```
+ */
+export interface CompactionProgress {
+  readonly phase: 'plan' | 'read' | 'merge' | 'write' | 'commit' | 'done';
+  readonly shard: number;
+  /** Generations being merged (ascending). */
+  readonly generations: readonly number[];
+  readonly filesToRead: number;
+  readonly filesRead: number;
+  readonly rowsRead: number;
+  readonly rowsMerged: number;
+  readonly filesWritten: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  /** 1 for the first plan; more after another compaction of this shard won the race. */
+  readonly attempt: number;
+}
+
+/**
+ * Options of {@link compact}.
+ *
+ * @example
+ * ```ts
+ * await compact(table, { shard: 2, maxFileRows: 500_000 });
+ * ```
+ */
+export interface CompactOptions {
+  shard: number;
+  /** Rows per base file at most (default 1,000,000). */
+  maxFileRows?: number;
+  /** Rows per Parquet row group (default 65,536). */
+  rowGroupSize?: number;
+  /** Parquet compression (default `snappy`). */
+  compression?: 'uncompressed' | 'snappy' | 'zstd' | 'lz4_raw';
+  onProgress?: (progress: CompactionProgress) => void;
+}
+
+/**
+ * What a compaction did.
+ *
+ * @example
+ * ```ts
+ * const r = await compact(table, { shard: 0 });
+ * if (r.committed) console.log(`base v${r.baseVersion}: through generation ${r.compactedThrough}`);
+ * ```
+ */
+export interface CompactionResult {
+  readonly shard: number;
+  /** False when there was nothing to compact. */
+  readonly committed: boolean;
+  /** The base version committed (or the one read, when nothing was committed). */
+  readonly baseVersion: number;
+  readonly compactedThrough: number;
+  readonly generations: readonly number[];
+  readonly filesRewritten: readonly string[];
+  readonly filesWritten: readonly BaseFile[];
+  readonly rowsRead: number;
+  readonly rowsWritten: number;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly attempts: number;
+}
+
+const optionsSchema = z.strictObject({
+  shard: z.number().int().min(0),
+  maxFileRows: z.number().int().positive().default(1_000_000),
+  rowGroupSize: z.number().int().positive().default(65_536),
+  compression: z.enum(['uncompressed', 'snappy', 'zstd', 'lz4_raw']).default('snappy'),
+  onProgress: z.custom<(p: CompactionProgress) => void>((v) => typeof v === 'function', 'expected a function').optional(),
+});
+
+/** Plans in a row that lost to another compaction of the same shard before giving up. */
+const MAX_PLANS = 20;
+/** Commits of one plan that lost to other shards' compactions before giving up. */
+const MAX_COMMITS = 50;
+
+interface Plan {
+  readonly base: Versioned<BaseManifest>;
+  readonly generations: readonly FlushedGeneration[];
+  readonly rewrite: readonly BaseFile[];
+  readonly keep: readonly BaseFile[];
+  readonly through: number;
+}
+
+type Progress = { -readonly [K in keyof CompactionProgress]: CompactionProgress[K] };
+
+/** The progress of one plan, reported to the caller's `onProgress`. */
+class Tracker {
+  readonly p: Progress;
+
+  constructor(shard: number, attempt: number, private readonly reader: FileReader, private readonly listener?: (p: CompactionProgress) => void) {
+    this.p = { phase: 'plan', shard, generations: [], filesToRead: 0, filesRead: 0, rowsRead: 0, rowsMerged: 0, filesWritten: 0, bytesRead: 0, bytesWritten: 0, attempt };
+  }
+
+  report(phase: Progress['phase']): void {
+    this.p.phase = phase;
+    this.p.bytesRead = this.reader.stats.bytesRead;
+    this.listener?.({ ...this.p });
+  }
+}
+
+/**
+ * Compacts one shard's flushed generations into the base table (see the module doc).
+ * Compactions of different shards may run at once.
+ *
+ * @example
+ * ```ts
+ * await Promise.all([0, 1, 2, 3].map((shard) => compact(table, { shard })));
+ * ```
+ */
+export async function compact(table: Table, options: CompactOptions): Promise<CompactionResult> {
+  const opts = parseOptions(optionsSchema, options, 'compact options');
+  if (opts.shard >= table.shardCount) throw new InvalidOptionsError('compact options', [{ path: 'shard', message: `shard ${opts.shard} does not exist: the table has shards 0..${table.shardCount - 1}` }]);
+  const reader = new FileReader(table, emptyStats(), 64 << 20);
+  for (let attempt = 1; ; attempt++) {
+    const t = new Tracker(opts.shard, attempt, reader, opts.onProgress);
+    t.report('plan');
+    const plan = await planCompaction(table, opts.shard, reader);
+    if (plan.generations.length === 0) return resultOf(false, plan.base.version, plan, [], t.p);
+    t.p.generations = plan.generations.map((g) => g.generation);
+    const merged = mergeRuns(await readRuns(table, plan, reader, t), !table.appendOnly);
+    const written = await writeMerged(table, opts, plan, merged, t);
+    t.report('commit');
+    const version = await commitPlan(table, opts.shard, plan, written);
+    if (version !== undefined) {
+      t.report('done');
+      return resultOf(true, version, plan, written, t.p);
+    }
+    if (attempt >= MAX_PLANS) throw new CommitConflictError(`base/_manifests (shard ${opts.shard})`, plan.base.version + 1);
+  }
+}
+
+/** Steps 1–3. */
+async function planCompaction(table: Table, shard: number, reader: FileReader): Promise<Plan> {
+  const base = await table.baseManifests.latest();
+  const { doc: manifest } = await table.shardManifests(shard).latest();
+  const compacted = compactedOf(base.doc, shard);
+  const excluded = excludedOf(base.doc, shard);
+  const generations = manifest.flushed
+    .filter((g) => g.generation > compacted && !isExcludedGeneration(excluded, g.generation))
+    .sort((a, b) => a.generation - b.generation);
+  if (generations.length === 0) return { base, generations, rewrite: [], keep: [], through: compacted };
+  const mine = base.doc.files.filter((f) => f.shard === shard);
+  const indexes = table.appendOnly ? [] : await Promise.all(generations.map((g) => reader.keyIndexOf(g.file, 'flushed')));
+  const touched = (f: BaseFile) => !table.appendOnly && indexes.some((ix) => holdsKeyIn(ix, f));
+  return {
+    base, generations,
+    rewrite: mine.filter(touched),
+    keep: mine.filter((f) => !touched(f)),
+    through: generations[generations.length - 1].generation,
+  };
+}
+
+/** Whether the index holds a key within the file's key range (no range: assume so). */
+function holdsKeyIn(index: KeyIndex, file: BaseFile): boolean {
+  const range = keyRangeOf(file);
+  if (!range) return true;
+  const pos = lowerBound(index, range.min);
+  if (pos >= index.count) return false;
+  const { keyBytes: b, keyOffsets: o } = index;
+  return Buffer.compare(b.subarray(o[pos], o[pos + 1]), range.max) <= 0;
+}
+
+/** First position whose key is >= `key`. */
+function lowerBound(index: KeyIndex, key: Uint8Array): number {
+  let lo = 0;
+  let hi = index.count;
+  const { keyBytes: b, keyOffsets: o } = index;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (Buffer.compare(b.subarray(o[mid], o[mid + 1]), key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Step 4a: the rewritten base files (oldest) and the picked generations, ascending. */
+async function readRuns(table: Table, plan: Plan, reader: FileReader, t: Tracker): Promise<Run[]> {
+  const sources = [
+    ...plan.rewrite.map((file) => ({ file: file as DataFile, kind: 'base' as const, priority: 0 })),
+    ...plan.generations.map((g, i) => ({ file: g.file, kind: 'flushed' as const, priority: i + 1 })),
+  ];
+  t.p.filesToRead = sources.length;
+  t.report('read');
+  const runs: Run[] = [];
+  for (const s of sources) {
+    runs.push(await readRun(table, reader, s.file, s.kind, s.priority));
+    t.p.filesRead++;
+    t.p.rowsRead += s.file.rows;
+    t.report('read');
+  }
+  return runs;
+}
+
+/** Step 4b: the merged rows as base files, never spanning a file that stays. */
+async function writeMerged(table: Table, shape: BaseFileShape, plan: Plan, merged: Merged, t: Tracker): Promise<BaseFile[]> {
+  t.p.rowsMerged = merged.count;
+  t.report('merge');
+  const boundaries = plan.keep.map((f) => keyRangeOf(f)?.min).filter((k): k is Uint8Array => k !== undefined).sort(Buffer.compare);
+  const written: BaseFile[] = [];
+  let start = 0;
+  for (const end of splitPoints(merged, boundaries, shape.maxFileRows)) {
+    const { file, bytesWritten } = await writeBaseFile(table, t.p.shard, merged, start, end, shape);
+    written.push(file);
+    t.p.filesWritten++;
+    t.p.bytesWritten += bytesWritten;
+    t.report('write');
+    start = end;
+  }
+  return written;
+}
+
+/**
+ * Steps 5 and 6: commits on the newest base while this shard's part of it is the
+ * one planned on; undefined when it changed (the caller plans again).
+ */
+async function commitPlan(table: Table, shard: number, plan: Plan, written: readonly BaseFile[]): Promise<number | undefined> {
+  let base = plan.base;
+  for (let attempt = 1; ; attempt++) {
+    if (!sameShardPart(plan.base.doc, base.doc, shard)) return undefined;
+    try {
+      failpoint('compaction:before-commit');
+      await table.baseManifests.commit(base.version + 1, compactedDoc(base.doc, shard, plan, written));
+      failpoint('compaction:after-commit');
+      return base.version + 1;
+    } catch (e) {
+      if (!isFreshtierError(e, 'COMMIT_CONFLICT') || attempt >= MAX_COMMITS) throw e;
+      base = await table.baseManifests.latest();
+    }
+  }
+}
+
+/** The next base version: this shard's rewritten files replaced by the new ones (kept in key order). */
+function compactedDoc(base: BaseManifest, shard: number, plan: Plan, written: readonly BaseFile[]): BaseManifest {
+  const rewritten = new Set(plan.rewrite.map((f) => f.path));
+  const mine = [...base.files.filter((f) => f.shard === shard && !rewritten.has(f.path)), ...written].sort(byKeyRange);
+  const gens = plan.generations.map((g) => g.generation);
+  return {
+    ...base,
+    files: [...base.files.filter((f) => f.shard !== shard), ...mine],
+    compacted: { ...base.compacted, [String(shard)]: plan.through },
+    committedAt: new Date().toISOString(),
+    note: `compact shard ${shard}: generation(s) ${gens[0]}..${plan.through} (${gens.length}), ${plan.rewrite.length} file(s) rewritten, ${written.length} written`,
+  };
+}
+
+function byKeyRange(a: BaseFile, b: BaseFile): number {
+  return (a.pkMin ?? '') < (b.pkMin ?? '') ? -1 : (a.pkMin ?? '') > (b.pkMin ?? '') ? 1 : 0;
+}
+
+/** This shard's files, compaction mark and exclusions are the same in both versions. */
+function sameShardPart(a: BaseManifest, b: BaseManifest, shard: number): boolean {
+  const paths = (m: BaseManifest) => m.files.filter((f) => f.shard === shard).map((f) => f.path).sort().join('\n');
+  return compactedOf(a, shard) === compactedOf(b, shard) && paths(a) === paths(b)
+    && JSON.stringify(excludedOf(a, shard)) === JSON.stringify(excludedOf(b, shard));
+}
+
+function resultOf(committed: boolean, version: number, plan: Plan, written: BaseFile[], p: Progress): CompactionResult {
+  return {
+    shard: p.shard, committed, baseVersion: version, compactedThrough: plan.through, generations: p.generations,
+    filesRewritten: committed ? plan.rewrite.map((f) => f.path) : [], filesWritten: written, rowsRead: p.rowsRead,
+    rowsWritten: written.reduce((n, f) => n + f.rows, 0), bytesRead: p.bytesRead, bytesWritten: p.bytesWritten, attempts: p.attempt,
+  };
+}

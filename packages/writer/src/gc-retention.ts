@@ -1,0 +1,115 @@
+/**
+ * What GC must keep (docs/base-table.md "GC"): the manifest versions any retained
+ * reader may still read, and from them the files those versions need.
+ *
+ * A manifest version is *retained* when it is the newest, when it was still the
+ * newest at some moment inside the retention window (its successor committed after
+ * `now - olderThan`: a version superseded a minute ago was read a minute ago, however
+ * old it is), when a tag names it, or when a live snapshot of this process pinned it.
+ * Version 0 (implicit, never stored) counts like the others: it pins no files of its
+ * own, but a retained base version 0 means every flushed generation is still read.
+ */
+import {
+  excludedOf, isExcludedGeneration, parseManifestVersion,
+  type BaseManifest, type ManifestStore, type ObjectMeta, type ShardManifest, type Table,
+} from '@freshtier/core';
+import { compactedOf, liveSnapshotPins } from '@freshtier/scanner';
+import { tags, type TableVersion } from './versions.js';
+
+/**
+ * The retained versions of one manifest directory and the stored ones to prune.
+ *
+ * @example
+ * ```ts
+ * const r: Retained<BaseManifest> = await retainedVersions(table.baseManifests, cutoff, [3]);
+ * ```
+ */
+export interface Retained<T> {
+  /** Retained version → document (may include the implicit version 0). */
+  readonly kept: ReadonlyMap<number, T>;
+  /** Stored versions not retained: their manifest objects can go. */
+  readonly prune: readonly ObjectMeta[];
+}
+
+/**
+ * The table versions pinned by tags and by live snapshots of this process.
+ *
+ * @example
+ * ```ts
+ * const pins = await pinnedVersions(table, Date.now());
+ * ```
+ */
+export async function pinnedVersions(table: Table, now: number): Promise<TableVersion[]> {
+  const tagged = (await tags(table)).map((t) => ({
+    baseVersion: t.baseVersion,
+    shardVersions: Array.from({ length: table.shardCount }, (_, s) => t.shardVersions[String(s)] ?? 0),
+  }));
+  const snapshots = liveSnapshotPins(table.store, now).map((p) => ({ baseVersion: p.baseVersion, shardVersions: [...p.shardVersions] }));
+  return [...tagged, ...snapshots];
+}
+
+/**
+ * Splits a manifest directory into retained and prunable versions (see the module doc).
+ *
+ * @example
+ * ```ts
+ * const shard0 = await retainedVersions(table.shardManifests(0), Date.now() - 3_600_000, []);
+ * ```
+ */
+export async function retainedVersions<T extends { formatVersion: number; committedAt: string }>(
+  manifests: ManifestStore<T>, cutoff: number, pinned: readonly number[],
+): Promise<Retained<T>> {
+  const metas = (await manifests.store.list(manifests.dir))
+    .map((meta) => ({ meta, version: parseManifestVersion(meta.key) }))
+    .filter((m): m is { meta: ObjectMeta; version: number } => m.version !== undefined)
+    .sort((a, b) => a.version - b.version);
+  const docs = await Promise.all(metas.map((m) => manifests.load(m.version)));
+  const kept = new Map<number, T>();
+  const prune: ObjectMeta[] = [];
+  const committedAt = (i: number) => Date.parse(docs[i].committedAt);
+  // version 0 was the newest until version 1 was committed (a pruned version 1 was superseded long ago)
+  if (pinned.includes(0) || metas.length === 0 || (metas[0].version === 1 && committedAt(0) > cutoff)) kept.set(0, await manifests.load(0));
+  metas.forEach((m, i) => {
+    const newest = i === metas.length - 1;
+    if (newest || pinned.includes(m.version) || committedAt(i + 1) > cutoff) kept.set(m.version, docs[i]);
+    else prune.push(m.meta);
+  });
+  return { kept, prune };
+}
+
+/**
+ * Whether any retained base version still reads flushed generation `g` of `shard`
+ * (it is above that version's compaction mark and not excluded by a rollback).
+ *
+ * @example
+ * ```ts
+ * if (!generationNeeded(7, 0, bases.kept.values())) console.log('generation 7 can go');
+ * ```
+ */
+export function generationNeeded(g: number, shard: number, bases: Iterable<BaseManifest>): boolean {
+  for (const b of bases) if (g > compactedOf(b, shard) && !isExcludedGeneration(excludedOf(b, shard), g)) return true;
+  return false;
+}
+
+/**
+ * The data files and key indexes that retained versions read.
+ *
+ * @example
+ * ```ts
+ * const needed = neededPaths(bases, shards);
+ * ```
+ */
+export function neededPaths(bases: Retained<BaseManifest>, shards: readonly Retained<ShardManifest>[]): Set<string> {
+  const out = new Set<string>();
+  const add = (f: { path: string; keyIndexPath?: string }) => {
+    out.add(f.path);
+    if (f.keyIndexPath) out.add(f.keyIndexPath);
+  };
+  for (const b of bases.kept.values()) b.files.forEach(add);
+  shards.forEach((r, shard) => {
+    for (const m of r.kept.values()) {
+      for (const f of m.flushed) if (generationNeeded(f.generation, shard, bases.kept.values())) add(f.file);
+    }
+  });
+  return out;
+}

@@ -77,7 +77,7 @@ describe('parquet-wasm adapter at --quick sizes', () => {
       ...implemented.map((w) => toRow(w, 'parquet-wasm', measured[w]!)),
       toRow('replay', 'duckdb', new Error('boom\nstack')),
     ]);
-    expect(rows.every((r) => r.ratio === null)).toBe(true); // freshtier measured nothing yet
+    expect(rows.every((r) => r.ratio === null)).toBe(true); // no freshtier row in this report
     const report: Report = { startedAt: new Date().toISOString(), command: 'bench --quick', machine: machineInfo(), peers: {}, sizes: QUICK_SIZES, workloads: workloadTitles(), results: rows };
     const files = writeReport(report, ['freshtier', 'parquet-wasm', 'duckdb'], join(scratch, 'results'));
 
@@ -106,6 +106,20 @@ describe('runner options', () => {
     expect(o.systems).toEqual(['freshtier', 'duckdb']);
     expect(() => parseRunArgs(['--only', 'vacuum'])).toThrow(/unknown workload/);
     expect(() => parseRunArgs(['--peers', 'sqlite'])).toThrow(/unknown peer/);
-    expect(freshtierAdapter.workloads).toEqual({});
+    expect(Object.keys(freshtierAdapter.workloads).sort()).toEqual([...WORKLOADS].sort());
+  });
+});
+
+describe('freshtier adapter at --quick sizes', () => {
+  // replay's prepare step SIGKILLs its own process, so it only runs in the child-process runner
+  const inProcess = WORKLOADS.filter((w) => w !== 'replay');
+
+  it.each(inProcess)('%s', async (workload) => {
+    const dir = mkdtempSync(join(scratch, `freshtier-${workload}-`));
+    const m = await runInProcess(freshtierAdapter, workload, { dir, sizes: QUICK_SIZES, log: () => {} });
+    expect(m.rows).toBeGreaterThan(0);
+    expect(m.seconds).toBeGreaterThan(0);
+    if (workload === 'scan') expect(m.rows).toBeLessThan(QUICK_SIZES.tableRows + 9 * (QUICK_SIZES.tableRows / 20)); // deduplicated
+    if (workload === 'containsPks') expect(m.notes).toMatch(/data-file reads: 0;/);
   });
 });

@@ -15,7 +15,6 @@ import { ShardWriter, splitByShard, type Durability } from '@freshtier/writer';
 import { Type, type RecordBatch } from 'apache-arrow';
 import type { Context } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
-import { canFlushAllNullBool } from '../engine-limits.js';
 import { openInput, type InputSource } from '../input.js';
 import { openTable } from '../table-uri.js';
 
@@ -51,35 +50,13 @@ export async function append(ctx: Context, uri: string, file: string, opts: Appe
 async function check(ctx: Context, table: Table, input: InputSource, file: string, opts: AppendOptions): Promise<void> {
   const bar = ctx.progress();
   bar.start(`checking ${file}`, input.total, input.unit);
-  // per shard: does each Bool column hold a value somewhere? (see canFlushAllNullBool)
-  const boolColumns = table.schema.fields.map((f, i) => (f.type.typeId === Type.Bool ? i : -1)).filter((i) => i >= 0);
-  const boolSeen = new Map<number, boolean[]>();
-  const note = (shard: number, part: RecordBatch) => {
-    const seen = boolSeen.get(shard) ?? boolColumns.map(() => false);
-    boolColumns.forEach((c, k) => (seen[k] ||= part.getChildAt(c)!.nullCount < part.numRows));
-    boolSeen.set(shard, seen);
-  };
-  let nextShard = 0;
   try {
     for await (const batch of input.read((d) => bar.update(d))) {
       if (batch.numRows === 0) continue;
-      if (table.appendOnly) note(opts.shard ?? nextShard++ % table.shardCount, batch);
-      else for (const [shard, part] of splitByShard(table, batch)) note(shard, part); // also checks key nulls and types
+      if (!table.appendOnly) splitByShard(table, batch); // checks key nulls and types
     }
   } finally {
     bar.stop();
-  }
-  if (boolColumns.length && !canFlushAllNullBool()) {
-    for (const [shard, seen] of boolSeen) {
-      const k = seen.indexOf(false);
-      if (k < 0) continue;
-      const column = table.schema.fields[boolColumns[k]].name;
-      throw new CliError(
-        `bool column "${column}" is null in every row that goes to shard ${shard}: this build of freshtier cannot flush an all-null bool column (apache-arrow writes it without a data buffer and parquet-wasm rejects that), and the shard would be left unable to flush; nothing was written`,
-        `give "${column}" a value in at least one of those rows, or append these rows together with rows that have one`,
-        { code: 'ENGINE_LIMITATION' },
-      );
-    }
   }
 }
 

@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { type Table } from '@freshtier/core';
 import { ShardWriter, splitByShard, type Durability } from '@freshtier/writer';
-import { Type, type RecordBatch } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
 import type { Context } from '../context.js';
 import { CliError, UsageError } from '../errors.js';
 import { openInput, type InputSource } from '../input.js';

@@ -56,17 +56,21 @@
  * const superseded = await scanner.freshTierBlockList(baseKeys, await result.cuts);
  * ```
  */
+// The public API.
 export { LsmScanner, type LsmScannerOptions } from './lsm-scanner.js';
-export { ScanResult, planScan, streamScan, type ScanOptions, type ScanPlan } from './scan.js';
+export { ScanResult, type ScanOptions } from './scan.js';
 export { Snapshot, type GetOptions } from './snapshot.js';
-export { col, and, or, not, compileFilter, ColumnRef, type Filter, type FilterValue, type CompareOp, type CompiledFilter } from './filter.js';
-export { keyConstraintOf, keyAllowed, fileMayMatch, indexPositions, type KeyConstraint } from './key-constraint.js';
-export { cutsByShard, freshTierHolds, type AsOfCut, type ScanCuts, type CurrentFresh } from './as-of-cut.js';
-export { collectSources, captureMemtables, cutForShard, compactedOf, type PinnedVersions } from './collector.js';
-export { registerSnapshot, releaseSnapshot, liveSnapshotPins, type SnapshotPin } from './snapshot-registry.js';
-export { FreshIndex } from './dedup.js';
-export { FileReader, emptyStats, type ScanStats } from './file-reader.js';
-export { normalizeKeys, coerceValue, valuesToData, type KeysInput, type NormalizedKeys } from './key-input.js';
-export { findNewest, gatherFound, type Found } from './lookup.js';
-export { OutputBuffer, conformBatch, castData, resolveColumns } from './projection.js';
-export { keyRangeOf, keyInRange, rowGroupCount, rowGroupRows, type ReadView, type ShardView, type FreshSource, type FlushedSource, type InMemorySource, type KeyRange } from './sources.js';
+export { col, and, or, not, ColumnRef, type Filter, type FilterValue, type CompareOp } from './filter.js';
+export type { AsOfCut } from './as-of-cut.js';
+export type { PinnedVersions } from './collector.js';
+export type { ScanStats } from './file-reader.js';
+export type { KeysInput } from './key-input.js';
+export type { KeyRange } from './sources.js';
+
+// For @freshtier/writer only (compaction, ingest and GC read files the way scans do);
+// not part of the public API and may change without notice.
+export { FileReader, emptyStats } from './file-reader.js';
+export { compactedOf } from './collector.js';
+export { liveSnapshotPins, type SnapshotPin } from './snapshot-registry.js';
+export { conformBatch } from './projection.js';
+export { keyRangeOf, rowGroupCount } from './sources.js';

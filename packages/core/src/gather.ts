@@ -51,6 +51,8 @@ function isValid(d: Data | undefined, row: number): boolean {
 
 function validity(sources: (Data | undefined)[], sel: RowSelection): { bitmap: Uint8Array; nullCount: number } {
   const bitmap = new Uint8Array((sel.count + 7) >> 3);
+  // no source holds a null and no row is a null row: nothing to look up per row
+  if (sources.every((d) => d && d.nullCount === 0) && !sel.batchOf.includes(-1)) return { bitmap, nullCount: 0 };
   let nullCount = 0;
   for (let i = 0; i < sel.count; i++) {
     const b = sel.batchOf[i];
@@ -68,14 +70,40 @@ function gatherFixed(sources: (Data | undefined)[], type: DataType, sel: RowSele
   const proto = sources.find((s) => s)?.values ?? new (type.ArrayType as new (n: number) => ArrayLike<unknown>)(0);
   const st = sources.find((s) => s) ? stride(sources.find((s) => s)!) : 1;
   const out = new (proto.constructor as new (n: number) => { [i: number]: number | bigint })(sel.count * st);
-  for (let i = 0; i < sel.count; i++) {
-    const d = sources[sel.batchOf[i]];
-    if (!d || sel.batchOf[i] < 0) continue;
-    const from = sel.rowOf[i] * st; // values are sliced with the Data: d.offset only applies to bitmaps
-    for (let k = 0; k < st; k++) out[i * st + k] = (d.values as unknown as (number | bigint)[])[from + k];
+  const rowBytes = st * (proto as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+  if (rowBytes % 4 === 0) copyWords(sources, sel, out as unknown as ArrayBufferView, rowBytes / 4);
+  else {
+    for (let i = 0; i < sel.count; i++) {
+      const d = sources[sel.batchOf[i]];
+      if (!d || sel.batchOf[i] < 0) continue;
+      const from = sel.rowOf[i] * st; // values are sliced with the Data: d.offset only applies to bitmaps
+      for (let k = 0; k < st; k++) out[i * st + k] = (d.values as unknown as (number | bigint)[])[from + k];
+    }
   }
   const { bitmap, nullCount } = validity(sources, sel);
   return makeData({ type: type as never, length: sel.count, nullCount, nullBitmap: nullCount ? bitmap : undefined, data: out as never });
+}
+
+/**
+ * gatherFixed's copy for values of whole 32-bit words (int32/64, float32/64, dates, timestamps…):
+ * copies the bits through Int32Array views. Reading a BigInt64Array element would allocate a
+ * BigInt per row, and copying through numbers could canonicalise a float's NaN payload.
+ */
+function copyWords(sources: (Data | undefined)[], sel: RowSelection, out: ArrayBufferView, words: number): void {
+  const dst = new Int32Array(out.buffer, out.byteOffset, out.byteLength >> 2);
+  // (typed arrays of 4- and 8-byte elements always start at a multiple of 4)
+  const views = sources.map((d) => {
+    const v = d?.values as ArrayBufferView | undefined;
+    return v ? new Int32Array(v.buffer, v.byteOffset, v.byteLength >> 2) : undefined;
+  });
+  for (let i = 0; i < sel.count; i++) {
+    const b = sel.batchOf[i];
+    const src = b >= 0 ? views[b] : undefined;
+    if (!src) continue;
+    const from = sel.rowOf[i] * words; // values are sliced with the Data: d.offset only applies to bitmaps
+    const to = i * words;
+    for (let k = 0; k < words; k++) dst[to + k] = src[from + k];
+  }
 }
 
 function gatherBool(sources: (Data | undefined)[], type: DataType, sel: RowSelection): Data {
@@ -91,20 +119,26 @@ function gatherBool(sources: (Data | undefined)[], type: DataType, sel: RowSelec
 }
 
 function gatherVar(sources: (Data | undefined)[], type: DataType, sel: RowSelection): Data {
+  // the sources' arrays, hoisted out of the Data objects once (not two property loads per row)
+  const srcOffsets = sources.map((d) => d?.valueOffsets as Int32Array | undefined);
+  const srcValues = sources.map((d) => d?.values as Uint8Array | undefined);
   const offsets = new Int32Array(sel.count + 1);
   for (let i = 0; i < sel.count; i++) {
-    const d = sources[sel.batchOf[i]];
-    let len = 0;
+    const b = sel.batchOf[i];
+    const so = b >= 0 ? srcOffsets[b] : undefined;
     // valueOffsets are sliced with the Data (d.offset only applies to bitmaps)
-    if (d && sel.batchOf[i] >= 0) len = d.valueOffsets[sel.rowOf[i] + 1] - d.valueOffsets[sel.rowOf[i]];
-    offsets[i + 1] = offsets[i] + len;
+    offsets[i + 1] = offsets[i] + (so ? so[sel.rowOf[i] + 1] - so[sel.rowOf[i]] : 0);
   }
   const bytes = new Uint8Array(offsets[sel.count]);
   for (let i = 0; i < sel.count; i++) {
-    const d = sources[sel.batchOf[i]];
-    if (!d || sel.batchOf[i] < 0 || offsets[i + 1] === offsets[i]) continue;
-    const s = d.valueOffsets[sel.rowOf[i]];
-    bytes.set((d.values as Uint8Array).subarray(s, s + offsets[i + 1] - offsets[i]), offsets[i]);
+    const b = sel.batchOf[i];
+    const len = offsets[i + 1] - offsets[i];
+    if (b < 0 || len === 0) continue;
+    const s = srcOffsets[b]![sel.rowOf[i]];
+    const vals = srcValues[b]!;
+    // short values byte by byte: `subarray` would allocate a view per row
+    if (len <= 64) for (let k = 0, p = offsets[i]; k < len; k++) bytes[p + k] = vals[s + k];
+    else bytes.set(vals.subarray(s, s + len), offsets[i]);
   }
   const { bitmap, nullCount } = validity(sources, sel);
   return makeData({ type: type as never, length: sel.count, nullCount, nullBitmap: nullCount ? bitmap : undefined, valueOffsets: offsets, data: bytes });

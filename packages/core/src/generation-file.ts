@@ -19,7 +19,7 @@ import { Bool, Field, Int32, RecordBatch, Schema, Struct, makeData } from 'apach
 import { nullableSchema } from './arrow-util.js';
 import { gatherColumn, type RowSelection } from './gather.js';
 import type { KeyIndex } from './key-index.js';
-import type { Memtable } from './memtable.js';
+import type { Memtable, MemtableBatch } from './memtable.js';
 import { writeParquetFile, type ParquetWriteOptions } from './parquet-codec.js';
 import { sortKeyIds } from './key-sort.js';
 import { keyToHex } from './pk-encoding.js';
@@ -33,6 +33,14 @@ export const TOMBSTONE_COLUMN = '_ft_tombstone';
 export function generationFileSchema(schema: Schema): Schema {
   return nullableSchema(schema, [new Field(BATCH_COLUMN, new Int32(), false), new Field(TOMBSTONE_COLUMN, new Bool(), false)]);
 }
+
+/**
+ * What encoding reads from a memtable: a `Memtable`, or a `MemtableImage` of one
+ * rebuilt in another thread (the writer's flush worker).
+ */
+export type GenerationInput = Pick<Memtable, 'keyCount' | 'rowCount' | 'batchRowOffsets' | 'keyEntries' | 'firstBatchOfEntry' | 'newestOfEntry'> & {
+  batch(i: number): Pick<MemtableBatch, 'batch' | 'op'>;
+};
 
 /** A generation ready to upload. */
 export interface EncodedGeneration {
@@ -53,7 +61,7 @@ export interface EncodedGeneration {
  * await store.putIfAbsent(dataPath, g.parquet);
  * ```
  */
-export function encodeGeneration(memtable: Memtable, schema: Schema, batchCount: number, options: ParquetWriteOptions = {}): EncodedGeneration {
+export function encodeGeneration(memtable: GenerationInput, schema: Schema, batchCount: number, options: ParquetWriteOptions = {}): EncodedGeneration {
   const picked = memtable.keyCount > 0 || memtable.rowCount === 0 ? newestSorted(memtable, batchCount) : allRows(memtable, batchCount);
   const batches = Array.from({ length: batchCount }, (_, i) => memtable.batch(i).batch);
   const sel: RowSelection = { count: picked.count, batchOf: picked.batchOf, rowOf: picked.rowOf };
@@ -79,7 +87,7 @@ interface Picked {
   index: KeyIndex | undefined;
 }
 
-function allRows(m: Memtable, batchCount: number): Picked {
+function allRows(m: GenerationInput, batchCount: number): Picked {
   const n = m.batchRowOffsets[batchCount];
   const batchOf = new Int32Array(n);
   const rowOf = new Int32Array(n);
@@ -92,7 +100,7 @@ function allRows(m: Memtable, batchCount: number): Picked {
   return { count: n, batchOf, rowOf, index: undefined };
 }
 
-function newestSorted(m: Memtable, batchCount: number): Picked {
+function newestSorted(m: GenerationInput, batchCount: number): Picked {
   const { arena, offsets, count } = m.keyEntries();
   const ids = new Uint32Array(count);
   let n = 0;
@@ -101,7 +109,7 @@ function newestSorted(m: Memtable, batchCount: number): Picked {
   return pickInOrder(m, order, arena, offsets, batchCount);
 }
 
-function pickInOrder(m: Memtable, order: Uint32Array, arena: Uint8Array, offsets: Uint32Array, batchCount: number): Picked {
+function pickInOrder(m: GenerationInput, order: Uint32Array, arena: Uint8Array, offsets: Uint32Array, batchCount: number): Picked {
   const n = order.length;
   const batchOf = new Int32Array(n);
   const rowOf = new Int32Array(n);
@@ -118,7 +126,7 @@ function pickInOrder(m: Memtable, order: Uint32Array, arena: Uint8Array, offsets
     b = batchOfOrdinal(rowOffsets, ord, b);
     batchOf[i] = b;
     rowOf[i] = ord - rowOffsets[b];
-    keyBytes.set(arena.subarray(offsets[e], offsets[e + 1]), keyOffsets[i]);
+    for (let k = offsets[e], p = keyOffsets[i]; k < offsets[e + 1]; k++) keyBytes[p++] = arena[k]; // no view per key
     firstBatch[i] = m.firstBatchOfEntry(e);
     tombstone[i] = m.batch(b).op === 'delete' ? 1 : 0;
   }
@@ -139,7 +147,7 @@ function batchOfOrdinal(rowOffsets: readonly number[], ordinal: number, guess: n
   return lo;
 }
 
-function tombstoneData(m: Memtable, sel: RowSelection) {
+function tombstoneData(m: GenerationInput, sel: RowSelection) {
   const bits = new Uint8Array((sel.count + 7) >> 3);
   for (let i = 0; i < sel.count; i++) if (m.batch(sel.batchOf[i]).op === 'delete') bits[i >> 3] |= 1 << (i & 7);
   return makeData({ type: new Bool(), length: sel.count, data: bits });

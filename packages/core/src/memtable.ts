@@ -17,7 +17,8 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { batchByteSize } from './arrow-util.js';
-import { KeyMap, hashBytes } from './key-map.js';
+import { hashKey } from './key-hash.js';
+import { KeyMap } from './key-map.js';
 import type { EncodedKeys } from './pk-encoding.js';
 
 /** A per-shard generation number; strictly increasing. */
@@ -53,11 +54,19 @@ export class Memtable {
   private readonly rowOffsets: number[] = [0];
   private readonly index: KeyMap | undefined;
   private prev = new Int32Array(1024);
+  /** Scratch for the hashes of the batch being indexed (reused: no allocation per batch). */
+  private hashes = new Uint32Array(0);
   private arrowBytes = 0;
   private frozenFlag = false;
 
-  constructor(readonly shard: ShardId, readonly generation: Generation, keyed: boolean) {
-    this.index = keyed ? new KeyMap(2, 1024) : undefined;
+  /**
+   * `expected`: about how many keys and rows this memtable will take (e.g. what the previous
+   * generation took), so the key index and version links are allocated once instead of
+   * growing by doubling (each doubling rehashes every key). Counts toward `byteSize` at once.
+   */
+  constructor(readonly shard: ShardId, readonly generation: Generation, keyed: boolean, expected?: { keys: number; rows: number }) {
+    this.index = keyed ? new KeyMap(2, Math.max(1024, expected?.keys ?? 0)) : undefined;
+    if (keyed && expected && expected.rows > this.prev.length) this.prev = new Int32Array(expected.rows);
   }
 
   /** Number of batches appended so far. */
@@ -131,9 +140,9 @@ export class Memtable {
 
   /**
    * Ordinal of the newest version of a key among the first `batchLimit` batches, or -1.
-   * Duplicates inside one batch: the last row wins.
+   * Duplicates inside one batch: the last row wins. `hash`, if given, is core's `hashKey` of the key.
    */
-  lookup(bytes: Uint8Array, s: number, e: number, batchLimit = this.entries.length, hash = hashBytes(bytes, s, e)): number {
+  lookup(bytes: Uint8Array, s: number, e: number, batchLimit = this.entries.length, hash = hashKey(bytes, s, e)): number {
     if (!this.index) return -1;
     const entry = this.index.find(bytes, s, e, hash);
     if (entry < 0) return -1;
@@ -144,7 +153,7 @@ export class Memtable {
   }
 
   /** First batch that held the key, or -1 (exact membership as of any batch count). */
-  firstBatchOf(bytes: Uint8Array, s: number, e: number, hash = hashBytes(bytes, s, e)): number {
+  firstBatchOf(bytes: Uint8Array, s: number, e: number, hash = hashKey(bytes, s, e)): number {
     if (!this.index) return -1;
     const entry = this.index.find(bytes, s, e, hash);
     return entry < 0 ? -1 : this.index.get(entry, FIRST_BATCH);
@@ -189,6 +198,20 @@ export class Memtable {
     return ord;
   }
 
+  /**
+   * Copies of the key index arrays (for a flush in another thread; see `MemtableImage`):
+   * key entry e is `arena[offsets[e], offsets[e+1])`, its lanes `lanes[2e]` (newest ordinal) and
+   * `lanes[2e+1]` (first batch); `prev[ord]` is the previous version of ordinal `ord`'s key, or -1.
+   */
+  indexCopy(): { arena: Uint8Array; offsets: Uint32Array; count: number; lanes: Int32Array; prev: Int32Array } | undefined {
+    if (!this.index) return undefined;
+    const { arena, offsets, count } = this.index.rawKeys();
+    return {
+      arena: arena.slice(0, offsets[count]), offsets: offsets.slice(0, count + 1), count,
+      lanes: this.index.rawValues().slice(0, count * 2), prev: this.prev.slice(0, this.rowCount),
+    };
+  }
+
   /** The key index entries (for flush): calls `fn(keyBytes, newestOrdinal, firstBatch)` per distinct key. */
   forEachKey(fn: (key: Uint8Array, newest: number, firstBatch: number) => void): void {
     const idx = this.index;
@@ -199,8 +222,13 @@ export class Memtable {
   private indexKeys(keys: EncodedKeys, base: number, batchIndex: number): void {
     const idx = this.index!;
     if (base + keys.count > this.prev.length) this.growPrev(base + keys.count);
+    idx.reserve(keys.count, keys.bytes.byteLength); // grow once per batch, not mid-loop
+    if (this.hashes.length < keys.count) this.hashes = new Uint32Array(keys.count);
+    const hashes = this.hashes;
+    idx.hashAndTouch(keys, hashes);
+    const { bytes, offsets } = keys;
     for (let r = 0; r < keys.count; r++) {
-      const entry = idx.upsert(keys.bytes, keys.offsets[r], keys.offsets[r + 1]);
+      const entry = idx.upsert(bytes, offsets[r], offsets[r + 1], hashes[r]);
       if (idx.lastWasNew) {
         idx.set(entry, FIRST_BATCH, batchIndex);
         this.prev[base + r] = -1;

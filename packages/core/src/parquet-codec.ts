@@ -6,6 +6,7 @@ import { Table, tableFromIPC, tableToIPC, type RecordBatch } from 'apache-arrow'
 import * as pq from 'parquet-wasm';
 import { withWritableAllNullBools } from './all-null-bool.js';
 import { CorruptEntryError } from './errors.js';
+import { uniqueColumns } from './parquet-dictionary.js';
 
 /** Options for {@link writeParquetFile}. */
 export interface ParquetWriteOptions {
@@ -26,13 +27,15 @@ const COMPRESSION = { uncompressed: pq.Compression.UNCOMPRESSED, snappy: pq.Comp
  * ```
  */
 export function writeParquetFile(data: Table | RecordBatch[], options: ParquetWriteOptions = {}): Uint8Array {
-  const table = new Table((Array.isArray(data) ? data : data.batches).map(withWritableAllNullBools));
-  const wasmTable = pq.Table.fromIPCStream(tableToIPC(table, 'stream'));
-  const props = new pq.WriterPropertiesBuilder()
-    .setMaxRowGroupSize(options.rowGroupSize ?? 65_536)
-    .setCompression(COMPRESSION[options.compression ?? 'snappy'])
-    .build();
-  return pq.writeParquet(wasmTable, props);
+  const batches = (Array.isArray(data) ? data : data.batches).map(withWritableAllNullBools);
+  const wasmTable = pq.Table.fromIPCStream(tableToIPC(new Table(batches), 'stream'));
+  const rowGroupSize = options.rowGroupSize ?? 65_536;
+  let props = new pq.WriterPropertiesBuilder()
+    .setMaxRowGroupSize(rowGroupSize)
+    .setCompression(COMPRESSION[options.compression ?? 'snappy']);
+  // (nearly) unique columns are written plain: a dictionary only costs time and bytes there
+  for (const name of uniqueColumns(batches, rowGroupSize)) props = props.setColumnDictionaryEnabled(name, false);
+  return pq.writeParquet(wasmTable, props.build());
 }
 
 /** Options for {@link readParquetFile}. */

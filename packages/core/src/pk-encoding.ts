@@ -75,9 +75,16 @@ export function encodeKeys(batch: RecordBatch, keyColumns: readonly string[]): E
   const cols = keyColumns.map((name) => keyData(batch, name));
   const widths = cols.map((d, i) => columnWidths(d, n, i === cols.length - 1));
   const offsets = new Uint32Array(n + 1);
+  // the fixed widths once; per row only the variable ones (an indexed loop: no iterator per row)
+  let fixed = 0;
+  const varying: Uint32Array[] = [];
+  for (const cw of widths) {
+    if (typeof cw === 'number') fixed += cw;
+    else varying.push(cw);
+  }
   for (let r = 0; r < n; r++) {
-    let w = 0;
-    for (const cw of widths) w += typeof cw === 'number' ? cw : cw[r];
+    let w = fixed;
+    for (let c = 0; c < varying.length; c++) w += varying[c][r];
     offsets[r + 1] = offsets[r] + w;
   }
   const bytes = new Uint8Array(offsets[n]);
@@ -156,6 +163,7 @@ function writeInt(d: Data, n: number, out: Uint8Array, cursor: Uint32Array): voi
   const w = fixedWidth(d.type);
   const signed = (d.type as unknown as { isSigned?: boolean }).isSigned ?? true;
   const vals = d.values as ArrayLike<number | bigint> & ArrayBufferView;
+  if (LITTLE_ENDIAN && vals.byteLength >= n * w) return writeIntBytes(vals, w, signed, n, out, cursor);
   const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (let r = 0; r < n; r++) {
     const p = cursor[r];
@@ -164,6 +172,25 @@ function writeInt(d: Data, n: number, out: Uint8Array, cursor: Uint32Array): voi
     else if (w === 4) dv.setUint32(p, ((Number(v) + (signed ? 0x80000000 : 0)) >>> 0));
     else if (w === 2) dv.setUint16(p, (Number(v) + (signed ? 0x8000 : 0)) & 0xffff);
     else out[p] = (Number(v) + (signed ? 0x80 : 0)) & 0xff;
+    cursor[r] = p + w;
+  }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/**
+ * writeInt without per-row BigInt or Number conversions (64-bit values would allocate
+ * three BigInts per row): on a little-endian host each value's bytes are copied in
+ * reverse (big-endian), the sign bit flipped for signed types. Same bytes as the generic path.
+ */
+function writeIntBytes(vals: ArrayBufferView, w: number, signed: boolean, n: number, out: Uint8Array, cursor: Uint32Array): void {
+  const src = new Uint8Array(vals.buffer, vals.byteOffset, n * w); // values are already sliced (see columnWidths)
+  const flip = signed ? 0x80 : 0;
+  for (let r = 0; r < n; r++) {
+    const p = cursor[r];
+    const q = r * w + w - 1; // the most significant byte of value r
+    out[p] = src[q] ^ flip;
+    for (let k = 1; k < w; k++) out[p + k] = src[q - k];
     cursor[r] = p + w;
   }
 }

@@ -17,7 +17,7 @@ import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeDa
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ShardWriter, listWal } from '../src/index.js';
+import { ShardWriter, listWal, sharedFlushPool } from '../src/index.js';
 
 const ROWS = Number(process.env.ROWS ?? 2_000_000);
 const PRODUCERS = Number(process.env.PRODUCERS ?? 10);
@@ -65,7 +65,7 @@ async function durableUpserts(dir: string, batches: RecordBatch[]): Promise<void
   await writer.close();
   const totalSeconds = (performance.now() - started) / 1000;
   console.log(`durable upsert${noFlush ? ' (no flush until close)' : ''}: ${fmt(ROWS / putSeconds)} rows/s (${fmt(ROWS)} rows, ${PRODUCERS} producers, ${BATCH}-row batches, ${putSeconds.toFixed(2)} s)`);
-  console.log(`  WAL entries: ${entries} (${(batches.length / entries).toFixed(1)} batches per group commit); flush commits during the run: ${flushes}`);
+  console.log(`  WAL entries: ${entries} (${(batches.length / entries).toFixed(1)} batches per group commit); flush commits during the run: ${flushes}; encoded in the flush worker: ${sharedFlushPool().completed}`);
   console.log(`  including close() (final flush): ${fmt(ROWS / totalSeconds)} rows/s`);
 }
 

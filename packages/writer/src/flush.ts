@@ -2,9 +2,10 @@
  * Flush: turning frozen memtables into committed generations.
  *
  * One *round* does, in this order:
- * 1. For every frozen slot without files: encode it (core's `encodeGeneration`:
- *    dedup, sort by key, `_ft_` system columns), create `data.parquet` in a fresh
- *    `gen-<g>-<rand>/` directory, then its key index beside it. A failure of one
+ * 1. For every slot frozen without files when the round starts: encode it (core's
+ *    `encodeGeneration`: dedup, sort by key, `_ft_` system columns; in a flush worker
+ *    thread unless `flushInWorker` is off, see flush-pool.ts), create `data.parquet` in a
+ *    fresh `gen-<g>-<rand>/` directory, then its key index beside it. A failure of one
  *    generation does not stop the next from being written ahead.
  * 2. Commit the longest run of frozen slots, from the oldest generation in memory,
  *    whose files are complete — in ONE shard-manifest commit. Generations are
@@ -24,9 +25,11 @@
  * `flushRetry.maxAttempts` and throws the last error.
  */
 import {
-  encodeGeneration, encodeKeyIndex, failpoint, keyIndexPathFor, layout,
+  failpoint, keyIndexPathFor, layout,
   type FlushedGeneration, type Generation, type ObjectStore, type ShardId, type ShardManifest, type Table,
 } from '@freshtier/core';
+import { encodeInProcess, flushJob } from './flush-job.js';
+import { sharedFlushPool } from './flush-pool.js';
 import type { ResolvedWriterOptions } from './options.js';
 import type { EncodedFiles, MemtableSlot } from './memtable-slot.js';
 
@@ -44,6 +47,8 @@ export interface GenerationFileTarget {
   readonly shard: ShardId;
   readonly rowGroupSize: number;
   readonly compression: ResolvedWriterOptions['compression'];
+  /** Encode in a flush worker thread (flush-pool.ts); default false here, the writer passes its option. */
+  readonly flushInWorker?: boolean;
 }
 
 /**
@@ -56,7 +61,7 @@ export interface GenerationFileTarget {
  */
 export async function writeGenerationFiles(target: GenerationFileTarget, slot: MemtableSlot): Promise<FlushedGeneration> {
   const m = slot.memtable;
-  const encoded = (slot.encoded ??= encodeFiles(target, slot));
+  const encoded = (slot.encoded ??= await encodeFiles(target, slot));
   const path = layout.generationDir(target.shard, m.generation) + 'data.parquet';
   await createOnce(target.store, path, encoded.parquet);
   failpoint('flush:after-parquet');
@@ -73,10 +78,16 @@ export async function writeGenerationFiles(target: GenerationFileTarget, slot: M
   };
 }
 
-function encodeFiles(target: GenerationFileTarget, slot: MemtableSlot): EncodedFiles {
+async function encodeFiles(target: GenerationFileTarget, slot: MemtableSlot): Promise<EncodedFiles> {
   const m = slot.memtable;
-  const g = encodeGeneration(m, target.table.schema, m.batchCount, { rowGroupSize: target.rowGroupSize, compression: target.compression });
-  return { parquet: g.parquet, keyIndex: g.keyIndex ? encodeKeyIndex(g.keyIndex) : undefined, rows: g.rows, pkMin: g.pkMin, pkMax: g.pkMax };
+  const options = { rowGroupSize: target.rowGroupSize, compression: target.compression };
+  if (target.flushInWorker) {
+    const { job, transfer } = flushJob(m, target.table.schema, options);
+    // a big generation waits for a starting worker (a start is far shorter than its encoding here)
+    const files = await sharedFlushPool().run(job, transfer, m.rowCount >= 50_000);
+    if (files) return files; // undefined: no worker (ready) in this process
+  }
+  return encodeInProcess(m, target.table.schema, options);
 }
 
 async function createOnce(store: ObjectStore, path: string, bytes: Uint8Array): Promise<void> {
@@ -260,8 +271,11 @@ export class Flusher {
 
   private async round(): Promise<Round> {
     let error: unknown;
-    for (const slot of this.host.slots()) {
-      if (slot.state !== 'frozen' || slot.files || this.host.fatal()) continue;
+    // only the slots frozen when the round starts: one frozen meanwhile waits for the next round, so the
+    // commit below is not put off (and memory held) while puts keep freezing new generations
+    const todo = this.host.slots().filter((s) => s.state === 'frozen' && !s.files);
+    for (const slot of todo) {
+      if (slot.files || this.host.fatal()) continue;
       try {
         this.host.starting(slot);
         slot.files = await this.host.writeFiles(slot);

@@ -11,7 +11,8 @@
  *              async:   append to the memtable → ack; the group is logged within walFlushIntervalMs
  *              none:    append to the memtable → ack
  *            ─ freeze on bytes / rows / batches: the active memtable becomes FROZEN, generation+1 opens
- * Flusher    ─ frozen → encodeGeneration → data.parquet + key index (putIfAbsent)
+ * Flusher    ─ frozen → encodeGeneration → data.parquet + key index (putIfAbsent); the encoding runs
+ *              in a flush worker thread (flush-pool.ts, `flushInWorker`) on a copy of the memtable
  *            ─ commit the oldest run of flushed generations into the shard manifest (epoch-guarded)
  *            ─ only then drop the frozen memtables from memory
  * open       ─ validate options → claim epoch+1 → move a torn WAL tail aside → fence entry at the WAL tip
@@ -39,6 +40,8 @@ export { WalAppender, listWal, readWalEntry, writeFence, quarantineTornTail, qua
 export { GroupCommitter, type GroupCommitOptions } from './group-commit.js';
 export { MemtableSlot, replayPoint, type SlotState } from './memtable-slot.js';
 export { Flusher, writeGenerationFiles, mergeFlushed, withFlushed, isPublished, type FlushHost, type FlushChange, type GenerationFileTarget } from './flush.js';
+export { FlushWorkerPool, sharedFlushPool, type FlushWorkerScript } from './flush-pool.js';
+export { flushJob, runFlushJob, encodeInProcess, type FlushJob } from './flush-job.js';
 export { replayWal, type ReplayInput, type ReplayResult } from './replay.js';
 export { BackpressureGate, type BackpressureProbe } from './backpressure.js';
 export { compact, type CompactOptions, type CompactionProgress, type CompactionResult } from './compaction.js';

@@ -81,8 +81,18 @@ export class MemtableSlot {
    * const active = MemtableSlot.active(0, 7, !table.appendOnly);
    * ```
    */
-  static active(shard: ShardId, generation: Generation, keyed: boolean): MemtableSlot {
-    return new MemtableSlot(new Memtable(shard, generation, keyed));
+  static active(shard: ShardId, generation: Generation, keyed: boolean, expected?: { keys: number; rows: number }): MemtableSlot {
+    return new MemtableSlot(new Memtable(shard, generation, keyed, expected));
+  }
+
+  /**
+   * What the generation after this one may expect to hold (`Memtable`'s size hint): as many
+   * keys and rows as this one, but its preallocated index at most a third of `maxBytes`
+   * (about 52 bytes per expected key), so a small memtable limit never freezes on the hint alone.
+   */
+  successorHint(maxBytes: number, maxRows: number): { keys: number; rows: number } {
+    const cap = Math.min(maxRows, Math.floor(maxBytes / 3 / 52));
+    return { keys: Math.min(this.memtable.keyCount, cap), rows: Math.min(this.projectedRows, cap) };
   }
 
   /**

@@ -70,6 +70,14 @@ export interface ShardWriterOptions {
   compression?: 'uncompressed' | 'snappy' | 'zstd' | 'lz4_raw';
   /** Flush frozen memtables in the background (default true). With `false`, only `flush()` and `close()` flush. */
   autoFlush?: boolean;
+  /**
+   * Encode flushed generations (dedup, sort, Parquet, key index) in a worker thread (default true),
+   * so puts keep the writer's thread while a generation encodes. The worker gets copies of the frozen
+   * memtable; the memtable stays readable, and uploads and the commit stay on the writer's thread.
+   * Where no worker can start (e.g. a bundle without `flush-worker.js`), encoding falls back to the
+   * writer's thread with a `FRESHTIER_NO_FLUSH_WORKER` process warning. `false` always encodes in-process.
+   */
+  flushInWorker?: boolean;
   /** Lifecycle events (freeze, flush, replay, fencing); see {@link WriterEvent}. */
   onEvent?: WriterEventListener;
 }
@@ -106,6 +114,7 @@ export const shardWriterOptionsSchema = z.strictObject({
   rowGroupSize: positiveInt().default(65_536),
   compression: z.enum(['uncompressed', 'snappy', 'zstd', 'lz4_raw']).default('snappy'),
   autoFlush: z.boolean().default(true),
+  flushInWorker: z.boolean().default(true),
   onEvent: z.custom<WriterEventListener>((v) => typeof v === 'function', 'expected a function').optional(),
 }).refine((o) => o.flushRetry.maxDelayMs >= o.flushRetry.initialDelayMs, {
   path: ['flushRetry', 'maxDelayMs'], message: 'must be at least flushRetry.initialDelayMs',

@@ -21,6 +21,7 @@ import { prepareDelete, preparePut, type PreparedBatch } from './batches.js';
 import { emitEvent, type FreezeReason, type WriterEvent, type WriterEventBody } from './events.js';
 import { claimEpoch, commitGuarded, type ShardHead } from './fencing.js';
 import { Flusher, isPublished, withFlushed, writeGenerationFiles, type FlushHost } from './flush.js';
+import { sharedFlushPool } from './flush-pool.js';
 import { GroupCommitter } from './group-commit.js';
 import { writeIngestFiles, type IngestFiles, type IngestResult, type IngestSource } from './ingest.js';
 import { MemtableSlot, replayPoint } from './memtable-slot.js';
@@ -87,6 +88,7 @@ export class ShardWriter implements MemtableSource {
   private fatalError: FreshtierError | undefined;
   private closed = false;
   private closeDone = false;
+  private flushWorkerHeld = false;
   /** Set while an ingest commits: puts and deletes wait for it (invariant 9). */
   private writeGate: Promise<void> | undefined;
 
@@ -144,6 +146,7 @@ export class ShardWriter implements MemtableSource {
       onProgress: (entriesDone, entriesTotal, position) => emit({ type: 'replay-progress', entriesDone, entriesTotal, position }),
     });
     const writer = new ShardWriter(table, opts, claimed, fencePosition, replayed);
+    if (opts.flushInWorker) writer.holdFlushWorker();
     writer.flusher.kick();
     return writer;
   }
@@ -304,6 +307,7 @@ export class ShardWriter implements MemtableSource {
       await this.flusher.flushThrough(this.active.generation - 1);
     }
     this.closeDone = true;
+    this.releaseFlushWorker();
   }
 
   /**
@@ -388,7 +392,7 @@ export class ShardWriter implements MemtableSource {
   private freezeActive(reason: FreezeReason): Generation | undefined {
     const slot = this.active;
     if (slot.isEmpty) return undefined;
-    const next = MemtableSlot.active(this.shard, slot.generation + 1, !this.table.appendOnly);
+    const next = MemtableSlot.active(this.shard, slot.generation + 1, !this.table.appendOnly, slot.successorHint(this.options.maxMemtableBytes, this.options.maxMemtableRows));
     this.highestAssigned = next.generation;
     this.slots.push(next);
     const frozeNow = slot.seal();
@@ -404,7 +408,8 @@ export class ShardWriter implements MemtableSource {
   }
 
   private flushHost(): FlushHost {
-    const target = { store: this.table.store, table: this.table, shard: this.shard, rowGroupSize: this.options.rowGroupSize, compression: this.options.compression };
+    const o = this.options;
+    const target = { store: this.table.store, table: this.table, shard: this.shard, rowGroupSize: o.rowGroupSize, compression: o.compression, flushInWorker: o.flushInWorker };
     return {
       slots: () => this.slots,
       writeFiles: (slot) => writeGenerationFiles(target, slot),
@@ -473,12 +478,24 @@ export class ShardWriter implements MemtableSource {
     const fenced = isFreshtierError(error, 'SHARD_FENCED');
     const fatal = fenced || isFreshtierError(error, 'WRITER_POISONED') ? (error as FreshtierError) : new WriterPoisonedError(this.shard, 'an unexpected error', error);
     this.fatalError = fatal;
+    this.releaseFlushWorker();
     this.committer?.fail(fatal);
     this.flusher.stop();
     this.gate.wake();
     if (fenced) this.emit({ type: 'fenced', newerEpoch: fatal.context.newerEpoch as number | undefined });
     else this.emit({ type: 'poisoned', reason: String(fatal.context.reason ?? fatal.message), error: fatal.cause ?? fatal });
     return fatal;
+  }
+
+  /** While open, the flush pool keeps its worker (once started) for this writer's flushes (flush-pool.ts). */
+  private holdFlushWorker(): void {
+    this.flushWorkerHeld = true;
+    sharedFlushPool().acquire();
+  }
+
+  private releaseFlushWorker(): void {
+    if (this.flushWorkerHeld) sharedFlushPool().release();
+    this.flushWorkerHeld = false;
   }
 
   private emit(event: WriterEventBody): void {

@@ -17,7 +17,8 @@ import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeDa
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ShardWriter, listWal, sharedFlushPool } from '../src/index.js';
+import { ShardWriter, listWal } from '../src/index.js';
+import { sharedFlushPool } from '../src/flush-pool.js';
 
 const ROWS = Number(process.env.ROWS ?? 2_000_000);
 const PRODUCERS = Number(process.env.PRODUCERS ?? 10);

@@ -32,23 +32,12 @@
  * deletes what no retained version, tag or live snapshot needs (11).
  */
 export { ShardWriter, type ShardWriterStatus } from './shard-writer.js';
-export { parseWriterOptions, shardWriterOptionsSchema, type ShardWriterOptions, type ResolvedWriterOptions, type Durability, type FlushRetryOptions } from './options.js';
-export { emitEvent, type WriterEvent, type WriterEventBody, type WriterEventType, type WriterEventListener, type FreezeReason } from './events.js';
-export { preparePut, prepareDelete, splitByShard, type PreparedBatch } from './batches.js';
-export { claimEpoch, commitGuarded, assertNotFenced, type ShardHead, type GuardedCommit } from './fencing.js';
-export { WalAppender, listWal, readWalEntry, writeFence, quarantineTornTail, quarantinePath, type WalListing, type QuarantinedEntry } from './wal.js';
-export { GroupCommitter, type GroupCommitOptions } from './group-commit.js';
-export { MemtableSlot, replayPoint, type SlotState } from './memtable-slot.js';
-export { Flusher, writeGenerationFiles, mergeFlushed, withFlushed, isPublished, type FlushHost, type FlushChange, type GenerationFileTarget } from './flush.js';
-export { FlushWorkerPool, sharedFlushPool, type FlushWorkerScript } from './flush-pool.js';
-export { flushJob, runFlushJob, encodeInProcess, type FlushJob } from './flush-job.js';
-export { replayWal, type ReplayInput, type ReplayResult } from './replay.js';
-export { BackpressureGate, type BackpressureProbe } from './backpressure.js';
+export type { ShardWriterOptions, ResolvedWriterOptions, Durability, FlushRetryOptions } from './options.js';
+export type { WriterEvent, WriterEventBody, WriterEventType, WriterEventListener, FreezeReason } from './events.js';
+export { splitByShard } from './batches.js';
+export { listWal, readWalEntry, type WalListing } from './wal.js';
 export { compact, type CompactOptions, type CompactionProgress, type CompactionResult } from './compaction.js';
-export { mergeRuns, readRun, type Run, type Merged } from './compaction-merge.js';
-export { splitPoints, writeBaseFile, type BaseFileShape } from './base-files.js';
-export { writeIngestFiles, type IngestInput, type IngestSource, type IngestResult, type IngestFiles } from './ingest.js';
+export type { IngestInput, IngestSource, IngestResult } from './ingest.js';
 export { head, versions, tag, tags, deleteTag, resolveVersion, checkout, type TableVersion, type VersionRef, type VersionInfo } from './versions.js';
 export { rollback, type RollbackOptions, type RollbackResult, type RollbackStep } from './rollback.js';
 export { gc, type GcOptions, type GcReport } from './gc.js';
-export { retainedVersions, pinnedVersions, generationNeeded, neededPaths, type Retained } from './gc-retention.js';

@@ -1,6 +1,6 @@
 import { WriterClosedError } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { BackpressureGate } from '../src/index.js';
+import { BackpressureGate } from '../src/backpressure.js';
 
 function probe(bytes: { value: number }, stopped?: { error?: Error }) {
   let relieved = 0;

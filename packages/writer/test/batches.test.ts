@@ -1,7 +1,8 @@
 import { MemoryStore, encodeKeys } from '@freshtier/core';
 import { Field, Int32, RecordBatch, Schema, Struct, makeData, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { prepareDelete, preparePut, splitByShard } from '../src/index.js';
+import { splitByShard } from '../src/index.js';
+import { prepareDelete, preparePut } from '../src/batches.js';
 import { keysBatch, makeTable, rangeBatch, schema } from './support/fixtures.js';
 
 function nullKeyBatch(): RecordBatch {

@@ -12,7 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FlushWorkerPool, MemtableSlot, ShardWriter, flushJob, preparePut, sharedFlushPool } from '../src/index.js';
+import { ShardWriter } from '../src/index.js';
+import { preparePut } from '../src/batches.js';
+import { flushJob } from '../src/flush-job.js';
+import { FlushWorkerPool, sharedFlushPool } from '../src/flush-pool.js';
+import { MemtableSlot } from '../src/memtable-slot.js';
 import { keysBatch, makeTable, rowsBatch } from './support/fixtures.js';
 
 afterEach(() => disarmAllFailpoints());

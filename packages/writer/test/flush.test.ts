@@ -1,6 +1,8 @@
 import { MemoryStore, decodeKeyIndex, initialShardManifest, readParquetFile, type FlushedGeneration } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { MemtableSlot, mergeFlushed, preparePut, prepareDelete, withFlushed, writeGenerationFiles } from '../src/index.js';
+import { preparePut, prepareDelete } from '../src/batches.js';
+import { mergeFlushed, withFlushed, writeGenerationFiles } from '../src/flush.js';
+import { MemtableSlot } from '../src/memtable-slot.js';
 import { FaultyStore } from './support/faulty-store.js';
 import { keysBatch, makeTable, rowsBatch } from './support/fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GroupCommitter } from '../src/index.js';
+import { GroupCommitter } from '../src/group-commit.js';
 
 function recorder(delayMs = 5) {
   const groups: number[][] = [];

@@ -1,6 +1,7 @@
 import { Memtable, MemoryStore } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { MemtableSlot, preparePut, replayPoint } from '../src/index.js';
+import { preparePut } from '../src/batches.js';
+import { MemtableSlot, replayPoint } from '../src/memtable-slot.js';
 import { makeTable, rangeBatch } from './support/fixtures.js';
 
 describe('MemtableSlot', () => {

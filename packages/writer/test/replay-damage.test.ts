@@ -7,7 +7,8 @@
  */
 import { MemoryStore, decodeWalEntry, encodeWalEntry, isFreshtierError, layout, type Table } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { ShardWriter, listWal, quarantinePath, readWalEntry, type WriterEvent } from '../src/index.js';
+import { ShardWriter, listWal, readWalEntry, type WriterEvent } from '../src/index.js';
+import { quarantinePath } from '../src/wal.js';
 import { makeTable, rangeBatch } from './support/fixtures.js';
 import { readShard } from './support/read-shard.js';
 

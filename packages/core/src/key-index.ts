@@ -90,10 +90,12 @@ export function decodeKeyIndex(stored: Uint8Array, path: string): KeyIndex {
   const tomb = b.getChildAt(3)!.data[0];
   const n = b.numRows;
   const tombstone = new Uint8Array(n);
-  for (let i = 0; i < n; i++) tombstone[i] = tomb.getValid(i) && tomb.values[(tomb.offset + i) >> 3] & (1 << ((tomb.offset + i) & 7)) ? 1 : 0;
+  // the column is non-nullable (encodeKeyIndex writes no validity), so only the value bits matter
+  const bits = tomb.values as Uint8Array;
+  for (let i = 0, j = tomb.offset; i < n; i++, j++) tombstone[i] = (bits[j >> 3] >> (j & 7)) & 1;
   const offs = key.valueOffsets as Int32Array;
   const base = offs[key.offset];
-  const keyOffsets = Int32Array.from(offs.subarray(key.offset, key.offset + n + 1), (o) => o - base);
+  const keyOffsets = rebase(offs.subarray(key.offset, key.offset + n + 1), base);
   return {
     count: n,
     keyBytes: (key.values as Uint8Array).subarray(base, base + keyOffsets[n]),
@@ -148,4 +150,12 @@ function decompress(stored: Uint8Array, path: string): Uint8Array {
   } catch (e) {
     throw new CorruptEntryError(path, 'key index does not decompress', e);
   }
+}
+
+/** Offsets shifted so the first is 0; a plain view when they already are (the usual case). */
+function rebase(offsets: Int32Array, base: number): Int32Array {
+  if (base === 0) return offsets;
+  const out = new Int32Array(offsets.length);
+  for (let i = 0; i < offsets.length; i++) out[i] = offsets[i] - base;
+  return out;
 }

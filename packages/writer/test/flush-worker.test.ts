@@ -178,7 +178,8 @@ describe('from the built dist/', () => {
   it.skipIf(!distIsFresh())('a plain node process flushes through flush-worker.js', async () => {
     const script = `
       import { MemoryStore, Table } from ${JSON.stringify(path.join(distOf('core'), 'index.js'))};
-      import { ShardWriter, sharedFlushPool } from ${JSON.stringify(path.join(distOf('writer'), 'index.js'))};
+      import { ShardWriter } from ${JSON.stringify(path.join(distOf('writer'), 'index.js'))};
+      import { sharedFlushPool } from ${JSON.stringify(path.join(distOf('writer'), 'flush-pool.js'))};
       import { tableFromArrays } from 'apache-arrow';
       process.on('warning', (w) => { console.error(w.message); process.exit(3); });
       const schema = tableFromArrays({ id: new BigInt64Array([1n]), v: new Int32Array([1]) }).schema;

@@ -22,9 +22,10 @@
  * fetched a few at a time ahead of decoding, which matters on remote stores.
  */
 import {
-  CorruptEntryError, Memtable, ShardFencedError, decodeWalEntry, encodeKeys, failpoint,
+  CorruptEntryError, Memtable, ShardFencedError, decodeWalEntry, encodeKeys, excludedOf, failpoint, isExcludedGeneration,
   type Generation, type ObjectStore, type ShardId, type Table, type WalEntry, type WalRecord,
 } from '@freshtier/core';
+import type { ShardHead } from './fencing.js';
 import { MemtableSlot } from './memtable-slot.js';
 import { listWal, type WalListing } from './wal.js';
 
@@ -149,4 +150,21 @@ async function* readAhead(store: ObjectStore, listed: readonly WalListing[]): As
     delete fetches[i];
     yield { listing: listed[i], entry: decodeWalEntry(bytes, listed[i].key) };
   }
+}
+
+/**
+ * Generations whose records replay skips: committed (in the flushed list, or compacted into the base table) or excluded by a rollback.
+ *
+ * @example
+ * ```ts
+ * const skip = await durableGenerations(table, head);
+ * if (!skip(record.generation)) memtables.append(record);
+ * ```
+ */
+export async function durableGenerations(table: Table, head: ShardHead): Promise<(g: Generation) => boolean> {
+  const flushed = new Set(head.doc.flushed.map((f) => f.generation));
+  const base = await table.baseManifests.latest();
+  const compacted = base.doc.compacted[String(head.doc.shard)] ?? -1;
+  const excluded = excludedOf(base.doc, head.doc.shard); // a rollback undid them: never replay them
+  return (g) => g <= compacted || flushed.has(g) || isExcludedGeneration(excluded, g);
 }

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  WriterClosedError, WriterPoisonedError, excludedOf, failpoint, isExcludedGeneration, isFreshtierError,
+  WriterClosedError, WriterPoisonedError, failpoint, isFreshtierError,
   type FreshtierError, type Generation, type MemtableSource, type ShardId, type ShardMemtableRefs, type Table, type WalRecord,
 } from '@freshtier/core';
 import type { RecordBatch } from 'apache-arrow';
@@ -26,7 +26,7 @@ import { GroupCommitter } from './group-commit.js';
 import { writeIngestFiles, type IngestFiles, type IngestResult, type IngestSource } from './ingest.js';
 import { MemtableSlot, replayPoint } from './memtable-slot.js';
 import { parseWriterOptions, type Durability, type ResolvedWriterOptions, type ShardWriterOptions } from './options.js';
-import { replayWal, type ReplayResult } from './replay.js';
+import { durableGenerations, replayWal, type ReplayResult } from './replay.js';
 import { WalAppender, listWal, quarantineTornTail, writeFence } from './wal.js';
 
 /** A batch accepted by `put`/`delete`, with the coordinate it reserved. */
@@ -505,13 +505,4 @@ export class ShardWriter implements MemtableSource {
 
 function toWalRecord(r: PendingRecord): WalRecord {
   return { generation: r.slot.generation, batchIndex: r.batchIndex, op: r.prepared.op, batch: r.prepared.batch };
-}
-
-/** Generations whose records replay skips: committed (in the flushed list, or compacted into the base table) or excluded by a rollback. */
-async function durableGenerations(table: Table, head: ShardHead): Promise<(g: Generation) => boolean> {
-  const flushed = new Set(head.doc.flushed.map((f) => f.generation));
-  const base = await table.baseManifests.latest();
-  const compacted = base.doc.compacted[String(head.doc.shard)] ?? -1;
-  const excluded = excludedOf(base.doc, head.doc.shard); // a rollback undid them: never replay them
-  return (g) => g <= compacted || flushed.has(g) || isExcludedGeneration(excluded, g);
 }

@@ -119,7 +119,7 @@ export class Table {
     const extra = names.filter((n) => !this.schema.fields.some((f) => f.name === n));
     if (extra.length) throw new SchemaMismatchError(`unexpected column(s) ${extra.join(', ')}`, { extra });
     const children = this.schema.fields.map((f) => this.conformColumn(batch, f.name, f.type, f.nullable));
-    if (children.every((c, i) => c === batch.getChildAt(i)) && names.length === children.length) return batch;
+    // always re-wrapped (cheap: no buffer is copied), so stored batches carry the table's exact schema
     const data = makeData({ type: new Struct(this.schema.fields), length: batch.numRows, nullCount: 0, children: children.map((c) => c.data[0]) });
     return new RecordBatch(this.schema, data);
   }

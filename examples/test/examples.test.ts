@@ -42,7 +42,7 @@ describe.concurrent('examples', () => {
     expect(r.stdout).toContain('get(id = 2) → {"id":2,"name":"Grace","city":"Arlington","age":45}');
     expect(r.stdout).toContain('containsPks([1, 5, 7]) → [true,false,false]');
     expect(r.stdout).toMatch(/7\. the scan's cut: \{"shard":0,"compactedThrough":-1,"activeGeneration":2,"activeBatchCount":1\}/);
-    expect(r.stdout).toMatch(/shards\/0\/gen-1-\w+\/data\.parquet/);
+    expect(r.stdout).toMatch(/shards\/0\/gen-1-[\w-]+\/data\.parquet/);
     expect(r.stdout).toMatch(/shards\/0\/wal\/\d{20}\.arrow/);
   });
 

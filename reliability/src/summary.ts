@@ -8,7 +8,7 @@
  * workers' parent; runs sharing a work tree must not mix); then it sums the parts of
  * this run, and the file that completes the set writes `last-run.json` and prints the line:
  *
- *   reliability: kills=48 failpoints=9 faults=300 histories=20 bad-inputs=17 lost=0 corrupted=0
+ *   reliability: kills=48 failpoints=9 faults=300 histories=20 bad-inputs=17 bad-input-classes=5 lost=0 corrupted=0
  *
  * `lost` counts acked writes missing after recovery; `corrupted` counts torn
  * batches, duplicates, rows never written and stored objects changed by bad input.
@@ -24,6 +24,8 @@ export interface Counts {
   faultPlans: number;
   histories: number;
   badInputs: number;
+  /** Classes of bad input the catalogue covered (bad-input.test.ts `CLASSES`). */
+  badInputClasses: string[];
   lost: number;
   corrupted: number;
   acked: number;
@@ -37,12 +39,12 @@ const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 const partsDir = `${resultsDir}parts/`;
 
 export function emptyCounts(): Counts {
-  return { kills: 0, failpoints: [], faults: 0, faultPlans: 0, histories: 0, badInputs: 0, lost: 0, corrupted: 0, acked: 0 };
+  return { kills: 0, failpoints: [], faults: 0, faultPlans: 0, histories: 0, badInputs: 0, badInputClasses: [], lost: 0, corrupted: 0, acked: 0 };
 }
 
 /** The summary line for `c`. */
 export function summaryLine(c: Counts): string {
-  return `reliability: kills=${c.kills} failpoints=${new Set(c.failpoints).size} faults=${c.faults} histories=${c.histories} bad-inputs=${c.badInputs} lost=${c.lost} corrupted=${c.corrupted}`;
+  return `reliability: kills=${c.kills} failpoints=${new Set(c.failpoints).size} faults=${c.faults} histories=${c.histories} bad-inputs=${c.badInputs} bad-input-classes=${new Set(c.badInputClasses).size} lost=${c.lost} corrupted=${c.corrupted}`;
 }
 
 /**
@@ -59,7 +61,7 @@ export function reportPart(part: Part, counts: Counts): void {
   const total = emptyCounts();
   for (const p of parts) {
     for (const k of Object.keys(total) as (keyof Counts)[]) {
-      if (k === 'failpoints') total.failpoints = [...new Set([...total.failpoints, ...p.counts.failpoints])].sort();
+      if (k === 'failpoints' || k === 'badInputClasses') total[k] = [...new Set([...total[k], ...(p.counts[k] ?? [])])].sort();
       else total[k] = (total[k] as number) + (p.counts[k] as number);
     }
   }

@@ -18,7 +18,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diffObjects, hashObjects, keysBatch } from '../src/data.js';
 import { scanAll } from '../src/recover.js';
 import { emptyCounts, reportPart } from '../src/summary.js';
-import { ODD_INPUTS, WRITE_INPUTS, badInputFixture, flipMiddle, type Expected, type Fixture } from './bad-input-cases.js';
+import { ODD_INPUTS, WRITE_INPUTS, badInputFixture, flipMiddle, type Expected, type Fixture, type InputCase } from './bad-input-cases.js';
+import { NAME_INPUTS } from './bad-input-cases-names.js';
+import { ROLLBACK_INPUTS } from './bad-input-cases-rollback.js';
 
 const counts = emptyCounts();
 afterAll(() => reportPart('bad-input', counts));
@@ -83,10 +85,18 @@ async function plantManifest(f: Fixture, dir: string, version: number, doc: Reco
   await f.store.putIfAbsent(`${dir}v${String(version).padStart(20, '0')}.json`, new TextEncoder().encode(JSON.stringify(doc)));
 }
 
-const CASES: Case[] = [
-  ...[...WRITE_INPUTS, ...ODD_INPUTS].map((c): Case => ({ name: c.name, stored: c.stored ?? (c.expected === 'rule' ? 'additive' : 'unchanged'), expected: c.expected, act: c.act })),
-  ...AT_REST,
-];
+const fromInputs = (inputs: readonly InputCase[]): Case[] =>
+  inputs.map((c) => ({ name: c.name, stored: c.stored ?? (c.expected === 'rule' ? 'additive' : 'unchanged'), expected: c.expected, act: c.act }));
+
+/** The classes of bad input (the summary line counts them), each with its cases. */
+const CLASSES: Record<string, Case[]> = {
+  'write: batches and options': fromInputs(WRITE_INPUTS),
+  'odd but valid input': fromInputs(ODD_INPUTS),
+  'damage at rest': AT_REST,
+  'names: reserved, repeated, unknown keys, escaping paths, unknown tags': fromInputs(NAME_INPUTS),
+  'maintenance racing writers: rollback, failover': fromInputs(ROLLBACK_INPUTS),
+};
+const CASES: (Case & { class: string })[] = Object.entries(CLASSES).flatMap(([cls, cases]) => cases.map((c) => ({ ...c, class: cls })));
 
 describe('bad input catalogue', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
@@ -112,6 +122,7 @@ describe('bad input catalogue', () => {
       expect(realChanges, 'existing objects must not change').toEqual([]);
       if (c.stored === 'unchanged') expect(added, 'nothing may be written').toEqual([]);
       counts.badInputs++;
+      counts.badInputClasses = [...new Set([...counts.badInputClasses, c.class])];
     } finally {
       await f.cleanup();
     }

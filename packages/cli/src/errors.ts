@@ -1,9 +1,10 @@
 /**
  * How the CLI fails: exit code 2 for a usage problem (bad arguments, bad schema
- * file, bad URI, bad `--where`), 1 for anything that went wrong while working.
+ * file, bad URI, bad `--where`, an input file whose content is refused), 1 for
+ * anything that went wrong while working.
  * freshtier's typed errors are mapped by `code` to a hint that says what to do.
  */
-import { isFreshtierError, type ErrorCode } from '@freshtier/core';
+import { FreshtierError, isFreshtierError, type ErrorCode } from '@freshtier/core';
 
 /** Exit codes. */
 export const EXIT = { ok: 0, error: 1, usage: 2 } as const;
@@ -27,6 +28,24 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * An input file whose content freshtier refuses before writing it: a cell its column
+ * cannot hold exactly, a header or record that lacks or repeats columns, text that is
+ * not CSV/JSON. A typed freshtier error (`SCHEMA_MISMATCH`: the input does not match
+ * the table), reported with exit code 2 like every other input the user must fix.
+ * `detail` says what is wrong (with the line or row), `hint` what to do.
+ *
+ * @example
+ * ```ts
+ * throw new InputRejectedError('rows.csv line 3: column "ts" …', 'fix that value; nothing was written');
+ * ```
+ */
+export class InputRejectedError extends FreshtierError {
+  constructor(readonly detail: string, readonly hint: string, context: Record<string, unknown> = {}) {
+    super('SCHEMA_MISMATCH', `${detail}. ${hint[0].toUpperCase()}${hint.slice(1)}.`, { context });
+  }
+}
+
 /** A command whose engine function is not in this build of `@freshtier/writer`. */
 export class NotAvailableError extends CliError {
   constructor(command: string, fn: string) {
@@ -43,8 +62,9 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   SHARD_FENCED: 'another process opened a writer on the same shard; run one writer per shard at a time, then retry',
   WRITER_POISONED: 'retry the command: reopening the writer replays the WAL and recovers every acknowledged row',
   BACKPRESSURE: 'the object store is not keeping up with flushes; check it and retry',
-  CORRUPT_ENTRY: 'a stored object failed its checksum; restore it from a backup (see the path above)',
+  CORRUPT_ENTRY: 'a stored object failed its checks; restore it from a backup (see the path above)',
   COMMIT_CONFLICT: 'another process committed at the same time; run the command again',
+  ROLLBACK_ABORTED: 'a writer opened while the rollback ran and kept its shard; stop the writers (or wait for them to close), then run the rollback again',
   SNAPSHOT_EXPIRED: 'the read took longer than snapshot retention; run it again',
   INVALID_OPTIONS: 'fix the value named above and run the command again',
   NOT_FOUND: 'check the table URI and that no file under it was deleted by hand',
@@ -68,9 +88,12 @@ export interface Failure {
 /** Classifies any thrown value. */
 export function describeFailure(e: unknown): Failure {
   if (e instanceof UsageError) return { exitCode: 2, code: 'USAGE', message: e.message, hint: e.hint };
+  if (e instanceof InputRejectedError) return { exitCode: 2, code: e.code, message: e.detail, hint: e.hint };
   if (e instanceof CliError) return { exitCode: 1, code: e.code, message: e.message, hint: e.hint };
   if (isFreshtierError(e)) {
-    return { exitCode: USAGE_CODES.has(e.code) ? 2 : 1, code: e.code, message: e.message, hint: HINTS[e.code] };
+    // an error may know better than the code's generic hint (an unknown tag is not a deleted file)
+    const own = typeof e.context.hint === 'string' ? e.context.hint : undefined;
+    return { exitCode: USAGE_CODES.has(e.code) ? 2 : 1, code: e.code, message: e.message, hint: own ?? HINTS[e.code] };
   }
   const sys = e as NodeJS.ErrnoException;
   if (sys && typeof sys.code === 'string' && typeof sys.message === 'string') {

@@ -92,7 +92,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--shard <n>', 'append-only tables: the shard to write (default: spread batches over all shards)', integer(0, 'a shard number'))
     .addOption(new Option('--durability <mode>', 'durable: ack after the WAL entry is persisted; none: no WAL (redo the load after a crash)').choices(['durable', 'async', 'none']).default('durable'))
     .option('--no-validate', 'skip the first pass that checks the whole file before writing anything')
-    .addHelpText('after', '\nCSV/TSV need a header row; an empty unquoted cell is null. JSONL: one object per line.\n64-bit integers may be JSON strings; dates/timestamps ISO-8601 or epoch ms; binary base64.')
+    .option('--allow-missing-columns', 'store null in nullable columns the file lacks (refused by default: on a table with a primary key it overwrites those columns of existing rows)')
+    .addHelpText('after', [
+      '\nCSV/TSV need a header row naming every column; an empty unquoted cell is null. JSONL: one object per line,',
+      'with every column as a key ("col": null for a null). Integers are read exactly (JSON numbers of any size, or strings).',
+      'Timestamps: ISO-8601 exact to the column\'s unit (zone-less text is UTC on a column without a time zone and refused on',
+      'one with a zone), or epoch milliseconds; dates: YYYY-MM-DD; binary: base64.',
+    ].join('\n'))
     .action(run((c, cmd) => {
       const [uri, file] = cmd.args;
       return append(c, uri, file, cmd.opts());

@@ -1,32 +1,61 @@
 /**
- * Values in and out of the CLI. In: text cells (CSV) and JSON values (JSONL) become
- * values of a column's Arrow type. Out: Arrow cells become JSON values and text.
+ * Values in and out of the CLI. In: text cells (CSV) and JSON values (JSONL, parsed
+ * losslessly by json-line.ts) become values of a column's Arrow type, exactly or not
+ * at all. Out: Arrow cells become JSON values and text.
  *
  * Conventions (documented in the README's CLI section):
- * - 64-bit integers: JSON numbers when they fit a double exactly, else strings of digits;
- * - dates `YYYY-MM-DD`, timestamps ISO-8601 (`2024-05-01T12:00:00.000Z`); in input also epoch milliseconds;
+ * - integers: JSON numbers (any size: the source text is read exactly, `1e3` and `10.0`
+ *   are integers, `1.5` is refused) or strings of digits;
+ * - floats: the nearest value of the column's type to the decimal text (float64: what
+ *   `JSON.parse` gives; float32: rounded from the text, see float-values.ts); a finite
+ *   text beyond the type's range is refused, not stored as infinity;
+ * - dates `YYYY-MM-DD`, timestamps ISO-8601 (`2024-05-01T12:00:00.000Z`), exact to the
+ *   column's unit (see iso-time.ts); in input also epoch milliseconds;
  * - binary: base64;
  * - CSV: an empty unquoted cell is null, `""` is the empty string.
  */
 import { Type, type DataType, type Vector } from 'apache-arrow';
+import { FloatRangeError, floatFromText } from './float-values.js';
+import { formatDate, formatInstant, type TimeUnitCode } from './iso-time.js';
+import { JsonNumber, exactInteger } from './json-line.js';
+import { StoredTemporal, TemporalError, temporalConverter } from './temporal-values.js';
 
-/** A value that does not fit its column; `expected` says what would. */
+/**
+ * A value that does not fit its column; `expected` says what would, `reason` why this one does not.
+ *
+ * @example
+ * ```ts
+ * new ConvertError('an integer in [0, 255]', 256, 'out of range').message; // 'expected an integer in [0, 255], got 256 (out of range)'
+ * ```
+ */
 export class ConvertError extends Error {
-  constructor(readonly expected: string, readonly got: unknown) {
-    super(`expected ${expected}, got ${describeValue(got)}`);
+  constructor(readonly expected: string, readonly got: unknown, readonly reason?: string) {
+    super(`expected ${expected}, got ${describeValue(got)}${reason ? ` (${reason})` : ''}`);
   }
 }
 
+/**
+ * A short description of an input value for messages.
+ *
+ * @example
+ * ```ts
+ * describeValue('x'.repeat(50)); // '"xxxx…"' (cut at 40 characters)
+ * ```
+ */
 export function describeValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v);
   if (typeof v === 'bigint') return `${v}`;
+  if (v instanceof JsonNumber) return v.text.length > 40 ? v.text.slice(0, 40) + '…' : v.text;
+  if (v instanceof StoredTemporal) return `${v.raw}`;
   if (v instanceof Uint8Array) return `${v.length} bytes`;
   if (v instanceof Date) return v.toISOString();
+  if (v instanceof Map) return describeValue(Object.fromEntries(v));
   if (v !== null && typeof v === 'object') return JSON.stringify(v)?.slice(0, 40) ?? String(v);
   return String(v);
 }
 
 const INT_TEXT = /^[+-]?\d+$/;
+const FLOAT_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function intRange(type: DataType): [bigint, bigint] {
   const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
@@ -34,51 +63,102 @@ function intRange(type: DataType): [bigint, bigint] {
   return isSigned ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
 }
 
+/** The exact integer in `v`, `undefined` if `v` is not a number at all, or why it is not an integer. */
+function integerOf(v: unknown): bigint | undefined | { reason: string } {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return Number.isInteger(v) ? BigInt(v) : { reason: 'not an integer' };
+  if (v instanceof JsonNumber) {
+    const n = exactInteger(v.text);
+    return n === undefined ? { reason: 'not an integer: it has a fraction' } : n === 'too large' ? { reason: 'out of range' } : n;
+  }
+  if (typeof v === 'string' && INT_TEXT.test(v.trim())) return BigInt(v.trim());
+  return undefined;
+}
+
+function intConverter(type: DataType): (v: unknown) => unknown {
+  const [min, max] = intRange(type);
+  const big = (type as unknown as { bitWidth: number }).bitWidth === 64;
+  const what = `an integer in [${min}, ${max}]`;
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    const n = integerOf(v);
+    if (n === undefined) throw new ConvertError(what, v);
+    if (typeof n !== 'bigint') throw new ConvertError(what, v, n.reason);
+    if (n < min || n > max) throw new ConvertError(what, v, 'out of range');
+    return big ? n : Number(n);
+  };
+}
+
+function floatConverter(type: DataType): (v: unknown) => unknown {
+  const p = (type as unknown as { precision: number }).precision;
+  const precision = p === 1 ? 'float32' : p === 2 ? 'float64' : undefined; // float16: apache-arrow's builder rounds
+  const fromText = (text: string, v: unknown): number => {
+    if (!precision) return Number(text);
+    try {
+      return floatFromText(text, precision);
+    } catch (e) {
+      if (e instanceof FloatRangeError) throw new ConvertError('a number', v, e.message);
+      throw e;
+    }
+  };
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    if (typeof v === 'number') {
+      if (precision === 'float32' && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) throw new ConvertError('a number', v, 'is beyond the largest float32 (about 3.4e38)');
+      return v;
+    }
+    if (typeof v === 'bigint') return fromText(v.toString(), v);
+    if (v instanceof JsonNumber) return fromText(v.text, v);
+    if (typeof v === 'string') {
+      const t = v.trim();
+      if (/^[+-]?inf(inity)?$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
+      if (/^nan$/i.test(t)) return NaN;
+      if (FLOAT_TEXT.test(t)) return fromText(t, v);
+    }
+    throw new ConvertError('a number', v);
+  };
+}
+
+function boolConverter(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean') return v;
+  const n = v instanceof JsonNumber ? v.toNumber() : v;
+  if (n === 0 || n === 1) return n === 1;
+  if (typeof v === 'string') {
+    const t = v.trim().toLowerCase();
+    if (['true', 't', '1', 'yes', 'y'].includes(t)) return true;
+    if (['false', 'f', '0', 'no', 'n'].includes(t)) return false;
+  }
+  throw new ConvertError('true or false', v);
+}
+
+/** A JSON value of a nested column (list, struct …) as plain JS; an integer a double cannot hold is refused. */
+function plainJson(v: unknown): unknown {
+  if (v instanceof JsonNumber) {
+    const n = v.toNumber();
+    const exact = exactInteger(v.text);
+    if (typeof exact === 'bigint' && BigInt(n) !== exact) throw new ConvertError('a number a double holds exactly (nested values are read as doubles)', v);
+    return n;
+  }
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plainJson(x)]));
+  if (Array.isArray(v)) return v.map(plainJson);
+  return v;
+}
+
 /**
- * A converter from an input value (a string from CSV, or any JSON/Arrow value) to
- * what `vectorFromArray(values, type)` takes. Throws {@link ConvertError}.
+ * A converter from an input value (a string from CSV, a JSON value from JSONL, or an
+ * Arrow cell) to what `columnData(type, values)` takes. Throws {@link ConvertError}.
+ *
+ * @example
+ * ```ts
+ * converterFor(new Int64())(new JsonNumber('9007199254740993')); // 9007199254740993n
+ * ```
  */
 export function converterFor(type: DataType): (v: unknown) => unknown {
   switch (type.typeId) {
-    case Type.Int: {
-      const [min, max] = intRange(type);
-      const big = (type as unknown as { bitWidth: number }).bitWidth === 64;
-      const what = `an integer in [${min}, ${max}]`;
-      return (v) => {
-        if (v === null || v === undefined) return null;
-        let n: bigint;
-        if (typeof v === 'bigint') n = v;
-        else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
-        else if (typeof v === 'string' && INT_TEXT.test(v.trim())) n = BigInt(v.trim());
-        else throw new ConvertError(what, v);
-        if (n < min || n > max) throw new ConvertError(what, v);
-        return big ? n : Number(n);
-      };
-    }
-    case Type.Float:
-      return (v) => {
-        if (v === null || v === undefined) return null;
-        if (typeof v === 'number') return v;
-        if (typeof v === 'bigint') return Number(v);
-        if (typeof v === 'string') {
-          const t = v.trim();
-          const n = /^[+-]?inf(inity)?$/i.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : /^nan$/i.test(t) ? NaN : t === '' ? NaN : Number(t);
-          if (!Number.isNaN(n) || /^nan$/i.test(t)) return n;
-        }
-        throw new ConvertError('a number', v);
-      };
-    case Type.Bool:
-      return (v) => {
-        if (v === null || v === undefined) return null;
-        if (typeof v === 'boolean') return v;
-        if (v === 0 || v === 1) return v === 1;
-        if (typeof v === 'string') {
-          const t = v.trim().toLowerCase();
-          if (['true', 't', '1', 'yes', 'y'].includes(t)) return true;
-          if (['false', 'f', '0', 'no', 'n'].includes(t)) return false;
-        }
-        throw new ConvertError('true or false', v);
-      };
+    case Type.Int: return intConverter(type);
+    case Type.Float: return floatConverter(type);
+    case Type.Bool: return boolConverter;
     case Type.Utf8: case Type.LargeUtf8:
       return (v) => {
         if (v === null || v === undefined) return null;
@@ -92,43 +172,35 @@ export function converterFor(type: DataType): (v: unknown) => unknown {
         if (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0) return new Uint8Array(Buffer.from(v, 'base64'));
         throw new ConvertError('base64 bytes', v);
       };
-    case Type.Date: case Type.Timestamp:
-      // apache-arrow's builders take a Date (or epoch milliseconds) for every date and timestamp unit
+    case Type.Date: case Type.Timestamp: {
+      const convert = temporalConverter(type);
       return (v) => {
-        if (v === null || v === undefined) return null;
-        if (v instanceof Date && !Number.isNaN(v.getTime())) return v;
-        if (typeof v === 'number' && Number.isFinite(v)) return new Date(v);
-        if (typeof v === 'bigint') return new Date(Number(v));
-        if (typeof v === 'string') {
-          const t = v.trim();
-          const d = INT_TEXT.test(t) ? new Date(Number(t)) : new Date(t);
-          if (!Number.isNaN(d.getTime())) return d;
+        try {
+          return convert(v);
+        } catch (e) {
+          if (e instanceof TemporalError) throw new ConvertError(e.expected, e.got, e.reason);
+          throw e;
         }
-        throw new ConvertError('a date/time (ISO-8601 like 2024-05-01T12:00:00Z, or epoch milliseconds)', v);
       };
+    }
     default:
       return (v) => {
         if (typeof v === 'string') throw new ConvertError(`a ${String(type)} value (text input does not support this type; use Parquet or Arrow input)`, v);
-        return v ?? null;
+        return plainJson(v) ?? null;
       };
   }
 }
 
-const MS_PER = [1000n, 1n, 1n, 1n]; // second → ms multiplier
-const SUB_MS = [1n, 1n, 1000n, 1_000_000n]; // raw units per ms for us / ns
-
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && (a < 0n) !== (b < 0n) ? q - 1n : q;
-}
-
-/** ISO-8601 of a raw timestamp value, exact to its unit. */
+/**
+ * ISO-8601 of a raw timestamp value, exact to its unit (at least 3 fraction digits).
+ *
+ * @example
+ * ```ts
+ * timestampIso(1714564800123456n, 2); // '2024-05-01T12:00:00.123456Z'
+ * ```
+ */
 export function timestampIso(raw: bigint, unit: number): string {
-  if (unit <= 1) return new Date(Number(raw * MS_PER[unit])).toISOString();
-  const per = SUB_MS[unit];
-  const ms = floorDiv(raw, per);
-  const frac = (raw - ms * per).toString().padStart(unit === 2 ? 3 : 6, '0');
-  return new Date(Number(ms)).toISOString().replace('Z', `${frac}Z`);
+  return formatInstant(raw, unit as TimeUnitCode);
 }
 
 /**
@@ -151,10 +223,10 @@ export function jsonCells(vector: Vector, type: DataType): (i: number) => unknow
     case Type.Date: {
       const day = (type as unknown as { unit: number }).unit === 0;
       return (i) => {
-        const v = vector.get(i) as number | null;
-        if (v === null) return null;
-        const iso = new Date(v).toISOString();
-        return day ? iso.slice(0, 10) : iso;
+        if (!vector.isValid(i)) return null;
+        // date32 holds days, date64 milliseconds (at a midnight, but print what is stored)
+        const raw = rawAt(vector, i) ?? BigInt(vector.get(i) as number);
+        return day ? formatDate(raw) : formatInstant(raw, 1);
       };
     }
     case Type.Timestamp: {
@@ -162,7 +234,7 @@ export function jsonCells(vector: Vector, type: DataType): (i: number) => unknow
       return (i) => {
         if (!vector.isValid(i)) return null;
         const raw = rawAt(vector, i);
-        return raw === undefined ? new Date(vector.get(i) as number).toISOString() : timestampIso(raw, unit);
+        return raw === undefined ? formatInstant(BigInt(vector.get(i) as number), 1) : timestampIso(raw, unit);
       };
     }
     case Type.Binary: case Type.LargeBinary:
@@ -180,13 +252,14 @@ export function jsonCells(vector: Vector, type: DataType): (i: number) => unknow
   }
 }
 
-/** The raw stored integer of a 64-bit temporal cell (exact), found in the vector's chunks. */
+/** The raw stored integer of a temporal cell (exact), found in the vector's chunks. */
 function rawAt(vector: Vector, i: number): bigint | undefined {
   let at = i;
   for (const d of vector.data) {
     if (at < d.length) {
       const values = d.values as unknown;
       if (values instanceof BigInt64Array) return values[d.offset + at];
+      if (values instanceof Int32Array) return BigInt(values[d.offset + at]); // date32 days
       return undefined;
     }
     at -= d.length;

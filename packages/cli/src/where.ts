@@ -16,12 +16,16 @@
  * column    := name | "any name" | `any name`
  * ```
  * Keywords are case-insensitive. Dates and timestamps compare with quoted
- * ISO-8601 text (`ts >= '2024-05-01T00:00:00Z'`). Null semantics are SQL's: a
+ * ISO-8601 text (`ts >= '2024-05-01T00:00:00Z'`), parsed exactly to the column's unit
+ * by the rules of input cells (iso-time.ts: a zone-less text is refused on a column with
+ * a time zone, a fraction finer than the unit is refused), or with an integer in
+ * the stored unit. Null semantics are SQL's: a
  * comparison with null is unknown and the row is left out.
  */
 import { and, col, not, or, type CompareOp, type Filter, type FilterValue } from '@freshtier/scanner';
 import { Type, type DataType, type Schema } from 'apache-arrow';
 import { UsageError } from './errors.js';
+import { IsoTimeError, parseDate, parseInstant, type TimeUnitCode } from './iso-time.js';
 
 type Tok =
   | { k: 'ident'; v: string; pos: number }
@@ -210,11 +214,7 @@ export function parseWhere(src: string, schema: Schema): Filter {
         if (t.k === 'str') return new TextEncoder().encode(t.v);
         return wrong("bytes like x'00ff' or 'text'");
       case Type.Date: case Type.Timestamp: {
-        if (t.k === 'str') {
-          const d = new Date(t.v);
-          if (Number.isNaN(d.getTime())) fail(t.pos, `'${t.v}' is not a date: use ISO-8601 like '2024-05-01' or '2024-05-01T12:00:00Z'`);
-          return d;
-        }
+        if (t.k === 'str') return temporalLiteral(type, t.v, (msg) => fail(t.pos, msg));
         if (t.k === 'num' && /^[+-]?\d+$/.test(t.v)) return BigInt(t.v); // the stored unit
         return wrong("a quoted ISO-8601 date like '2024-05-01T12:00:00Z'");
       }
@@ -226,6 +226,25 @@ export function parseWhere(src: string, schema: Schema): Filter {
   const result = orExpr();
   if (peek().k !== 'end') fail(peek().pos, `unexpected ${show(peek())}: join conditions with AND / OR`);
   return result;
+}
+
+/**
+ * A quoted date/timestamp literal as the exact integer the column stores (a bigint in
+ * the timestamp's unit, days for date32, milliseconds for date64): a `Date` cannot
+ * carry micro- or nanoseconds. Same parser and rules as input cells (iso-time.ts).
+ */
+function temporalLiteral(type: DataType, text: string, fail: (msg: string) => never): bigint | number {
+  try {
+    if (type.typeId === Type.Date) {
+      const days = parseDate(text);
+      return (type as unknown as { unit: number }).unit === 0 ? Number(days) : days * 86_400_000n;
+    }
+    const { unit, timezone } = type as unknown as { unit: TimeUnitCode; timezone: string | null };
+    return parseInstant(text, { unit, zoned: !!timezone });
+  } catch (e) {
+    if (e instanceof IsoTimeError) fail(`'${text}' is not a ${String(type)} value: ${e.reason}`);
+    throw e;
+  }
 }
 
 function show(t: Tok): string {

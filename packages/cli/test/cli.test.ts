@@ -41,7 +41,7 @@ describe('init → append → scan → inspect', () => {
       'id,name,age,score,active,joined',
       '1,alice,31,9.5,true,2024-01-02T03:04:05Z',
       '2,"bob, jr",25,7,false,',
-      '3,,40,,t,2024-05-01',
+      '3,,40,,t,2024-05-01T00:00:00+00:00',
       '4,"",,1e3,0,1700000000000',
       '5,"line',
       'break",50,0.5,yes,2024-02-29T12:00:00.250Z',
@@ -62,8 +62,8 @@ describe('init → append → scan → inspect', () => {
   it('appends JSON Lines, upserting existing keys (64-bit ids may be strings)', async () => {
     const lines = [
       { id: 2, name: 'bob', age: 26, score: 7.5, active: true, joined: '2024-06-01T00:00:00Z' },
-      { id: '6', name: 'frank', age: 61 },
-      { id: 7, name: 'grace', age: 29, active: false, joined: 1717200000000 },
+      { id: '6', name: 'frank', age: 61, score: null, active: null, joined: null },
+      { id: 7, name: 'grace', age: 29, score: null, active: false, joined: 1717200000000 },
     ].map((o) => JSON.stringify(o)).join('\n') + '\n\n';
     const r = await run(['--json', 'append', uri, write(dir, 'b.jsonl', lines)]);
     expect(r.code).toBe(0);
@@ -78,13 +78,14 @@ describe('init → append → scan → inspect', () => {
   });
 
   it('appends Parquet and Arrow files, converting compatible column types (int32 ids → int64)', async () => {
-    // columns in another order, id as Int32 and no `joined` column: matched by name, converted, filled with nulls
+    // columns in another order, id as Int32: matched by name, converted
     const pq = new ArrowTable({
       name: vectorFromArray(['heidi', 'ivan'], new Utf8()),
       id: vectorFromArray([8, 1], new Int32()),
       age: vectorFromArray([44, 32], new Int32()),
       score: vectorFromArray([1.25, null], new Float64()),
       active: vectorFromArray([true, true], new Bool()),
+      joined: vectorFromArray([null, null], new TimestampMillisecond()),
     });
     const r1 = await run(['append', uri, write(dir, 'c.parquet', writeParquetFile(pq))]);
     expect(r1.stderr).toBe('');
@@ -93,13 +94,14 @@ describe('init → append → scan → inspect', () => {
       { id: 8, name: 'heidi', age: 44, score: 1.25, active: true, joined: null },
       { id: 1, name: 'ivan', age: 32, score: null, active: true, joined: null },
     ]);
+    // no `age` and `score` columns: refused unless --allow-missing-columns, then filled with nulls
     const arrow = new ArrowTable({
       id: vectorFromArray([9n, 10n], new Int64()),
       name: vectorFromArray(['judy', null], new Utf8()),
       active: vectorFromArray([true, false], new Bool()),
       joined: vectorFromArray([new Date('2025-01-01T00:00:00Z'), null], new TimestampMillisecond()),
     });
-    const r2 = await run(['append', uri, write(dir, 'd.arrow', tableToIPC(arrow, 'file'))]);
+    const r2 = await run(['append', uri, write(dir, 'd.arrow', tableToIPC(arrow, 'file')), '--allow-missing-columns']);
     expect(r2.stderr).toBe('');
     expect(r2.code).toBe(0);
     put([
@@ -110,7 +112,7 @@ describe('init → append → scan → inspect', () => {
 
   it('appends a file whose bool column is null in every row (regression: such a batch could never flush)', async () => {
     const t = new ArrowTable({ id: vectorFromArray([11n], new Int64()), active: vectorFromArray([null], new Bool()) });
-    const r = await run(['--json', 'append', uri, write(dir, 'null-bool.arrow', tableToIPC(t, 'file'))]);
+    const r = await run(['--json', 'append', uri, write(dir, 'null-bool.arrow', tableToIPC(t, 'file')), '--allow-missing-columns']);
     expect(r.code).toBe(0);
     put([{ id: 11, name: null, age: null, score: null, active: null, joined: null }]);
   });
@@ -199,11 +201,11 @@ describe('init → append → scan → inspect', () => {
 });
 
 describe('append checks the whole file before writing', () => {
-  it('a bad value on the last line: exit 1, line number, nothing written', async () => {
+  it('a bad value on the last line: exit 2, line number, nothing written', async () => {
     const before = jsonl((await run(['scan', uri, '--format', 'jsonl'])).stdout);
-    const csv = 'id,name,age\n100,x,1\n101,y,2\n102,z,old\n';
+    const csv = 'id,name,age,score,active,joined\n100,x,1,,,\n101,y,2,,,\n102,z,old,,,\n';
     const r = await run(['append', uri, write(dir, 'bad.csv', csv)]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('line 4: column "age" expected an integer');
     expect(r.stderr).toContain('nothing was written');
     expect(jsonl((await run(['scan', uri, '--format', 'jsonl'])).stdout)).toEqual(before);
@@ -211,13 +213,13 @@ describe('append checks the whole file before writing', () => {
 
   it.each([
     ['unknown CSV header', 'x.csv', 'id,nickname\n1,a\n', /header names column\(s\) the table does not have: "nickname"/],
-    ['missing non-null key', 'y.csv', 'id,name\n1,a\n,b\n', /line 3: column "id" is empty\/null but the column is not nullable/],
-    ['bad JSON', 'z.jsonl', '{"id": 1}\n{"id": 2,\n', /line 2: not valid JSON/],
+    ['missing non-null key', 'y.csv', 'id,name,age,score,active,joined\n1,a,,,,\n,b,,,,\n', /line 3: column "id" is empty\/null but the column is not nullable/],
+    ['bad JSON', 'z.jsonl', '{"id": 1, "name": null, "age": null, "score": null, "active": null, "joined": null}\n{"id": 2,\n', /line 2: not valid JSON/],
     ['unknown JSON key', 'w.jsonl', '{"id": 1, "nick": "a"}\n', /key "nick" is not a column/],
-    ['ragged CSV', 'v.csv', 'id,name\n1,a,extra\n', /Invalid Record Length/i],
+    ['ragged CSV', 'v.csv', 'id,name,age,score,active,joined\n1,a,,,,,extra\n', /Invalid Record Length/i],
   ])('%s', async (_label, name, content, message) => {
     const r = await run(['append', uri, write(dir, name, content)]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // the input's content is refused before anything is written
     expect(r.stderr).toMatch(message);
   });
 
@@ -344,11 +346,11 @@ describe('progress bars', () => {
     await run(['init', target, '--schema', join(dir, 'users.json'), '--primary-key', 'id']);
     const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: i, name: `u${i}`, active: i % 2 === 0 })).join('\n');
     const file = write(dir, 'many.jsonl', lines);
-    const tty = await run(['append', target, file, '--batch-rows', '500'], { tty: true });
+    const tty = await run(['append', target, file, '--batch-rows', '500', '--allow-missing-columns'], { tty: true });
     expect(tty.code).toBe(0);
     expect(tty.stderr).toContain('appending');
     expect(tty.stderr).toContain('\r\x1b[2K');
-    const quiet = await run(['--no-progress', 'append', target, file], { tty: true });
+    const quiet = await run(['--no-progress', 'append', target, file, '--allow-missing-columns'], { tty: true });
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe('');
   });
@@ -383,7 +385,7 @@ describe('compact, gc, tag, rollback', () => {
     const taggedVersion = report.tags[0].tableVersion as string;
     expect(report.versions[0].tableVersion).toBe(taggedVersion);
 
-    await run(['append', uri, write(dir, 'later.jsonl', '{"id": 500, "name": "later", "active": true}\n')]);
+    await run(['append', uri, write(dir, 'later.jsonl', '{"id": 500, "name": "later", "active": true}\n'), '--allow-missing-columns']);
     expect(await scanIds()).toContain(500);
     const rb = await run(['rollback', uri, 'after-compact']);
     expect(rb.stderr).toContain('fenced');
@@ -392,7 +394,7 @@ describe('compact, gc, tag, rollback', () => {
     expect((await run(['inspect', uri])).stdout).toContain('excluded by rollback');
 
     // writes after a rollback count again; a table version from inspect works as a target too
-    await run(['append', uri, write(dir, 'later2.jsonl', '{"id": 501, "name": "later", "active": true}\n')]);
+    await run(['append', uri, write(dir, 'later2.jsonl', '{"id": 501, "name": "later", "active": true}\n'), '--allow-missing-columns']);
     expect(await scanIds()).toContain(501);
     expect((await run(['rollback', uri, taggedVersion])).code).toBe(0);
     expect(await scanIds()).toEqual(tagged);
@@ -420,7 +422,7 @@ describe('compact, gc, tag, rollback', () => {
     expect(missingBase.code).toBe(2);
     expect(missingBase.stderr).toContain('base version 999 is not stored');
     expect((await run(['rollback', uri, '1:1'])).stderr).toContain('names 1 shard version(s), the table has 3 shards');
-    expect((await run(['rollback', uri, 'no-such-tag'])).stderr).toContain('there is no tag "no-such-tag"');
+    expect((await run(['rollback', uri, 'no-such-tag'])).stderr).toContain('There is no tag "no-such-tag"');
     expect((await run(['compact', uri, '--shard', '9'])).code).toBe(2);
   });
 });

@@ -26,7 +26,9 @@ export type ErrorCode =
   | 'ALREADY_EXISTS'
   | 'UNSUPPORTED_FORMAT'
   | 'WRITER_CLOSED'
-  | 'STORE_FAILURE';
+  | 'STORE_FAILURE'
+  | 'OUTSIDE_ROOT'
+  | 'ROLLBACK_ABORTED';
 
 /** Base class of every freshtier error; branch on `code`. */
 export class FreshtierError extends Error {
@@ -43,6 +45,7 @@ export class FreshtierError extends Error {
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'SCHEMA_MISMATCH', 'NULL_PRIMARY_KEY', 'SHARD_FENCED', 'WRITER_POISONED', 'BACKPRESSURE', 'CORRUPT_ENTRY', 'COMMIT_CONFLICT',
   'SNAPSHOT_EXPIRED', 'INVALID_OPTIONS', 'NOT_FOUND', 'ALREADY_EXISTS', 'UNSUPPORTED_FORMAT', 'WRITER_CLOSED', 'STORE_FAILURE',
+  'OUTSIDE_ROOT', 'ROLLBACK_ABORTED',
 ]);
 
 /**
@@ -123,10 +126,14 @@ export class InvalidOptionsError extends FreshtierError {
   }
 }
 
-/** An object the table needs does not exist. */
+/**
+ * An object the table needs does not exist. `subject` replaces the opening "Object not
+ * found: <path>" where the caller knows better what is missing (say, a tag nobody made);
+ * `context.hint`, when set, is what a UI should advise instead of its generic hint.
+ */
 export class NotFoundError extends FreshtierError {
-  constructor(path: string, hint = 'check the table root and that no file was deleted by hand') {
-    super('NOT_FOUND', `Object not found: ${path}; ${hint}.`, { context: { path } });
+  constructor(path: string, hint = 'check the table root and that no file was deleted by hand', more: { subject?: string; context?: Ctx } = {}) {
+    super('NOT_FOUND', `${more.subject ?? `Object not found: ${path}`}; ${hint}.`, { context: { path, ...more.context } });
   }
 }
 
@@ -155,5 +162,38 @@ export class WriterClosedError extends FreshtierError {
 export class StoreFailureError extends FreshtierError {
   constructor(op: string, path: string, cause: unknown) {
     super('STORE_FAILURE', `Object store ${op} of ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}. Check the store and retry.`, { cause, context: { op, path } });
+  }
+}
+
+/**
+ * A rollback that did not commit because a writer opened (or another rollback started) while
+ * it ran: the table is unchanged, and the writer that opened keeps its shard.
+ *
+ * @example
+ * ```ts
+ * try { await rollback(table, 'nightly'); }
+ * catch (e) { if (e instanceof RollbackAbortedError) console.log('stop the writers, then retry'); }
+ * ```
+ */
+export class RollbackAbortedError extends FreshtierError {
+  constructor(reason: string, context: Ctx = {}, cause?: unknown) {
+    super('ROLLBACK_ABORTED', `Rollback aborted, nothing changed: ${reason}. Stop or close the table's writers, then run the rollback again.`, { cause, context });
+  }
+}
+
+/**
+ * A local store refused a path whose real location (after following symbolic links)
+ * is not under the table root: no store operation reads, writes, lists or deletes
+ * outside the root (DESIGN.md invariant 16).
+ *
+ * @example
+ * ```ts
+ * try { await store.get('base/data/x.parquet'); }
+ * catch (e) { if (isFreshtierError(e, 'OUTSIDE_ROOT')) console.log(e.context.realPath); }
+ * ```
+ */
+export class OutsideRootError extends FreshtierError {
+  constructor(op: string, path: string, realPath: string, root: string) {
+    super('OUTSIDE_ROOT', `Object store ${op} of ${path} refused: a symbolic link leads it out of the table root ${root} (its real location is ${realPath}). freshtier never reads, writes or deletes outside a table root; replace the link with a real directory inside the root (copy the files in), or open the table where its files really are. Nothing was changed.`, { context: { op, path, realPath, root } });
   }
 }

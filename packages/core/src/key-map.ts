@@ -184,9 +184,19 @@ export class KeyMap {
     return this.values;
   }
 
-  /** Approximate bytes held, for memory accounting. */
+  /** Bytes allocated, spare capacity included: what the map costs in memory. */
   get byteSize(): number {
     return this.slots.byteLength + this.keyOffsets.byteLength + this.arena.byteLength + this.values.byteLength;
+  }
+
+  /**
+   * Bytes the keys held occupy: their arena bytes, key offset and lanes, and two slots each (the
+   * slot table is kept at most half full, so a key needs at least two). Spare capacity — preallocated
+   * or left by doubling — holds nothing and is not counted: an empty map holds 0 bytes.
+   * What backpressure counts as unflushed (DESIGN.md "Write path"); `byteSize` is the memory.
+   */
+  get heldBytes(): number {
+    return this.arenaUsed + this.count * (HELD_BYTES_PER_KEY + 4 * this.lanes);
   }
 
   private keyEquals(entry: number, bytes: Uint8Array, s: number, e: number): boolean {
@@ -254,6 +264,9 @@ export class KeyMap {
     this.mask = mask;
   }
 }
+
+/** Per key, besides its bytes and lanes: one key offset (4) and two slots of (entry, hash) (2 x 8). */
+const HELD_BYTES_PER_KEY = 4 + 2 * 8;
 
 function nextPow2(n: number): number {
   let p = 1;

@@ -7,11 +7,18 @@
  * base/_manifests/v<20 digits>.json     base/data/<uuid>.parquet (+ .keys)
  * shards/<id>/_manifests/v<20 digits>.json
  * shards/<id>/wal/<20 digits>.arrow
- * shards/<id>/gen-<g>-<rand>/data.parquet (+ keys.arrow)
+ * shards/<id>/gen-<g>-e<epoch>-<rand>/data.parquet (+ data.keys.arrow)   a flush of the writer of <epoch>
+ * shards/<id>/ingest-e<epoch>-<uuid>/data.parquet (+ data.keys.arrow)    an ingest of the writer of <epoch>
  * _tags/<name>.json
  * ```
+ *
+ * The writer's epoch in a generation or ingest directory name is what lets GC tell
+ * files a live writer may still publish from those of a fenced one
+ * (docs/base-table.md "GC"). {@link parseKey} (`layout.parse`) says what a key is;
+ * GC deletes nothing it does not recognise.
  */
 import { randomUUID } from 'node:crypto';
+import { parseKey } from './layout-parse.js';
 
 /** Zero-pads a non-negative integer to 20 digits, so lexicographic order is numeric order. */
 export function pad20(n: number): string {
@@ -27,11 +34,23 @@ export const layout = {
   manifest: (dir: string, version: number) => `${dir}v${pad20(version)}.json`,
   walDir: (shard: number) => `shards/${shard}/wal/`,
   walEntry: (shard: number, position: number) => `shards/${shard}/wal/${pad20(position)}.arrow`,
-  generationDir: (shard: number, generation: number) => `shards/${shard}/gen-${generation}-${randomUUID().slice(0, 8)}/`,
+  /** A fresh directory for one flush attempt of `generation` by the writer of `epoch`. */
+  generationDir: (shard: number, generation: number, epoch: number) => `shards/${shard}/gen-${nat(generation)}-e${nat(epoch)}-${randomUUID().slice(0, 8)}/`,
+  /** A fresh directory for one bulk ingest by the writer of `epoch` (its generation is taken at the commit). */
+  ingestDir: (shard: number, epoch: number) => `shards/${shard}/ingest-e${nat(epoch)}-${randomUUID()}/`,
+  baseDataDir: 'base/data/',
   baseDataFile: () => `base/data/${randomUUID()}.parquet`,
   tag: (name: string) => `_tags/${name}.json`,
   tagsDir: '_tags/',
+  /** What a key is (see {@link parseKey}), or undefined for a name freshtier does not write. */
+  parse: parseKey,
 } as const;
+
+/** A name part must read back as the number it was made from. */
+function nat(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a non-negative safe integer: ${n}`);
+  return n;
+}
 
 /** The key index file beside a data file. */
 export function keyIndexPathFor(dataPath: string): string {
@@ -48,4 +67,28 @@ export function parseManifestVersion(key: string): number | undefined {
 export function parseWalPosition(key: string): number | undefined {
   const m = /\/wal\/(\d{20})\.arrow$/.exec(key);
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Why `path`, read from a stored document (a manifest's data file or key index), cannot
+ * name an object under the table root — or undefined if it can. Refused shapes: empty,
+ * absolute, a backslash, a NUL, an empty, `.` or `..` segment (the same rule object
+ * stores apply to keys, checked when the document is loaded, before any path is used).
+ *
+ * @example
+ * ```ts
+ * storedPathProblem('base/data/x.parquet'); // undefined
+ * storedPathProblem('../../etc/passwd');    // 'it has a ".." segment, …'
+ * ```
+ */
+export function storedPathProblem(path: string): string | undefined {
+  if (path === '') return 'it is empty';
+  if (path.includes('\0')) return 'it holds a NUL character';
+  if (path.includes('\\')) return 'it holds a backslash';
+  if (path.startsWith('/')) return 'it is absolute';
+  const segments = path.split('/');
+  if (segments.includes('..')) return 'it has a ".." segment, which would leave the table root';
+  if (segments.includes('.')) return 'it has a "." segment';
+  if (segments.includes('')) return 'it has an empty segment';
+  return undefined;
 }

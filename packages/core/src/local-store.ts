@@ -4,6 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FreshtierError, NotFoundError, StoreFailureError } from './errors.js';
+import { RootGuard } from './local-root.js';
 import { assertValidKey, type ObjectMeta, type ObjectStore, type PutIfAbsentResult } from './object-store.js';
 
 /** Names of in-flight (or crash-orphaned) temporary files; `list` never reports them. */
@@ -21,6 +22,8 @@ const TEMP_PREFIX = '.tmp-';
  *   (atomic create, also across processes sharing the directory).
  *
  * A key cannot be both an object and a "directory" of other keys (`a` and `a/b`).
+ * No operation follows a symbolic link out of the root (local-root.ts): such a path
+ * is refused with `OutsideRootError`, and `list` never reports or enters links.
  *
  * @example
  * ```ts
@@ -33,16 +36,19 @@ export class LocalStore implements ObjectStore {
   readonly uri: string;
   /** Absolute path of the directory holding the objects. */
   readonly root: string;
+  private readonly guard: RootGuard;
 
   /** @param rootDir Directory for the objects; created on the first write. */
   constructor(rootDir: string) {
     this.root = path.resolve(rootDir);
     this.uri = pathToFileURL(this.root).href;
+    this.guard = new RootGuard(this.root);
   }
 
   async get(key: string): Promise<Uint8Array> {
     const file = this.fileOf(key);
     try {
+      await this.guard.assertReadable('get', key, file);
       return asPlainBytes(await fs.readFile(file));
     } catch (e) {
       throw isMissing(e) ? new NotFoundError(file) : wrap('get', file, e);
@@ -53,6 +59,7 @@ export class LocalStore implements ObjectStore {
     const file = this.fileOf(key);
     assertValidRange(offset, length);
     try {
+      await this.guard.assertReadable('getRange', key, file);
       const fh = await fs.open(file, 'r');
       try {
         return await readRange(fh, offset, length);
@@ -67,6 +74,7 @@ export class LocalStore implements ObjectStore {
   async head(key: string): Promise<ObjectMeta | undefined> {
     const file = this.fileOf(key);
     try {
+      await this.guard.assertReadable('head', key, file);
       const st = await fs.stat(file);
       return st.isFile() ? { key, size: st.size, lastModified: Math.floor(st.mtimeMs) } : undefined;
     } catch (e) {
@@ -78,6 +86,7 @@ export class LocalStore implements ObjectStore {
   async put(key: string, data: Uint8Array): Promise<void> {
     const file = this.fileOf(key);
     try {
+      await this.guard.assertParentInside('put', key, file);
       const tmp = await writeTempFile(path.dirname(file), data);
       await fs.rename(tmp, file).catch(async (e: unknown) => {
         await fs.rm(tmp, { force: true });
@@ -92,6 +101,7 @@ export class LocalStore implements ObjectStore {
   async putIfAbsent(key: string, data: Uint8Array): Promise<PutIfAbsentResult> {
     const file = this.fileOf(key);
     try {
+      await this.guard.assertParentInside('putIfAbsent', key, file);
       const tmp = await writeTempFile(path.dirname(file), data);
       const result = await linkOnce(tmp, file).finally(() => fs.rm(tmp, { force: true }));
       // Sync also on 'exists': the winner may not have synced yet, and callers act on what they saw.
@@ -106,6 +116,7 @@ export class LocalStore implements ObjectStore {
     const base = prefixDir(prefix);
     const dir = base === '' ? this.root : this.fileOf(base);
     try {
+      await this.guard.assertListable(base === '' ? prefix : base, dir);
       const found = await walk(dir, base, prefix);
       return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     } catch (e) {
@@ -116,6 +127,7 @@ export class LocalStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     const file = this.fileOf(key);
     try {
+      await this.guard.assertParentInside('delete', key, file);
       await fs.unlink(file);
     } catch (e) {
       if (isMissing(e)) return; // already gone: delete is idempotent
@@ -214,8 +226,8 @@ async function walk(dir: string, base: string, prefix: string): Promise<ObjectMe
     const key = base === '' ? ent.name : `${base}/${ent.name}`;
     const file = path.join(dir, ent.name);
     if (ent.isDirectory()) return (key + '/').startsWith(prefix) ? walk(file, key, prefix) : [];
-    if (!ent.isFile() || !key.startsWith(prefix)) return []; // symlinks etc. are not objects
-    const st = await fs.stat(file).catch((e: unknown) => (isMissing(e) ? undefined : Promise.reject(e)));
+    if (!ent.isFile() || !key.startsWith(prefix)) return []; // symlinks etc. are not objects (a link is never followed)
+    const st = await fs.lstat(file).catch((e: unknown) => (isMissing(e) ? undefined : Promise.reject(e)));
     return st === undefined ? [] : [{ key, size: st.size, lastModified: Math.floor(st.mtimeMs) }];
   }));
   return parts.flat();

@@ -4,6 +4,7 @@
  * it is interpreted.
  */
 import { z } from 'zod';
+import { storedPathProblem } from './layout.js';
 
 /** The on-disk format version this build writes and reads. */
 export const FORMAT_VERSION = 1;
@@ -21,10 +22,20 @@ export const tableDocSchema = z.object({
 });
 export type TableDoc = z.infer<typeof tableDocSchema>;
 
+/**
+ * A path a stored document names: relative to the table root, never leaving it. A bad
+ * one fails the document's parse, so loading it is a `CorruptEntryError` naming the
+ * document, before any path is used.
+ */
+const storedPath = () => z.string().superRefine((path, ctx) => {
+  const problem = storedPathProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(path)} is not a path inside the table root: ${problem}. freshtier names only objects it wrote under the root, so this document was edited or damaged` });
+});
+
 /** A data file with its key index and key range (hex of encoded keys). */
 export const dataFileSchema = z.object({
-  path: z.string().min(1),
-  keyIndexPath: z.string().min(1).optional(),
+  path: storedPath(),
+  keyIndexPath: storedPath().optional(),
   rows: z.number().int().nonnegative(),
   bytes: z.number().int().nonnegative(),
   rowGroupSize: z.number().int().positive(),
@@ -81,6 +92,19 @@ export const baseManifestSchema = z.object({
    * and replay skip them. Optional: base versions written before rollback existed have none.
    */
   excluded: z.record(z.string(), z.array(generationRangeSchema)).optional(),
+  /**
+   * A rollback in progress (docs/base-table.md "Rollback"): set by its first commit, gone with
+   * its last. A writer that opens meanwhile removes it, which makes that rollback abort.
+   * Readers ignore it; every other commit carries it forward.
+   */
+  pendingRollback: z.object({ id: z.string().min(1), startedAt: z.string() }).optional(),
+  /**
+   * How many times GC fenced compactions (docs/base-table.md "GC"): GC raises it by one,
+   * in a commit that changes nothing else, before it deletes unlisted base files; a
+   * compaction that started from a version with another value (or across a missing
+   * version) does not commit. Optional: absent means 0.
+   */
+  gcFence: z.number().int().nonnegative().optional(),
   committedAt: z.string(),
   note: z.string(),
 });

@@ -24,6 +24,28 @@ export interface Versioned<T> {
   doc: T;
 }
 
+/** Commits lost to other committers, in a row, before a manifest update gives up. */
+export const MAX_COMMIT_ATTEMPTS = 50;
+
+/**
+ * One read-modify-commit change: see {@link ManifestStore.update}.
+ *
+ * @example
+ * ```ts
+ * const u: ManifestUpdate<ShardManifest> = { build: (doc) => ({ ...doc, note: 'x' }), landed: (doc) => doc.note === 'x' };
+ * ```
+ */
+export interface ManifestUpdate<T> {
+  /** The version to build on (default: the newest); reloaded after a conflict. */
+  readonly head?: Versioned<T>;
+  /** The next document, from the newest one; throw to refuse, `undefined` to stop without a commit. */
+  build(latest: T, version: number): T | undefined;
+  /** True if `latest` already holds this change (an earlier attempt whose acknowledgement was lost). */
+  landed?(latest: T): boolean;
+  /** Commit attempts before `CommitConflictError` (default {@link MAX_COMMIT_ATTEMPTS}). */
+  readonly maxAttempts?: number;
+}
+
 /**
  * The versions of one manifest directory.
  *
@@ -97,6 +119,49 @@ export class ManifestStore<T extends { formatVersion: number }> {
     const checked = parseStored(this.schema, doc, path);
     if ((await this.store.putIfAbsent(path, jsonBytes(checked))) === 'exists') throw new CommitConflictError(path, version);
     await this.writeHint(version);
+  }
+
+  /**
+   * The one read-modify-commit step every manifest change goes through: builds the next
+   * document from the newest one and commits it as the next version, reloading and
+   * rebuilding when another commit won that version (DESIGN.md: "a commit either wins
+   * the next version number or fails with a conflict").
+   *
+   * 1. Start from `head` (or the newest version).
+   * 2. If `landed(doc)`, the change is already there (an earlier attempt whose
+   *    acknowledgement was lost): return that version.
+   * 3. `build(doc)` makes the next document; it throws to refuse (a guard: say, a newer
+   *    epoch fences the caller) and returns `undefined` to stop without committing.
+   * 4. Commit it as version + 1. On a conflict, reload and go to 2, at most `maxAttempts`
+   *    times in all (then `CommitConflictError`). On any other error the outcome is
+   *    unknown: reload, and return the reloaded version if `landed` recognises the change
+   *    there, else rethrow the error.
+   *
+   * @example
+   * ```ts
+   * const next = await table.shardManifests(0).update({
+   *   build: (doc) => ({ ...doc, epoch: doc.epoch + 1, note: 'claim' }),
+   *   landed: (doc) => doc.note === 'claim',
+   * });
+   * ```
+   */
+  async update(u: ManifestUpdate<T>): Promise<Versioned<T> | undefined> {
+    let head = u.head ?? (await this.latest());
+    const max = u.maxAttempts ?? MAX_COMMIT_ATTEMPTS;
+    for (let attempt = 1; ; attempt++) {
+      if (u.landed?.(head.doc)) return head;
+      const doc = u.build(head.doc, head.version);
+      if (doc === undefined) return undefined;
+      try {
+        await this.commit(head.version + 1, doc);
+        return { version: head.version + 1, doc };
+      } catch (e) {
+        const conflict = isFreshtierError(e, 'COMMIT_CONFLICT');
+        if (conflict && attempt >= max) throw e;
+        head = await this.latest().catch(() => { throw e; });
+        if (!conflict && !u.landed?.(head.doc)) throw e;
+      }
+    }
   }
 
   /** Every stored version number, ascending. */

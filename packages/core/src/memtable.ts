@@ -53,7 +53,8 @@ export class Memtable {
   private readonly entries: MemtableBatch[] = [];
   private readonly rowOffsets: number[] = [0];
   private readonly index: KeyMap | undefined;
-  private prev = new Int32Array(1024);
+  /** Version links (keyed tables only: an append-only memtable has no versions to link). */
+  private prev: Int32Array;
   /** Scratch for the hashes of the batch being indexed (reused: no allocation per batch). */
   private hashes = new Uint32Array(0);
   private arrowBytes = 0;
@@ -62,11 +63,12 @@ export class Memtable {
   /**
    * `expected`: about how many keys and rows this memtable will take (e.g. what the previous
    * generation took), so the key index and version links are allocated once instead of
-   * growing by doubling (each doubling rehashes every key). Counts toward `byteSize` at once.
+   * growing by doubling (each doubling rehashes every key). Counts toward `byteSize` (memory)
+   * at once, never toward `heldBytes` (data).
    */
   constructor(readonly shard: ShardId, readonly generation: Generation, keyed: boolean, expected?: { keys: number; rows: number }) {
     this.index = keyed ? new KeyMap(2, Math.max(1024, expected?.keys ?? 0)) : undefined;
-    if (keyed && expected && expected.rows > this.prev.length) this.prev = new Int32Array(expected.rows);
+    this.prev = new Int32Array(keyed ? Math.max(1024, expected?.rows ?? 0) : 0);
   }
 
   /** Number of batches appended so far. */
@@ -94,9 +96,20 @@ export class Memtable {
     return this.index?.size ?? 0;
   }
 
-  /** Memory held: Arrow buffers plus the key index and version links. */
+  /** Memory allocated: Arrow buffers plus the key index and version links, spare capacity included. */
   get byteSize(): number {
     return this.arrowBytes + (this.index?.byteSize ?? 0) + this.prev.byteLength;
+  }
+
+  /**
+   * Data held: the appended batches (Arrow buffers and encoded keys), the key index's entries for
+   * their keys, and one version link per row. Capacity allocated ahead (the constructor's `expected`
+   * hint, doubling headroom) holds nothing and is not counted, so an empty memtable holds 0 bytes:
+   * this is what the writer counts as unflushed (backpressure), which freezing an empty memtable
+   * could never relieve.
+   */
+  get heldBytes(): number {
+    return this.arrowBytes + (this.index ? this.index.heldBytes + 4 * this.rowCount : 0);
   }
 
   /** Arrow bytes of the appended batches only. */

@@ -7,6 +7,7 @@ import { RecordBatch, Struct, makeData, type Schema } from 'apache-arrow';
 import { z } from 'zod';
 import { describeFields, isArrowRecordBatch, sameType, schemaFromBase64, schemaToBase64 } from './arrow-util.js';
 import { AlreadyExistsError, SchemaMismatchError, UnsupportedFormatError } from './errors.js';
+import { assertBatchColumnNames, columnNameProblems } from './column-names.js';
 import { layout } from './layout.js';
 import { hashBytes } from './key-map.js';
 import {
@@ -27,8 +28,13 @@ export interface CreateTableOptions {
   shards?: number;
 }
 
-const createOptionsSchema = z.object({
-  schema: z.custom<Schema>((s) => typeof s === 'object' && s !== null && Array.isArray((s as Schema).fields) && (s as Schema).fields.length > 0, 'an Arrow Schema with at least one field'),
+// strict: an unknown key (say `mergeEngine` on a build without it) is refused, never silently dropped
+const createOptionsSchema = z.strictObject({
+  schema: z.custom<Schema>((s) => typeof s === 'object' && s !== null && Array.isArray((s as Schema).fields) && (s as Schema).fields.length > 0, 'an Arrow Schema with at least one field')
+    .superRefine((s, ctx) => {
+      if (!Array.isArray(s?.fields)) return; // reported by the check above
+      for (const p of columnNameProblems(s.fields.map((f) => f.name))) ctx.addIssue({ code: 'custom', path: ['fields', p.index, 'name'], message: p.message });
+    }),
   primaryKey: z.array(z.string().min(1)).default([]),
   shards: z.number().int().min(1).max(4096).default(1),
 });
@@ -110,12 +116,13 @@ export class Table {
 
   /**
    * Checks a batch against the table schema and returns it with columns in table
-   * order. Throws `SchemaMismatchError` (nothing written) on a missing, extra or
-   * retyped column, or a null in a non-nullable column.
+   * order. Throws `SchemaMismatchError` (nothing written) on a missing, extra,
+   * repeated, reserved (`_ft_`) or retyped column, or a null in a non-nullable column.
    */
   conform(batch: unknown): RecordBatch {
     if (!isArrowRecordBatch(batch)) throw new SchemaMismatchError('expected an Arrow RecordBatch');
     const names = batch.schema.fields.map((f) => f.name);
+    assertBatchColumnNames(names, 'the batch');
     const extra = names.filter((n) => !this.schema.fields.some((f) => f.name === n));
     if (extra.length) throw new SchemaMismatchError(`unexpected column(s) ${extra.join(', ')}`, { extra });
     const children = this.schema.fields.map((f) => this.conformColumn(batch, f.name, f.type, f.nullable));

@@ -5,8 +5,49 @@
 import { z } from 'zod';
 import { CorruptEntryError, InvalidOptionsError } from './errors.js';
 
-function issuesOf(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+type Issue = { path: string; message: string };
+
+function issuesOf(error: z.ZodError, schema?: z.ZodType): Issue[] {
+  return error.issues.flatMap((i): Issue[] => {
+    const at = i.path.map(String);
+    // one issue per unknown key, at the key's own path, so the message names it
+    if (i.code === 'unrecognized_keys') return i.keys.map((k) => ({ path: [...at, k].join('.'), message: unknownKeyMessage(knownKeysAt(schema, at)) }));
+    return [{ path: at.join('.'), message: i.message }];
+  });
+}
+
+function unknownKeyMessage(known: readonly string[] | undefined): string {
+  const list = known && known.length ? ` (known: ${known.join(', ')})` : '';
+  return `unknown option${list}; unknown options are refused, not ignored: check the spelling`;
+}
+
+/** The keys of the object schema at `path` inside `schema` (through defaults and optionals), if any. */
+function knownKeysAt(schema: z.ZodType | undefined, path: readonly string[]): string[] | undefined {
+  let s: unknown = schema;
+  for (let depth = 0; s && depth <= path.length; ) {
+    const def = (s as { _zod?: { def?: { shape?: Record<string, unknown>; innerType?: unknown } } })._zod?.def;
+    if (def?.innerType) s = def.innerType; // default, prefault, optional, nullable …
+    else if (def?.shape && depth === path.length) return Object.keys(def.shape);
+    else if (def?.shape) s = def.shape[path[depth++]];
+    else return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Throws `InvalidOptionsError` naming every key of `input` not in `known` (for
+ * options checked by hand rather than by a zod `strictObject`). Non-objects pass:
+ * the caller's own checks report them.
+ *
+ * @example
+ * ```ts
+ * assertKnownKeys(options, ['columns'], 'get options'); // { colums: [...] } throws, naming "colums"
+ * ```
+ */
+export function assertKnownKeys(input: unknown, known: readonly string[], what: string): void {
+  if (input === null || typeof input !== 'object') return;
+  const unknown = Object.keys(input).filter((k) => !known.includes(k));
+  if (unknown.length) throw new InvalidOptionsError(what, unknown.map((k) => ({ path: k, message: unknownKeyMessage(known) })));
 }
 
 /**
@@ -19,7 +60,7 @@ function issuesOf(error: z.ZodError): { path: string; message: string }[] {
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const r = schema.safeParse(input);
-  if (!r.success) throw new InvalidOptionsError(what, issuesOf(r.error), r.error);
+  if (!r.success) throw new InvalidOptionsError(what, issuesOf(r.error, schema), r.error);
   return r.data;
 }
 

@@ -4,7 +4,7 @@ import * as core from '../src/index.js';
 import {
   AlreadyExistsError, BackpressureError, CommitConflictError, CorruptEntryError, FreshtierError, InvalidOptionsError, NotFoundError,
   NullPrimaryKeyError, SchemaMismatchError, ShardFencedError, SnapshotExpiredError, StoreFailureError, UnsupportedFormatError,
-  WriterClosedError, WriterPoisonedError, isFreshtierError, type ErrorCode,
+  WriterClosedError, WriterPoisonedError, isFreshtierError, OutsideRootError, type ErrorCode,
 } from '../src/errors.js';
 
 const cause = new Error('root cause');
@@ -82,6 +82,11 @@ const cases: Case[] = [
   {
     error: new StoreFailureError('put', 'a/b', cause), name: 'StoreFailureError', code: 'STORE_FAILURE',
     context: { op: 'put', path: 'a/b' }, cause, mentions: ['put', 'a/b', 'root cause'], todo: /Check the store and retry/,
+  },
+  {
+    error: new OutsideRootError('delete', 'base/data/x.parquet', '/elsewhere/x.parquet', '/t'), name: 'OutsideRootError', code: 'OUTSIDE_ROOT',
+    context: { op: 'delete', path: 'base/data/x.parquet', realPath: '/elsewhere/x.parquet', root: '/t' }, cause: undefined,
+    mentions: ['base/data/x.parquet', '/elsewhere/x.parquet', 'table root /t', 'Nothing was changed'], todo: /replace the link with a real directory/,
   },
 ];
 

@@ -20,10 +20,11 @@ describe('layout', () => {
     expect(layout.walEntry(2, 5).startsWith(layout.walDir(2))).toBe(true);
     expect(layout.tag('release-1')).toBe('_tags/release-1.json');
     expect(layout.tag('x').startsWith(layout.tagsDir)).toBe(true);
-    expect(layout.generationDir(4, 9)).toMatch(/^shards\/4\/gen-9-[0-9a-f]{8}\/$/);
-    expect(layout.generationDir(4, 9)).not.toBe(layout.generationDir(4, 9));
+    expect(layout.generationDir(4, 9, 2)).toMatch(/^shards\/4\/gen-9-e2-[0-9a-f]{8}\/$/);
+    expect(layout.generationDir(4, 9, 2)).not.toBe(layout.generationDir(4, 9, 2));
+    expect(layout.ingestDir(4, 2)).toMatch(/^shards\/4\/ingest-e2-[0-9a-f-]{36}\/$/);
     expect(layout.baseDataFile()).toMatch(/^base\/data\/[0-9a-f-]{36}\.parquet$/);
-    for (const p of [layout.walEntry(1, 2), layout.manifest(layout.baseManifests, 3), layout.baseDataFile(), `${layout.generationDir(0, 1)}data.parquet`]) expect(() => assertValidKey(p)).not.toThrow();
+    for (const p of [layout.walEntry(1, 2), layout.manifest(layout.baseManifests, 3), layout.baseDataFile(), `${layout.generationDir(0, 1, 1)}data.parquet`]) expect(() => assertValidKey(p)).not.toThrow();
   });
 
   it('keyIndexPathFor sits beside the data file', () => {

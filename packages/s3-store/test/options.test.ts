@@ -52,7 +52,7 @@ describe('S3Store options', () => {
     ['a fractional threshold', { bucket: 'b12', multipartThresholdBytes: 6e6 + 0.5 }, ['multipartThresholdBytes']],
     ['zero attempts', { bucket: 'b12', retry: { maxAttempts: 0 } }, ['retry.maxAttempts']],
     ['an endpoint that is no URL', { bucket: 'b12', endpoint: 'localhost:9000' }, ['endpoint']],
-    ['a misspelt option', { bucket: 'b12', mulitpartThresholdBytes: 1 }, ['']],
+    ['a misspelt option (named at its own path)', { bucket: 'b12', mulitpartThresholdBytes: 1 }, ['mulitpartThresholdBytes']],
     ['a client and an endpoint', { bucket: 'b12', client: { send() {} }, endpoint: 'http://x' }, ['client']],
     ['several problems at once', { bucket: 'x', listPageSize: 5000 }, ['bucket', 'listPageSize']],
   ])('rejects %s', (_label, input, paths) => {

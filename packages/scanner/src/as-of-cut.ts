@@ -134,6 +134,7 @@ async function checkFlushed(keys: NormalizedKeys, rows: number[], entry: Flushed
 function groupByShard(keys: NormalizedKeys): Map<number, number[]> {
   const groups = new Map<number, number[]>();
   for (let i = 0; i < keys.count; i++) {
+    if (keys.absent?.[i]) continue; // a key its column types cannot hold: no version anywhere
     const s = keys.shards[i];
     let g = groups.get(s);
     if (!g) groups.set(s, (g = []));

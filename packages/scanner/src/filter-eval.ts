@@ -4,9 +4,15 @@
  * a three-valued result per row — F (0), T (1) or U (2, unknown because of a
  * null) — combined with Kleene logic. Types without a fast path are read with
  * `Vector.get`. filter.ts compiles expressions onto these kernels.
+ *
+ * Numeric columns are compared with a `Bound` (exact-literal.ts): a value of the
+ * column's own storage (number or bigint, as its typed array holds it), so the
+ * comparison in the loop is exact. Floats follow key order (docs/decisions.md
+ * "Keys"): `-0` equals `0`, NaN equals NaN and is above every other value.
  */
 import { KeyMap, compareBytes } from '@freshtier/core';
 import { Type, makeVector, type Data, type DataType, type RecordBatch } from 'apache-arrow';
+import type { Bound } from './exact-literal.js';
 import type { CompareOp } from './filter.js';
 
 /**
@@ -22,18 +28,6 @@ export const F = 0;
 export const T = 1;
 /** Unknown (see {@link F}). */
 export const U = 2;
-
-/**
- * Whether a type's values are stored as 64-bit bigints.
- *
- * @example
- * ```ts
- * isBig(new Int64()); // true
- * ```
- */
-export function isBig(type: DataType): boolean {
-  return (type.ArrayType as unknown) === BigInt64Array || (type.ArrayType as unknown) === BigUint64Array;
-}
 
 /**
  * How a column's values are read: straight from a typed array, as bytes, as bits, or via `Vector.get`.
@@ -87,20 +81,49 @@ export function isNullColumn(d: Data | undefined, n: number): Uint8Array {
 }
 
 /**
- * `column <op> literal` per row; nulls are U. The literal is the raw stored value
- * (number, bigint, UTF-8 bytes, 0/1 for booleans).
+ * `column <op> bound` per row for a numeric column (see exact-literal.ts); nulls are U.
  *
  * @example
  * ```ts
- * const r = compareColumn(columnData(batch, 'age'), batch.numRows, 'gt', 30);
+ * const r = compareBound(columnData(batch, 'age'), batch.numRows, exactCompare(new Int32(), 'gt', 30));
+ * ```
+ */
+export function compareBound(d: Data | undefined, n: number, b: Bound): Uint8Array {
+  if (!d) return new Uint8Array(n).fill(U);
+  const out = new Uint8Array(n);
+  if (b.kind !== 'cmp') return withNulls(d, out.fill(b.kind === 'all' ? T : F));
+  const values = d.values as unknown as ArrayLike<number>;
+  if (d.type.typeId === Type.Float) compareFloats(values, d.offset, n, b.op, b.value as number, out);
+  else compareValues(values, d.offset, n, b.op, b.value as number, out);
+  return withNulls(d, out);
+}
+
+/** As compareValues, with NaN equal to NaN and above every other float (key order). */
+function compareFloats(v: ArrayLike<number>, o: number, n: number, op: CompareOp, x: number, out: Uint8Array): void {
+  if (Number.isNaN(x)) {
+    const nanPasses = op === 'eq' || op === 'le' || op === 'ge';
+    const otherPasses = op === 'ne' || op === 'lt' || op === 'le';
+    for (let i = 0; i < n; i++) out[i] = (v[o + i] !== v[o + i] ? nanPasses : otherPasses) ? T : F;
+    return;
+  }
+  compareValues(v, o, n, op, x, out); // NaN fails <, <=, === and passes !==, as key order says
+  if (op === 'gt' || op === 'ge') for (let i = 0; i < n; i++) if (v[o + i] !== v[o + i]) out[i] = T;
+}
+
+/**
+ * `column <op> literal` per row for a non-numeric column; nulls are U. The literal
+ * is the raw stored value (UTF-8 bytes, 0/1 for booleans, the value `Vector.get` returns).
+ *
+ * @example
+ * ```ts
+ * const r = compareColumn(columnData(batch, 'name'), batch.numRows, 'gt', new TextEncoder().encode('m'));
  * ```
  */
 export function compareColumn(d: Data | undefined, n: number, op: CompareOp, lit: unknown): Uint8Array {
   if (!d) return new Uint8Array(n).fill(U);
   const out = new Uint8Array(n);
   const kind = access(d.type);
-  if (kind === 'num') compareValues(d.values as unknown as ArrayLike<number>, d.offset, n, op, lit as number, out);
-  else if (kind === 'bool') compareValues(bitValues(d, n), 0, n, op, lit as number, out);
+  if (kind === 'bool') compareValues(bitValues(d, n), 0, n, op, lit as number, out);
   else if (kind === 'bytes') compareValues(byteSigns(d, n, lit as Uint8Array), 0, n, op, 0, out);
   else compareValues(genericSigns(d, n, lit), 0, n, op, 0, out);
   return withNulls(d, out);
@@ -147,6 +170,9 @@ function compareAny(a: unknown, b: unknown): number {
   const y = b instanceof Date ? b.getTime() : b;
   if (x instanceof Uint8Array && y instanceof Uint8Array) return Math.sign(compareBytes(x, 0, x.length, y, 0, y.length));
   if (x === null || x === undefined || y === null || y === undefined) return NaN;
+  const xNaN = Number.isNaN(x);
+  const yNaN = Number.isNaN(y);
+  if (xNaN || yNaN) return Number(xNaN) - Number(yNaN); // NaN is one value, above every number (key order)
   // eslint-disable-next-line eqeqeq -- number vs bigint compare by value
   return (x as number) == (y as number) ? 0 : (x as number) < (y as number) ? -1 : (x as number) > (y as number) ? 1 : NaN;
 }

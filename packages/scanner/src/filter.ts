@@ -12,14 +12,19 @@
  * resurface because the newest one fails. Primary-key conjuncts additionally
  * prune files early (see key-constraint.ts), which never changes the result.
  *
- * Literal types follow the column: numbers for 8–32-bit integers and floats,
- * `bigint` or integral `number` for 64-bit integers, strings for utf8 (compared
- * by UTF-8 bytes, i.e. code point order), `Uint8Array` for binary, booleans,
- * and `Date` (or the stored unit) for dates and timestamps.
+ * Literal types follow the column: a `number` or `bigint` for integers and
+ * floats (64-bit integers: a `bigint`, or a number within ±2^53), strings for
+ * utf8 (compared by UTF-8 bytes, i.e. code point order), `Uint8Array` for binary,
+ * booleans, and `Date` (or a number/bigint in the stored unit) for dates and
+ * timestamps. Numeric literals compare exactly, as mathematics says, whether or
+ * not the column's type can hold them (exact-literal.ts): `lt(2 ** 40)` on an
+ * Int32 column holds for every value, `eq(0.1)` on a Float32 column for none.
+ * Floats follow key order: `-0` equals `0`, NaN equals NaN and is above +Infinity.
  */
 import { InvalidOptionsError } from '@freshtier/core';
-import { Type, type DataType, type RecordBatch, type Schema } from 'apache-arrow';
-import { T, U, access, columnData, compareColumn, inColumn, isBig, isNullColumn, kleeneAnd, kleeneOr } from './filter-eval.js';
+import type { DataType, RecordBatch, Schema } from 'apache-arrow';
+import { exactCompare, isExactNumeric, type Bound } from './exact-literal.js';
+import { T, U, access, columnData, compareBound, compareColumn, inColumn, isNullColumn, kleeneAnd, kleeneOr } from './filter-eval.js';
 import { coerceValue } from './key-input.js';
 
 /**
@@ -193,13 +198,21 @@ function compileLeaf(f: Filter, schema: Schema, columns: Set<string>, path: stri
   }
   if (f.kind === 'compare') {
     const field = fieldOf(schema, f.column, path, columns);
+    if (isExactNumeric(field.type)) {
+      const bound = numericBound(field.type, f.op, f.value, f.column, `${path}.value`);
+      return (b) => compareBound(columnData(b, f.column), b.numRows, bound);
+    }
     const lit = literal(field.type, f.value, f.column, `${path}.value`);
     return (b) => compareColumn(columnData(b, f.column), b.numRows, f.op, lit);
   }
   if (f.kind === 'in') {
     const field = fieldOf(schema, f.column, path, columns);
     if (!Array.isArray(f.values)) throw bad(path, 'in() takes an array of values');
-    const lits = f.values.map((v, i) => literal(field.type, v, f.column, `${path}.values.${i}`));
+    const lits = f.values.flatMap((v, i) => {
+      if (!isExactNumeric(field.type)) return [literal(field.type, v, f.column, `${path}.values.${i}`)];
+      const b = numericBound(field.type, 'eq', v, f.column, `${path}.values.${i}`);
+      return b.kind === 'cmp' ? [b.value] : []; // a value the column cannot hold equals no row
+    });
     return (b) => inColumn(columnData(b, f.column), b.numRows, lits);
   }
   throw bad(path, `unknown filter kind "${(f as { kind?: unknown }).kind}"`);
@@ -212,13 +225,21 @@ function fieldOf(schema: Schema, name: string, path: string, columns: Set<string
   return field;
 }
 
-/** A literal coerced to the raw value stored for the column's type. */
+/** A comparison with a numeric column, restated exactly against a value the column can hold. */
+function numericBound(type: DataType, op: CompareOp, v: unknown, column: string, path: string): Bound {
+  if (v === null || v === undefined) throw bad(path, `compare "${column}" with a value; use col("${column}").isNull() for nulls`);
+  const b = exactCompare(type, op, v);
+  if ('expected' in b) throw bad(path, `column "${column}" is ${String(type)}: compare it with ${b.expected}`);
+  return b;
+}
+
+/** A literal of a non-numeric column coerced to the raw value stored for its type. */
 function literal(type: DataType, v: unknown, column: string, path: string): unknown {
   if (v === null || v === undefined) throw bad(path, `compare "${column}" with a value; use col("${column}").isNull() for nulls`);
-  const lenient = type.typeId === Type.Int && !isBig(type) && typeof v === 'number';
-  const c = lenient ? { value: v } : coerceValue(type, v);
+  const c = coerceValue(type, v);
   if ('expected' in c) throw bad(path, `column "${column}" is ${String(type)}: compare it with ${c.expected}`);
-  if (access(type) === 'bytes') return typeof c.value === 'string' ? new TextEncoder().encode(c.value) : c.value;
-  if (access(type) === 'bool') return c.value ? 1 : 0;
-  return c.value instanceof Date ? c.value.getTime() : c.value;
+  const value = 'value' in c ? c.value : undefined;
+  if (access(type) === 'bytes') return typeof value === 'string' ? new TextEncoder().encode(value) : value;
+  if (access(type) === 'bool') return value ? 1 : 0;
+  return value instanceof Date ? value.getTime() : value;
 }

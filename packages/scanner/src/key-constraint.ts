@@ -7,13 +7,18 @@
  * so a file or row group whose keys cannot satisfy it holds no accepted row, and
  * a key outside it is never returned — whatever other sources hold for it. That
  * makes pruning safe for dedup too: keys outside the constraint need no entry in
- * the fresh index. Literals that do not encode exactly (e.g. `2.5` on an int
- * key) are left to the filter and do not prune.
+ * the fresh index. Numeric literals are first restated against a value the key
+ * type can hold (exact-literal.ts, the same `Bound` filter evaluation uses): a
+ * bound beyond the type's range constrains nothing or excludes everything, a
+ * bound between two values becomes the right inclusive/exclusive one, and an
+ * equality with a value the type cannot hold allows no key — the literal is never
+ * wrapped or rounded into the key's typed array.
  */
 import { compareBytes, encodeKeys, findKey, type KeyIndex, type Table } from '@freshtier/core';
-import { RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
-import type { Filter, FilterValue } from './filter.js';
-import { valuesToData } from './key-input.js';
+import { RecordBatch, Schema, Struct, makeData, type DataType } from 'apache-arrow';
+import { exactCompare, isExactNumeric } from './exact-literal.js';
+import type { CompareOp, Filter, FilterValue } from './filter.js';
+import { coerceValue, rawData } from './key-input.js';
 import type { KeyRange } from './sources.js';
 
 /**
@@ -44,40 +49,53 @@ export interface KeyConstraint {
 export function keyConstraintOf(filter: Filter | undefined, table: Table): KeyConstraint | undefined {
   if (!filter || table.primaryKey.length !== 1) return undefined;
   const key = table.primaryKey[0];
+  const field = table.schema.fields.find((f) => f.name === key)!;
   const enc = encoder(table, key);
   let c: KeyConstraint | undefined;
   for (const f of conjuncts(filter)) {
-    if ((f.kind === 'compare' || f.kind === 'in') && f.column === key) c = applyConjunct(c ?? {}, f, enc) ?? c;
+    if ((f.kind === 'compare' || f.kind === 'in') && f.column === key) c = applyConjunct(c ?? {}, f, field.type, enc) ?? c;
   }
   return c?.points ? { points: c.points.filter((p) => withinBounds(c!, p, 0, p.length)) } : c;
 }
 
-/** Narrows `c` by one key conjunct, or undefined when the conjunct cannot prune (e.g. `ne`, an inexact literal). */
-function applyConjunct(c: KeyConstraint, f: Extract<Filter, { kind: 'compare' | 'in' }>, enc: (v: FilterValue) => Uint8Array | undefined): KeyConstraint | undefined {
-  if (f.kind === 'in') {
-    const pts = f.values.map(enc);
-    return pts.some((p) => !p) ? undefined : { ...c, points: intersect(c.points, pts as Uint8Array[]) };
+/** A key comparison restated against a storable value (see exact-literal.ts); undefined: a literal of the wrong kind. */
+type KeyBound = { kind: 'all' } | { kind: 'none' } | { kind: 'cmp'; op: CompareOp; value: unknown };
+
+function keyBound(type: DataType, op: CompareOp, v: FilterValue): KeyBound | undefined {
+  if (isExactNumeric(type)) {
+    const b = exactCompare(type, op, v);
+    return 'expected' in b ? undefined : b;
   }
-  const k = enc(f.value);
-  return !k || f.op === 'ne' ? undefined : narrow(c, f.op, k);
+  const c = coerceValue(type, v);
+  return 'value' in c && c.value !== null ? { kind: 'cmp', op, value: c.value } : undefined;
+}
+
+/** Narrows `c` by one key conjunct, or undefined when the conjunct cannot prune (e.g. `ne`, a bound beyond every key). */
+function applyConjunct(c: KeyConstraint, f: Extract<Filter, { kind: 'compare' | 'in' }>, type: DataType, enc: (raw: unknown) => Uint8Array): KeyConstraint | undefined {
+  if (f.kind === 'in') {
+    const bounds = f.values.map((v) => keyBound(type, 'eq', v));
+    if (bounds.some((b) => !b)) return undefined;
+    const pts = bounds.flatMap((b) => (b!.kind === 'cmp' ? [enc(b!.value)] : [])); // a value the key cannot hold matches no key
+    return { ...c, points: intersect(c.points, pts) };
+  }
+  const b = keyBound(type, f.op, f.value);
+  if (!b || b.kind === 'all') return undefined;
+  if (b.kind === 'none') return { points: [] }; // no key can satisfy it
+  return b.op === 'ne' ? undefined : narrow(c, b.op, enc(b.value));
 }
 
 function conjuncts(f: Filter): Filter[] {
   return f.kind === 'and' ? f.filters.flatMap(conjuncts) : [f];
 }
 
-function encoder(table: Table, key: string): (v: FilterValue) => Uint8Array | undefined {
+/** Encodes one raw stored value of the key column (a value the column can hold). */
+function encoder(table: Table, key: string): (raw: unknown) => Uint8Array {
   const field = table.schema.fields.find((f) => f.name === key)!;
   const schema = new Schema([field]);
-  return (v) => {
-    try {
-      const data = valuesToData(field, [v], () => new Error('not exact'));
-      const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 1, nullCount: 0, children: [data] }));
-      const k = encodeKeys(batch, [key]);
-      return k.bytes.slice(k.offsets[0], k.offsets[1]);
-    } catch {
-      return undefined;
-    }
+  return (raw) => {
+    const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 1, nullCount: 0, children: [rawData(field.type, [raw])] }));
+    const k = encodeKeys(batch, [key]);
+    return k.bytes.slice(k.offsets[0], k.offsets[1]);
   };
 }
 

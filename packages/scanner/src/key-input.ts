@@ -3,13 +3,18 @@
  * columns, or an array of plain objects `{ id: 5 }`) into encoded primary keys
  * and their shards, and JS values into Arrow columns of a table's types.
  *
- * Plain values follow the table's column type: 64-bit integers take a `bigint`
- * or an integral `number`; strings take `string`; binary takes `Uint8Array`;
- * dates and timestamps take a `Date`, or a `number`/`bigint` in the column's
- * stored unit (days for `Date32`, milliseconds for `Date64`, the timestamp's unit).
+ * Plain values follow the table's column type: integers and floats take a
+ * `number` or a `bigint` (64-bit integers: a `bigint`, or a number within ±2^53);
+ * strings take `string`; binary takes `Uint8Array`; dates and timestamps take a
+ * `Date`, or a `number`/`bigint` in the column's stored unit (days for `Date32`,
+ * milliseconds for `Date64`, the timestamp's unit). Numeric keys are taken
+ * exactly (exact-literal.ts): a key no value of the column's type equals (out of
+ * range, a fraction on an integer column, 0.1 on float32) is never wrapped or
+ * rounded onto another key: it is marked `absent` and matches nothing.
  */
-import { encodeKeys, isArrowRecordBatch, isArrowTable, sameType, InvalidOptionsError, SchemaMismatchError, type EncodedKeys, type Table } from '@freshtier/core';
+import { assertBatchColumnNames, encodeKeys, isArrowRecordBatch, isArrowTable, sameType, InvalidOptionsError, SchemaMismatchError, type EncodedKeys, type Table } from '@freshtier/core';
 import { Type, makeData, vectorFromArray, RecordBatch, Schema, Struct, type Data, type DataType, type Field, type Table as ArrowTable } from 'apache-arrow';
+import { exactKey, isExactNumeric } from './exact-literal.js';
 
 /**
  * Keys accepted by `get`, `containsPks`, `containsPksAsOf` and `freshTierBlockList`.
@@ -35,6 +40,8 @@ export interface NormalizedKeys {
   readonly count: number;
   readonly keys: EncodedKeys;
   readonly shards: Uint16Array;
+  /** 1 where the key cannot exist in the column types (e.g. 2^40 for an Int32 key): it matches nothing; its encoded bytes are a placeholder. */
+  readonly absent?: Uint8Array;
 }
 
 /**
@@ -48,19 +55,25 @@ export interface NormalizedKeys {
  */
 export function normalizeKeys(table: Table, input: KeysInput): NormalizedKeys {
   if (table.appendOnly) throw new InvalidOptionsError('keys', [{ path: 'keys', message: 'the table is append-only (it has no primary key), so rows cannot be looked up by key; use scan() with a filter' }]);
-  const batches = keyBatches(table, input);
-  const keys = concatKeys(batches.map((b) => encodeKeys(b, table.primaryKey)));
+  if (Array.isArray(input)) {
+    if (input.length === 0) return { count: 0, keys: concatKeys([]), shards: new Uint16Array(0) };
+    const { batch, absent } = objectsToBatch(table, input);
+    const keys = encodeKeys(batch, table.primaryKey);
+    return { count: keys.count, keys, shards: table.shardsOf(keys), absent };
+  }
+  const keys = concatKeys(keyBatches(table, input).map((b) => encodeKeys(b, table.primaryKey)));
   return { count: keys.count, keys, shards: table.shardsOf(keys) };
 }
 
 function keyBatches(table: Table, input: KeysInput): RecordBatch[] {
   if (isArrowRecordBatch(input)) return [checkKeyBatch(table, input)];
   if (isArrowTable(input)) return input.batches.map((b) => checkKeyBatch(table, b as RecordBatch));
-  if (Array.isArray(input)) return input.length === 0 ? [] : [objectsToBatch(table, input)];
   throw new InvalidOptionsError('keys', [{ path: 'keys', message: `expected a RecordBatch, a Table or an array of objects with the key columns ${table.primaryKey.join(', ')}` }]);
 }
 
 function checkKeyBatch(table: Table, batch: RecordBatch): RecordBatch {
+  // a repeated column is ambiguous (which copy is the key?); extra columns, `_ft_` ones included, are ignored
+  assertBatchColumnNames(batch.schema.fields.map((f) => f.name), 'the keys', { reserved: false });
   for (const name of table.primaryKey) {
     const want = table.schema.fields.find((f) => f.name === name)!;
     const got = batch.schema.fields.find((f) => f.name === name);
@@ -70,17 +83,21 @@ function checkKeyBatch(table: Table, batch: RecordBatch): RecordBatch {
   return batch;
 }
 
-function objectsToBatch(table: Table, rows: readonly Record<string, unknown>[]): RecordBatch {
+/** The key columns of plain objects, and which keys cannot exist (a component no value of its type equals). */
+function objectsToBatch(table: Table, rows: readonly Record<string, unknown>[]): { batch: RecordBatch; absent: Uint8Array } {
   const fields = table.primaryKey.map((name) => table.schema.fields.find((f) => f.name === name)!);
+  const absent = new Uint8Array(rows.length);
   const children = fields.map((f) => {
     const values = rows.map((r, i) => {
       if (r === null || typeof r !== 'object' || !(f.name in r)) throw new SchemaMismatchError(`key ${i} has no "${f.name}" (every key needs the columns ${table.primaryKey.join(', ')})`, { column: f.name, row: i });
       return r[f.name];
     });
-    return valuesToData(f, values, (i, expected) => new SchemaMismatchError(`key ${i}: "${f.name}" must be ${expected}, got ${describe(values[i])}`, { column: f.name, row: i }));
+    const col = keyColumn(f, values, (i, expected) => new SchemaMismatchError(`key ${i}: "${f.name}" must be ${expected}, got ${describe(values[i])}`, { column: f.name, row: i }));
+    col.absent.forEach((a, i) => (absent[i] |= a));
+    return col.data;
   });
   const schema = new Schema(fields);
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children }));
+  return { batch: new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children })), absent };
 }
 
 function concatKeys(parts: EncodedKeys[]): EncodedKeys {
@@ -99,73 +116,75 @@ function concatKeys(parts: EncodedKeys[]): EncodedKeys {
 }
 
 /**
- * Coerces one JS value to the raw value stored for `type`, or `undefined` with
- * `expected` describing what fits. `null` stays `null`.
+ * Coerces one JS value to the raw value stored for `type`, or `expected`
+ * describing what fits, or `absent` when the value is numeric but no value of
+ * the type equals it (exact-literal.ts). `null` stays `null`.
  *
  * @example
  * ```ts
- * coerceValue(new Int64(), 5); // { value: 5n }
+ * coerceValue(new Int64(), 5);       // { value: 5n }
+ * coerceValue(new Int32(), 2 ** 40); // { absent: true }
  * ```
  */
-export function coerceValue(type: DataType, v: unknown): { value: unknown } | { expected: string } {
+export function coerceValue(type: DataType, v: unknown): { value: unknown } | { absent: true } | { expected: string } {
   if (v === null || v === undefined) return { value: null };
-  const big = (type.ArrayType as unknown) === BigInt64Array || (type.ArrayType as unknown) === BigUint64Array;
+  if (isExactNumeric(type)) return exactKey(type, v);
   switch (type.typeId) {
-    case Type.Int: return big ? toBigInt(v) : toInteger(v);
-    case Type.Float: return typeof v === 'number' ? { value: v } : typeof v === 'bigint' ? { value: Number(v) } : { expected: 'a number' };
+    // a half float (never a key): number and bigint literals compare exactly as they are
+    case Type.Float: return typeof v === 'number' || typeof v === 'bigint' ? { value: v } : { expected: 'a number' };
     case Type.Bool: return typeof v === 'boolean' ? { value: v } : { expected: 'a boolean' };
     case Type.Utf8: case Type.LargeUtf8: return typeof v === 'string' ? { value: v } : { expected: 'a string' };
     case Type.Binary: case Type.LargeBinary: return v instanceof Uint8Array ? { value: v } : { expected: 'a Uint8Array' };
-    case Type.Date: case Type.Timestamp: case Type.Time: return temporal(type, v, big);
     default: return { value: v };
   }
 }
 
-function toBigInt(v: unknown): { value: bigint } | { expected: string } {
-  if (typeof v === 'bigint') return { value: v };
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return { value: BigInt(v) };
-  return { expected: 'a bigint or an integral number' };
-}
-
-function toInteger(v: unknown): { value: number } | { expected: string } {
-  const n = typeof v === 'bigint' ? Number(v) : v;
-  return typeof n === 'number' && Number.isInteger(n) ? { value: n } : { expected: 'an integral number' };
-}
-
-const MS_PER_UNIT = [1000, 1, 0.001, 0.000001]; // TimeUnit SECOND, MILLISECOND, MICROSECOND, NANOSECOND
-
-function temporal(type: DataType, v: unknown, big: boolean): { value: unknown } | { expected: string } {
-  if (v instanceof Date) {
-    const ms = v.getTime();
-    const unit = (type as unknown as { unit: number }).unit;
-    const raw = type.typeId === Type.Date ? (unit === 0 ? Math.floor(ms / 86_400_000) : ms) : ms / MS_PER_UNIT[unit];
-    return big ? { value: BigInt(Math.round(raw)) } : { value: Math.round(raw) };
-  }
-  return big ? toBigInt(v) : toInteger(v);
-}
-
 /**
- * Builds a column of `field`'s type from plain non-null values; `fail(i, expected)`
- * makes the error for a value that does not fit.
+ * A key column of `field`'s type from plain non-null values, with `absent[i] = 1`
+ * where value i cannot exist in the type (its slot holds a placeholder);
+ * `fail(i, expected)` makes the error for a value of the wrong kind.
  *
  * @example
  * ```ts
- * const data = valuesToData(idField, [1, 2n], (i, e) => new SchemaMismatchError(`row ${i}: ${e}`));
+ * const { data, absent } = keyColumn(idField, [1, 2n], (i, e) => new SchemaMismatchError(`row ${i}: ${e}`));
  * ```
  */
-export function valuesToData(field: Field, values: readonly unknown[], fail: (i: number, expected: string) => Error): Data {
+export function keyColumn(field: Field, values: readonly unknown[], fail: (i: number, expected: string) => Error): { data: Data; absent: Uint8Array } {
+  const absent = new Uint8Array(values.length);
   const raw = values.map((v, i) => {
     const c = coerceValue(field.type, v);
     if ('expected' in c) throw fail(i, c.expected);
+    if ('absent' in c) {
+      absent[i] = 1;
+      return placeholder(field.type);
+    }
     if (c.value === null) throw fail(i, 'a non-null value (primary keys are never null)');
     return c.value;
   });
-  const t = field.type;
-  if (t.typeId === Type.Int || t.typeId === Type.Float || t.typeId === Type.Date || t.typeId === Type.Timestamp || t.typeId === Type.Time) {
-    const data = new (t.ArrayType as new (a: unknown[]) => ArrayLike<unknown>)(raw);
+  return { data: rawData(field.type, raw), absent };
+}
+
+/** Any value of a numeric type (0 is in every numeric range), for the slot of an absent key. */
+function placeholder(type: DataType): number | bigint {
+  const big = (type.ArrayType as unknown) === BigInt64Array || (type.ArrayType as unknown) === BigUint64Array;
+  return big ? 0n : 0;
+}
+
+/**
+ * A column of `type` from raw stored values (numbers or bigints as the typed
+ * array holds them, strings, bytes, booleans).
+ *
+ * @example
+ * ```ts
+ * const data = rawData(new Int64(), [1n, 2n]);
+ * ```
+ */
+export function rawData(t: DataType, raw: readonly unknown[]): Data {
+  if (t.typeId === Type.Int || t.typeId === Type.Float || t.typeId === Type.Date || t.typeId === Type.Timestamp || t.typeId === Type.Time || t.typeId === Type.Duration) {
+    const data = new (t.ArrayType as new (a: unknown[]) => ArrayLike<unknown>)([...raw]);
     return makeData({ type: t as never, length: raw.length, nullCount: 0, data: data as never });
   }
-  return vectorFromArray(raw as unknown[], t).data[0];
+  return vectorFromArray([...raw] as unknown[], t).data[0];
 }
 
 function describe(v: unknown): string {

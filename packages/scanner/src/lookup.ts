@@ -50,7 +50,8 @@ export async function findNewest(view: ReadView, keys: NormalizedKeys, reader: F
   const slots: Slot[] = new Array(keys.count).fill(undefined);
   for (const shard of view.shards) {
     const todo = [];
-    for (let i = 0; i < keys.count; i++) if (keys.shards[i] === shard.shard) todo.push(i);
+    // an absent key (no value of its column type equals it) has no version anywhere
+    for (let i = 0; i < keys.count; i++) if (keys.shards[i] === shard.shard && !keys.absent?.[i]) todo.push(i);
     if (todo.length) await resolveShard(shard, keys, todo, reader, slots);
   }
   return slots.map((s) => s ?? undefined);

@@ -8,7 +8,7 @@
  * captures the memtables synchronously inside `scan()`, so it sees every write
  * acknowledged before the call.
  */
-import { InvalidOptionsError, type MemtableSource, type Table } from '@freshtier/core';
+import { InvalidOptionsError, assertKnownKeys, type MemtableSource, type Table } from '@freshtier/core';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { cutsByShard, freshTierHolds, type AsOfCut, type CurrentFresh } from './as-of-cut.js';
 import { captureMemtables, collectSources, type PinnedVersions } from './collector.js';
@@ -44,6 +44,9 @@ export interface LsmScannerOptions {
 }
 
 const DEFAULTS = { snapshotRetentionMs: 600_000, batchSize: 65_536, keyIndexCacheBytes: 64 << 20 };
+const OPTION_KEYS = ['writers', 'at', ...Object.keys(DEFAULTS)];
+/** The keys of {@link GetOptions} (`Snapshot.get` checks the same). */
+const GET_OPTIONS = ['columns'];
 
 /**
  * Reads a table: scans, point lookups, membership, cuts and snapshots.
@@ -95,6 +98,7 @@ export class LsmScanner {
    * the key columns or plain objects like `{ id: 5n }`.
    */
   async get(keys: KeysInput, options: GetOptions = {}): Promise<ArrowTable> {
+    assertKnownKeys(options, GET_OPTIONS, 'get options');
     const fields = resolveColumns(this.table.schema, options.columns);
     const k = normalizeKeys(this.table, keys);
     const view = await collectSources(this.table, this.writers, this.at);
@@ -160,6 +164,7 @@ function validateAt(table: Table, o: LsmScannerOptions): PinnedVersions | undefi
 
 function validateOptions(table: Table, o: LsmScannerOptions): Required<Omit<LsmScannerOptions, 'writers' | 'at'>> {
   if (o === null || typeof o !== 'object') throw new InvalidOptionsError('LsmScanner options', [{ path: '', message: 'expected an object' }]);
+  assertKnownKeys(o, OPTION_KEYS, 'LsmScanner options');
   const issues: { path: string; message: string }[] = [];
   const writers = o.writers ?? [];
   if (!Array.isArray(writers)) issues.push({ path: 'writers', message: 'expected an array of writers (MemtableSource)' });

@@ -12,7 +12,7 @@
  * and one file's compressed bytes) whatever the table size. Primary-key
  * conjuncts of the filter skip files, row groups and fresh-index entries early.
  */
-import { InvalidOptionsError, TOMBSTONE_COLUMN, encodeKeys, type BaseFile, type DataFile, type EncodedKeys, type Table } from '@freshtier/core';
+import { InvalidOptionsError, TOMBSTONE_COLUMN, assertKnownKeys, encodeKeys, type BaseFile, type DataFile, type EncodedKeys, type Table } from '@freshtier/core';
 import { Schema, Table as ArrowTable, type Field, type RecordBatch } from 'apache-arrow';
 import type { AsOfCut } from './as-of-cut.js';
 import { FreshIndex } from './dedup.js';
@@ -69,6 +69,7 @@ export interface ScanPlan {
  */
 export function planScan(table: Table, options: ScanOptions, defaultBatchSize: number): ScanPlan {
   if (options === null || typeof options !== 'object') throw new InvalidOptionsError('scan options', [{ path: '', message: 'expected an object like { columns, filter, limit }' }]);
+  assertKnownKeys(options, ['columns', 'filter', 'limit', 'batchSize'], 'scan options');
   const out = resolveColumns(table.schema, options.columns);
   const filter = options.filter === undefined ? undefined : compileFilter(options.filter, table.schema);
   const needed = new Set([...out.map((f) => f.name), ...(filter?.columns ?? []), ...table.primaryKey]);

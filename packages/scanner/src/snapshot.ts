@@ -14,7 +14,7 @@
  * dropped them); drop the snapshot to release them. While live it is registered
  * (snapshot-registry.ts) so that GC in this process keeps the files it reads.
  */
-import { SnapshotExpiredError, type Table } from '@freshtier/core';
+import { SnapshotExpiredError, assertKnownKeys, type Table } from '@freshtier/core';
 import type { Table as ArrowTable } from 'apache-arrow';
 import type { AsOfCut } from './as-of-cut.js';
 import type { FileReader } from './file-reader.js';
@@ -114,6 +114,7 @@ export class Snapshot {
   /** Point lookups against the pinned sources (see `LsmScanner.get`). */
   async get(keys: KeysInput, options: GetOptions = {}): Promise<ArrowTable> {
     this.assertLive();
+    assertKnownKeys(options, ['columns'], 'get options');
     const fields = resolveColumns(this.table.schema, options.columns);
     const found = await findNewest(this.view, normalizeKeys(this.table, keys), this.reader);
     return gatherFound(found, fields, this.reader);

@@ -6,7 +6,7 @@
  * feed several writers (`splitByShard`).
  */
 import {
-  InvalidOptionsError, SchemaMismatchError, batchByteSize, encodeKeys, gatherColumn, isArrowRecordBatch, sameType,
+  InvalidOptionsError, SchemaMismatchError, assertBatchColumnNames, batchByteSize, encodeKeys, gatherColumn, isArrowRecordBatch, sameType,
   type EncodedKeys, type ShardId, type Table,
 } from '@freshtier/core';
 import { RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
@@ -50,7 +50,7 @@ export function preparePut(table: Table, shard: ShardId, batch: unknown): Prepar
 
 /**
  * Checks a batch for `delete` on `shard`. The batch holds the key columns (any
- * other table columns are dropped); the result is a batch of key columns only,
+ * other table columns are dropped; a repeated or `_ft_` column is refused); the result is a batch of key columns only,
  * which becomes tombstones. Throws on append-only tables, which have no keys.
  *
  * @example
@@ -116,6 +116,7 @@ function assertOwnShard(table: Table, shard: ShardId, keys: EncodedKeys, what: s
 
 /** The key columns of `batch` as a batch of their own (typed as in the table schema). */
 function keyColumnsOf(table: Table, batch: RecordBatch): RecordBatch {
+  assertBatchColumnNames(batch.schema.fields.map((f) => f.name), 'delete keys');
   const unknown = batch.schema.fields.filter((f) => !table.schema.fields.some((t) => t.name === f.name)).map((f) => f.name);
   if (unknown.length) throw new SchemaMismatchError(`delete keys have unknown column(s) ${unknown.join(', ')}`, { extra: unknown });
   const fields = table.primaryKey.map((name) => table.schema.fields.find((f) => f.name === name)!);

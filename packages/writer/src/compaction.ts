@@ -9,22 +9,25 @@
  * 3. Rewrite only the shard's base files whose key range holds a picked key (read
  *    from the generations' key indexes); the others stay as they are.
  * 4. Merge (compaction-merge.ts) and write new base files (base-files.ts).
- * 5. Commit base version B+1: files − rewritten + new, `compacted[shard]` = the
- *    highest picked generation.
- * 6. On a commit conflict, reload. If this shard's part of the base is unchanged
- *    (another shard was compacted), commit again on the new base — our files are
- *    still right. Otherwise (this shard was compacted or rolled back) start over:
- *    the work is never applied twice and never lost.
+ * 5. Commit on the newest base version: files − rewritten + new, `compacted[shard]` =
+ *    the highest picked generation (compaction-commit.ts).
+ * 6. If this shard's part of the base is unchanged (another shard was compacted),
+ *    commit on the new base — our files are still right; on a conflict, reload and
+ *    check again. Otherwise (this shard was compacted or rolled back), or if GC
+ *    fenced compactions since the plan (gc-fence.ts: it may have deleted our files),
+ *    delete the files written and start over, at most `MAX_PLANS` times
+ *    (`CommitConflictError`): the work is never applied twice and never lost.
  * Shard manifests are never touched: flushed entries stay listed, so cuts taken
  * before the compaction still answer exactly (`containsPksAsOf`).
  */
 import {
-  CommitConflictError, InvalidOptionsError, excludedOf, failpoint, isExcludedGeneration, isFreshtierError, parseOptions,
-  type BaseFile, type BaseManifest, type DataFile, type FlushedGeneration, type KeyIndex, type Table, type Versioned,
+  CommitConflictError, InvalidOptionsError, excludedOf, isExcludedGeneration, parseOptions,
+  type BaseFile, type DataFile, type KeyIndex, type Table,
 } from '@freshtier/core';
 import { FileReader, compactedOf, emptyStats, keyRangeOf } from '@freshtier/scanner';
 import { z } from 'zod';
 import { splitPoints, writeBaseFile, type BaseFileShape } from './base-files.js';
+import { abandonFiles, commitPlan, type CompactionPlan as Plan } from './compaction-commit.js';
 import { mergeRuns, readRun, type Merged, type Run } from './compaction-merge.js';
 
 /**
@@ -105,18 +108,8 @@ const optionsSchema = z.strictObject({
   onProgress: z.custom<(p: CompactionProgress) => void>((v) => typeof v === 'function', 'expected a function').optional(),
 });
 
-/** Plans in a row that lost to another compaction of the same shard before giving up. */
+/** Plans in a row that lost to another compaction of the same shard, or to a GC fence, before giving up. */
 const MAX_PLANS = 20;
-/** Commits of one plan that lost to other shards' compactions before giving up. */
-const MAX_COMMITS = 50;
-
-interface Plan {
-  readonly base: Versioned<BaseManifest>;
-  readonly generations: readonly FlushedGeneration[];
-  readonly rewrite: readonly BaseFile[];
-  readonly keep: readonly BaseFile[];
-  readonly through: number;
-}
 
 type Progress = { -readonly [K in keyof CompactionProgress]: CompactionProgress[K] };
 
@@ -162,6 +155,7 @@ export async function compact(table: Table, options: CompactOptions): Promise<Co
       t.report('done');
       return resultOf(true, version, plan, written, t.p);
     }
+    await abandonFiles(table, written);
     if (attempt >= MAX_PLANS) throw new CommitConflictError(`base/_manifests (shard ${opts.shard})`, plan.base.version + 1);
   }
 }
@@ -244,51 +238,6 @@ async function writeMerged(table: Table, shape: BaseFileShape, plan: Plan, merge
     start = end;
   }
   return written;
-}
-
-/**
- * Steps 5 and 6: commits on the newest base while this shard's part of it is the
- * one planned on; undefined when it changed (the caller plans again).
- */
-async function commitPlan(table: Table, shard: number, plan: Plan, written: readonly BaseFile[]): Promise<number | undefined> {
-  let base = plan.base;
-  for (let attempt = 1; ; attempt++) {
-    if (!sameShardPart(plan.base.doc, base.doc, shard)) return undefined;
-    try {
-      failpoint('compaction:before-commit');
-      await table.baseManifests.commit(base.version + 1, compactedDoc(base.doc, shard, plan, written));
-      failpoint('compaction:after-commit');
-      return base.version + 1;
-    } catch (e) {
-      if (!isFreshtierError(e, 'COMMIT_CONFLICT') || attempt >= MAX_COMMITS) throw e;
-      base = await table.baseManifests.latest();
-    }
-  }
-}
-
-/** The next base version: this shard's rewritten files replaced by the new ones (kept in key order). */
-function compactedDoc(base: BaseManifest, shard: number, plan: Plan, written: readonly BaseFile[]): BaseManifest {
-  const rewritten = new Set(plan.rewrite.map((f) => f.path));
-  const mine = [...base.files.filter((f) => f.shard === shard && !rewritten.has(f.path)), ...written].sort(byKeyRange);
-  const gens = plan.generations.map((g) => g.generation);
-  return {
-    ...base,
-    files: [...base.files.filter((f) => f.shard !== shard), ...mine],
-    compacted: { ...base.compacted, [String(shard)]: plan.through },
-    committedAt: new Date().toISOString(),
-    note: `compact shard ${shard}: generation(s) ${gens[0]}..${plan.through} (${gens.length}), ${plan.rewrite.length} file(s) rewritten, ${written.length} written`,
-  };
-}
-
-function byKeyRange(a: BaseFile, b: BaseFile): number {
-  return (a.pkMin ?? '') < (b.pkMin ?? '') ? -1 : (a.pkMin ?? '') > (b.pkMin ?? '') ? 1 : 0;
-}
-
-/** This shard's files, compaction mark and exclusions are the same in both versions. */
-function sameShardPart(a: BaseManifest, b: BaseManifest, shard: number): boolean {
-  const paths = (m: BaseManifest) => m.files.filter((f) => f.shard === shard).map((f) => f.path).sort().join('\n');
-  return compactedOf(a, shard) === compactedOf(b, shard) && paths(a) === paths(b)
-    && JSON.stringify(excludedOf(a, shard)) === JSON.stringify(excludedOf(b, shard));
 }
 
 function resultOf(committed: boolean, version: number, plan: Plan, written: BaseFile[], p: Progress): CompactionResult {

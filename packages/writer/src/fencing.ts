@@ -14,7 +14,7 @@
  * it is already there, so a generation is never committed twice.
  */
 import {
-  ShardFencedError, isFreshtierError, type ManifestStore, type ShardId, type ShardManifest, type Table, type Versioned,
+  ShardFencedError, type ManifestStore, type ShardId, type ShardManifest, type Table, type Versioned,
 } from '@freshtier/core';
 
 /**
@@ -27,13 +27,10 @@ import {
  */
 export type ShardHead = Versioned<ShardManifest>;
 
-/** Conflicts tolerated in a row before a commit gives up (each one means another commit won a version). */
-const MAX_CONFLICTS = 50;
-
 /**
  * Claims the next epoch of `shard`: commits the latest manifest with `epoch + 1`,
- * reloading and retrying on a conflict. `writerId` tags the claim so a claim
- * whose acknowledgement was lost is recognised on reload.
+ * reloading and retrying on a conflict (`ManifestStore.update`). `writerId` tags the
+ * claim so a claim whose acknowledgement was lost is recognised on reload.
  *
  * @example
  * ```ts
@@ -42,24 +39,17 @@ const MAX_CONFLICTS = 50;
  * ```
  */
 export async function claimEpoch(table: Table, shard: ShardId, writerId: string): Promise<ShardHead> {
-  const manifests = table.shardManifests(shard);
-  let head = await manifests.latest();
-  for (let attempt = 1; ; attempt++) {
-    const epoch = head.doc.epoch + 1;
-    const note = `claim epoch ${epoch} (writer ${writerId})`;
-    const doc: ShardManifest = { ...head.doc, epoch, committedAt: new Date().toISOString(), note };
-    try {
-      await manifests.commit(head.version + 1, doc);
-      return { version: head.version + 1, doc };
-    } catch (e) {
-      const conflict = isFreshtierError(e, 'COMMIT_CONFLICT');
-      if (attempt >= MAX_CONFLICTS) throw e;
-      head = await manifests.latest();
-      // Unknown outcome: our claim may have landed; if it did, it is the newest version carrying our note.
-      if (!conflict && head.doc.note === note && head.doc.epoch === epoch) return head;
-      if (!conflict) throw e;
-    }
-  }
+  let note: string | undefined;
+  const claimed = await table.shardManifests(shard).update({
+    build: (doc) => {
+      const epoch = doc.epoch + 1;
+      note = `claim epoch ${epoch} (writer ${writerId})`;
+      return { ...doc, epoch, committedAt: new Date().toISOString(), note };
+    },
+    // unknown outcome: our claim may have landed; if it did, it is the newest version carrying our note
+    landed: (doc) => note !== undefined && doc.note === note,
+  });
+  return claimed!;
 }
 
 /**
@@ -96,9 +86,10 @@ export interface GuardedCommit {
 }
 
 /**
- * Commits `build(latest)` as the next version, reloading on conflicts. Fails with
- * `ShardFencedError` once the latest manifest has a newer epoch, and rethrows
- * any other store error (the caller retries later from a reloaded head).
+ * Commits `build(latest)` as the next version through `ManifestStore.update`. Fails
+ * with `ShardFencedError` once the latest manifest has a newer epoch, and rethrows
+ * any other store error unless the change is found landed on reload (the caller
+ * retries later from a reloaded head).
  *
  * @example
  * ```ts
@@ -108,17 +99,13 @@ export interface GuardedCommit {
  * ```
  */
 export async function commitGuarded(c: GuardedCommit): Promise<ShardHead> {
-  let head = c.head;
-  for (let attempt = 1; ; attempt++) {
-    assertNotFenced(head.doc, c.shard, c.epoch);
-    if (c.landed(head.doc)) return head;
-    const doc = c.build(head.doc);
-    try {
-      await c.manifests.commit(head.version + 1, doc);
-      return { version: head.version + 1, doc };
-    } catch (e) {
-      if (!isFreshtierError(e, 'COMMIT_CONFLICT') || attempt >= MAX_CONFLICTS) throw e;
-      head = await c.manifests.latest();
-    }
-  }
+  const committed = await c.manifests.update({
+    head: c.head,
+    landed: (doc) => {
+      assertNotFenced(doc, c.shard, c.epoch);
+      return c.landed(doc);
+    },
+    build: (doc) => c.build(doc),
+  });
+  return committed!;
 }

@@ -5,7 +5,7 @@
  * 1. For every slot frozen without files when the round starts: encode it (core's
  *    `encodeGeneration`: dedup, sort by key, `_ft_` system columns; in a flush worker
  *    thread unless `flushInWorker` is off, see flush-pool.ts), create `data.parquet` in a
- *    fresh `gen-<g>-<rand>/` directory, then its key index beside it. A failure of one
+ *    fresh `gen-<g>-e<epoch>-<rand>/` directory, then its key index beside it. A failure of one
  *    generation does not stop the next from being written ahead.
  * 2. Commit the longest run of frozen slots, from the oldest generation in memory,
  *    whose files are complete — in ONE shard-manifest commit. Generations are
@@ -38,13 +38,15 @@ import type { EncodedFiles, MemtableSlot } from './memtable-slot.js';
  *
  * @example
  * ```ts
- * const target: GenerationFileTarget = { store, table, shard: 0, rowGroupSize: 65_536, compression: 'snappy' };
+ * const target: GenerationFileTarget = { store, table, shard: 0, epoch: 3, rowGroupSize: 65_536, compression: 'snappy' };
  * ```
  */
 export interface GenerationFileTarget {
   readonly store: ObjectStore;
   readonly table: Table;
   readonly shard: ShardId;
+  /** The writing writer's epoch: part of every directory name, so GC can tell a fenced writer's files (layout.ts). */
+  readonly epoch: number;
   readonly rowGroupSize: number;
   readonly compression: ResolvedWriterOptions['compression'];
   /** Encode in a flush worker thread (flush-pool.ts); default false here, the writer passes its option. */
@@ -56,13 +58,13 @@ export interface GenerationFileTarget {
  *
  * @example
  * ```ts
- * slot.files = await writeGenerationFiles({ store, table, shard: 0, rowGroupSize: 65_536, compression: 'snappy' }, slot);
+ * slot.files = await writeGenerationFiles({ store, table, shard: 0, epoch: 3, rowGroupSize: 65_536, compression: 'snappy' }, slot);
  * ```
  */
 export async function writeGenerationFiles(target: GenerationFileTarget, slot: MemtableSlot): Promise<FlushedGeneration> {
   const m = slot.memtable;
   const encoded = (slot.encoded ??= await encodeFiles(target, slot));
-  const path = layout.generationDir(target.shard, m.generation) + 'data.parquet';
+  const path = layout.generationDir(target.shard, m.generation, target.epoch) + 'data.parquet';
   await createOnce(target.store, path, encoded.parquet);
   failpoint('flush:after-parquet');
   const keyIndexPath = encoded.keyIndex ? keyIndexPathFor(path) : undefined;

@@ -8,9 +8,19 @@
  * old it is), when a tag names it, or when a live snapshot of this process pinned it.
  * Version 0 (implicit, never stored) counts like the others: it pins no files of its
  * own, but a retained base version 0 means every flushed generation is still read.
+ *
+ * A shard version that starts or ends an epoch is never pruned either, though it is
+ * not retained for reading (it pins no files and no WAL entries): it is a *guard*.
+ * A commit is a put-if-absent of version `head + 1`; if GC had deleted that version,
+ * a writer still holding `head` would re-create it and take the commit for a success
+ * although the shard's history went on above it (an ingest acked and lost). Only a
+ * fenced writer can hold an old head, and its head is the last version of its epoch
+ * or the one before (its own commit whose acknowledgement it lost), so keeping the
+ * last version of each epoch and the first of the next makes its commit conflict,
+ * reload and see that it is fenced.
  */
 import {
-  excludedOf, isExcludedGeneration, parseManifestVersion,
+  excludedOf, isExcludedGeneration, layout,
   type BaseManifest, type ManifestStore, type ObjectMeta, type ShardManifest, type Table,
 } from '@freshtier/core';
 import { compactedOf, liveSnapshotPins } from '@freshtier/scanner';
@@ -27,7 +37,11 @@ import { tags, type TableVersion } from './versions.js';
 export interface Retained<T> {
   /** Retained version → document (may include the implicit version 0). */
   readonly kept: ReadonlyMap<number, T>;
-  /** Stored versions not retained: their manifest objects can go. */
+  /** Versions kept only as guards (see the module doc): not deleted, not read. */
+  readonly guards: ReadonlyMap<number, T>;
+  /** Every stored version → document. */
+  readonly stored: ReadonlyMap<number, T>;
+  /** Stored versions neither retained nor guards: their manifest objects can go. */
   readonly prune: readonly ObjectMeta[];
 }
 
@@ -57,14 +71,15 @@ export async function pinnedVersions(table: Table, now: number): Promise<TableVe
  * ```
  */
 export async function retainedVersions<T extends { formatVersion: number; committedAt: string }>(
-  manifests: ManifestStore<T>, cutoff: number, pinned: readonly number[],
+  manifests: ManifestStore<T>, cutoff: number, pinned: readonly number[], guard: Guard<T> = () => false,
 ): Promise<Retained<T>> {
   const metas = (await manifests.store.list(manifests.dir))
-    .map((meta) => ({ meta, version: parseManifestVersion(meta.key) }))
+    .map((meta) => ({ meta, version: manifestVersionIn(manifests.dir, meta.key) }))
     .filter((m): m is { meta: ObjectMeta; version: number } => m.version !== undefined)
     .sort((a, b) => a.version - b.version);
   const docs = await Promise.all(metas.map((m) => manifests.load(m.version)));
   const kept = new Map<number, T>();
+  const guards = new Map<number, T>();
   const prune: ObjectMeta[] = [];
   const committedAt = (i: number) => Date.parse(docs[i].committedAt);
   // version 0 was the newest until version 1 was committed (a pruned version 1 was superseded long ago)
@@ -72,10 +87,40 @@ export async function retainedVersions<T extends { formatVersion: number; commit
   metas.forEach((m, i) => {
     const newest = i === metas.length - 1;
     if (newest || pinned.includes(m.version) || committedAt(i + 1) > cutoff) kept.set(m.version, docs[i]);
+    else if (guard(metas.map((x) => x.version), docs, i)) guards.set(m.version, docs[i]);
     else prune.push(m.meta);
   });
-  return { kept, prune };
+  return { kept, guards, stored: new Map(metas.map((m, i) => [m.version, docs[i]])), prune };
 }
+
+/**
+ * Whether stored version `versions[i]` (document `docs[i]`; both ascending) must stay
+ * although it is not retained.
+ *
+ * @example
+ * ```ts
+ * const never: Guard<ShardManifest> = () => false;
+ * ```
+ */
+export type Guard<T> = (versions: readonly number[], docs: readonly T[], i: number) => boolean;
+
+/**
+ * The shard-manifest guard (see the module doc): the first and the last stored version
+ * of each epoch. The oldest stored version counts as the first of its epoch unless it
+ * is version 1 of epoch 0 (its predecessor, the implicit version 0, is known); the
+ * versions before it were pruned and their epoch is unknown.
+ *
+ * @example
+ * ```ts
+ * const r = await retainedVersions(table.shardManifests(0), cutoff, pins, epochBoundary);
+ * ```
+ */
+export const epochBoundary: Guard<ShardManifest> = (versions, docs, i) => {
+  const epoch = docs[i].epoch;
+  const before = i > 0 ? docs[i - 1].epoch : versions[i] === 1 ? 0 : undefined; // earlier ones pruned: unknown
+  const after = i + 1 < docs.length ? docs[i + 1].epoch : epoch;
+  return before !== epoch || after !== epoch;
+};
 
 /**
  * Whether any retained base version still reads flushed generation `g` of `shard`
@@ -112,4 +157,10 @@ export function neededPaths(bases: Retained<BaseManifest>, shards: readonly Reta
     }
   });
   return out;
+}
+
+/** The version of a manifest of directory `dir` (layout.parse, so only names freshtier writes), or undefined. */
+function manifestVersionIn(dir: string, key: string): number | undefined {
+  const p = layout.parse(key);
+  return p?.kind === 'manifest' && layout.manifest(dir, p.version) === key ? p.version : undefined;
 }

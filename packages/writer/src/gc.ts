@@ -2,24 +2,36 @@
  * `gc`: deleting what no retained version, tag or live snapshot needs
  * (DESIGN.md "Compaction, versions, GC"; docs/base-table.md "GC").
  *
- * Retention is computed in gc-retention.ts. Then, for objects last modified at or
- * before `now - olderThan` only (younger ones may belong to a flush, ingest or
- * compaction that has not committed yet):
- * - manifest versions not retained (never the newest, never a tagged or pinned one);
- * - base data files and key indexes no retained base version lists;
- * - generation files (`gen-*`, `ingest-*`) no retained version still reads: compacted
- *   or excluded in every retained base version, or never committed at all;
- * - WAL data entries at or below every retained shard version's `replayAfter`.
- *   Fence entries stay (they are tiny): a fenced writer's next WAL position is the
- *   fence above it, and deleting that fence would let it create an entry there and
- *   ack a write that replay, which starts above `replayAfter`, never reads.
- * Manifests go first, so `versions()` never lists a version whose files are gone.
- * `dryRun` reports the same lists and deletes nothing.
+ * GC is safe with any options: whatever `olderThan` and `now` say, it never deletes
+ * a file that an uncommitted flush, ingest or compaction may still publish, and it
+ * deletes only names of freshtier's layout (`layout.parse`). No clock is part of that
+ * argument:
+ * 1. List `base/data/` and each shard's directory; classify every key (gc-plan.ts).
+ * 2. If base files no retained version names were listed, commit the GC fence
+ *    (gc-fence.ts): a base version equal to the head with `gcFence + 1`. A compaction
+ *    that planned before it never commits after it; one that committed before it is
+ *    named by a version read in step 3.
+ * 3. Read retention (gc-retention.ts: retained manifest versions, tags, this
+ *    process's live snapshots) and plan: base files of the step-1 listing that no
+ *    retained base version names; generation and ingest files no retained version
+ *    reads — committed ones, and uncommitted ones of a fenced writer (the epoch in
+ *    the directory name is below the shard's current epoch). Uncommitted files of the
+ *    current epoch (in flight) and of names without an epoch (orphans) stay and are
+ *    reported; so are keys of unknown names.
+ * 4. Delete, manifests first (after pointing the `_latest` hints at the newest
+ *    versions), so `versions()` never lists a version whose files are gone. WAL data
+ *    entries at or below every retained shard version's `replayAfter` go too; fence
+ *    entries stay (tiny): a fenced writer's next WAL position is the fence above it,
+ *    and deleting that fence would let it create an entry there and ack a write that
+ *    replay, which starts above `replayAfter`, never reads.
+ * `olderThan` is the retention window for readers: versions current within it stay,
+ * and nothing modified within it is deleted. `dryRun` reports the same lists, commits
+ * no fence and deletes nothing.
  */
-import { layout, parseOptions, parseWalPosition, type ObjectMeta, type Table } from '@freshtier/core';
+import { parseOptions, type ObjectMeta, type Table } from '@freshtier/core';
 import { z } from 'zod';
-import { neededPaths, pinnedVersions, retainedVersions } from './gc-retention.js';
-import { readWalEntry } from './wal.js';
+import { commitGcFence } from './gc-fence.js';
+import { listForGc, planGc, type GcPlan } from './gc-plan.js';
 
 /**
  * Options of {@link gc}.
@@ -32,8 +44,8 @@ import { readWalEntry } from './wal.js';
 export interface GcOptions {
   /**
    * Retention window in ms: versions that were current within it are kept, and
-   * nothing younger than it is deleted. Make it longer than the slowest flush,
-   * ingest, compaction or read you run.
+   * nothing younger than it is deleted. Make it longer than the slowest read you run
+   * (flushes, ingests and compactions in flight are safe whatever it is).
    */
   olderThan: number;
   /** List what would be deleted, delete nothing (default false). */
@@ -55,7 +67,24 @@ export interface GcReport {
   readonly dryRun: boolean;
   /** `now - olderThan`, ms since the epoch. */
   readonly cutoff: number;
-  readonly kept: { readonly baseVersions: readonly number[]; readonly shardVersions: readonly (readonly number[])[] };
+  readonly kept: {
+    readonly baseVersions: readonly number[];
+    /** Per shard: retained versions and the epoch-boundary guards (gc-retention.ts). */
+    readonly shardVersions: readonly (readonly number[])[];
+    /** Uncommitted generation / ingest files of a live writer's epoch: it may still publish them. */
+    readonly inFlight: readonly string[];
+    /**
+     * Uncommitted generation / ingest files whose directory name carries no writer epoch
+     * (written before epochs were part of the name): GC cannot tell whether a writer
+     * may still publish them, so it never deletes them. Once every writer of that
+     * time is gone (each shard's writer was reopened since), delete them by hand.
+     */
+    readonly orphans: readonly string[];
+    /** Keys under `base/data/` or `shards/<id>/` that freshtier does not write: never deleted. */
+    readonly unknown: readonly string[];
+  };
+  /** The base version GC committed as its fence (undefined: no base file to delete, or a dry run). */
+  readonly fenceVersion: number | undefined;
   readonly deleted: {
     readonly manifests: readonly string[];
     readonly baseFiles: readonly string[];
@@ -74,8 +103,6 @@ const optionsSchema = z.strictObject({
   now: z.number().int().nonnegative().optional(),
 });
 
-/** A fence entry is a header without records: far below this size. */
-const SMALL_WAL_ENTRY = 1024;
 const DELETE_CONCURRENCY = 16;
 
 /**
@@ -90,70 +117,37 @@ const DELETE_CONCURRENCY = 16;
 export async function gc(table: Table, options: GcOptions): Promise<GcReport> {
   const opts = parseOptions(optionsSchema, options, 'gc options');
   const now = opts.now ?? Date.now();
-  const plan = await planGc(table, now, now - opts.olderThan);
+  const cutoff = now - opts.olderThan;
+  const listing = await listForGc(table); // step 1
+  let plan = await planGc(table, listing, now, cutoff);
+  let fenceVersion: number | undefined;
+  if (!opts.dryRun && plan.baseFiles.length > 0) {
+    fenceVersion = (await commitGcFence(table)).version; // step 2
+    plan = await planGc(table, listing, now, cutoff); // step 3: every version read after the fence
+  }
   const groups = [plan.manifests, plan.baseFiles, plan.generationFiles, plan.walEntries];
-  if (!opts.dryRun) for (const group of groups) await deleteAll(table, group); // manifests first, see the module doc
+  if (!opts.dryRun) {
+    await pointHints(table, plan);
+    for (const group of groups) await deleteAll(table, group); // manifests first, see the module doc
+  }
   const all = groups.flat();
   return {
-    dryRun: opts.dryRun, cutoff: plan.cutoff, kept: plan.kept,
+    dryRun: opts.dryRun, cutoff,
+    kept: { ...plan.kept, inFlight: plan.inFlight, orphans: plan.orphans, unknown: listing.unknown },
+    fenceVersion,
     deleted: { manifests: keys(plan.manifests), baseFiles: keys(plan.baseFiles), generationFiles: keys(plan.generationFiles), walEntries: keys(plan.walEntries) },
     objects: all.length,
     bytes: all.reduce((n, m) => n + m.size, 0),
   };
 }
 
-interface GcPlan {
-  readonly cutoff: number;
-  readonly kept: GcReport['kept'];
-  readonly manifests: ObjectMeta[];
-  readonly baseFiles: ObjectMeta[];
-  readonly generationFiles: ObjectMeta[];
-  readonly walEntries: ObjectMeta[];
-}
-
-/** What to delete: retention first (gc-retention.ts), then every object nothing retained needs. */
-async function planGc(table: Table, now: number, cutoff: number): Promise<GcPlan> {
-  const pins = await pinnedVersions(table, now);
-  const bases = await retainedVersions(table.baseManifests, cutoff, pins.map((p) => p.baseVersion));
-  const shards = await Promise.all(shardIds(table).map((s) => retainedVersions(table.shardManifests(s), cutoff, pins.map((p) => p.shardVersions[s]))));
-  const needed = neededPaths(bases, shards);
-  const collectable = (m: ObjectMeta) => m.lastModified <= cutoff && !needed.has(m.key);
-  const generations = await Promise.all(shardIds(table).map((s) => generationObjects(table, s)));
-  const walBounds = shards.map((r) => Math.min(...[...r.kept.values()].map((m) => m.replayAfter)));
-  return {
-    cutoff,
-    kept: { baseVersions: [...bases.kept.keys()], shardVersions: shards.map((r) => [...r.kept.keys()]) },
-    manifests: [...bases.prune, ...shards.flatMap((r) => r.prune)],
-    baseFiles: (await table.store.list('base/data/')).filter(collectable),
-    generationFiles: generations.flat().filter(collectable),
-    walEntries: (await Promise.all(shardIds(table).map((s) => deletableWal(table, s, walBounds[s], cutoff)))).flat(),
-  };
-}
-
-/** The objects of a shard's generation directories (flushes `gen-*`, ingests `ingest-*`). */
-async function generationObjects(table: Table, shard: number): Promise<ObjectMeta[]> {
-  const prefix = `shards/${shard}/`;
-  return (await table.store.list(prefix)).filter((m) => /^(gen-|ingest-)[^/]+\//.test(m.key.slice(prefix.length)));
-}
-
-/** WAL data entries at or below `bound` and old enough; fence entries are kept (see the module doc). */
-async function deletableWal(table: Table, shard: number, bound: number, cutoff: number): Promise<ObjectMeta[]> {
-  const out: ObjectMeta[] = [];
-  for (const m of await table.store.list(layout.walDir(shard))) {
-    const position = parseWalPosition(m.key);
-    if (position === undefined || position > bound || m.lastModified > cutoff) continue;
-    if (m.size <= SMALL_WAL_ENTRY && (await isFenceOrUnreadable(table, shard, position))) continue;
-    out.push(m);
-  }
-  return out;
-}
-
-async function isFenceOrUnreadable(table: Table, shard: number, position: number): Promise<boolean> {
-  try {
-    return (await readWalEntry(table.store, shard, position)).kind === 'fence';
-  } catch {
-    return true; // what cannot be classified is not deleted
-  }
+/**
+ * Points each `_latest` hint at the newest version before older versions go: a hint
+ * naming a stored version followed by a pruned gap would stop readers' probing short.
+ */
+async function pointHints(table: Table, plan: GcPlan): Promise<void> {
+  if (plan.manifests.length === 0) return;
+  await Promise.all([table.baseManifests.hint(plan.newest.base), ...plan.newest.shards.map((v, s) => table.shardManifests(s).hint(v))]);
 }
 
 async function deleteAll(table: Table, metas: readonly ObjectMeta[]): Promise<void> {
@@ -164,8 +158,4 @@ async function deleteAll(table: Table, metas: readonly ObjectMeta[]): Promise<vo
 
 function keys(metas: readonly ObjectMeta[]): string[] {
   return metas.map((m) => m.key);
-}
-
-function shardIds(table: Table): number[] {
-  return Array.from({ length: table.shardCount }, (_, s) => s);
 }

@@ -33,6 +33,7 @@
  */
 export { ShardWriter, type ShardWriterStatus } from './shard-writer.js';
 export type { ShardWriterOptions, ResolvedWriterOptions, Durability, FlushRetryOptions } from './options.js';
+export { systemClock, type WriterClock } from './backpressure.js';
 export type { WriterEvent, WriterEventBody, WriterEventType, WriterEventListener, FreezeReason } from './events.js';
 export { splitByShard } from './batches.js';
 export { listWal, readWalEntry, type WalListing } from './wal.js';

@@ -8,7 +8,7 @@
  *    shard each key belongs to — before anything is written.
  * 2. Encode it exactly like a flush (core's `encodeGeneration` over a temporary
  *    memtable: dedup, sort by key, `_ft_` system columns, key index) and write the
- *    data file and key index under `shards/<id>/ingest-<uuid>/`: the generation
+ *    data file and key index under `shards/<id>/ingest-e<epoch>-<uuid>/`: the generation
  *    number is not known yet, it is taken at the commit.
  * 3. Commit through the writer (`ShardWriter.ingest`): under its lock, freeze the
  *    active memtable, wait until every older generation is committed, take the next
@@ -17,12 +17,11 @@
  *    replay keeps every record's generation.
  */
 import {
-  Memtable, SchemaMismatchError, encodeGeneration, encodeKeyIndex, isArrowRecordBatch, isArrowTable, keyIndexPathFor, readParquetFile,
+  Memtable, SchemaMismatchError, assertBatchColumnNames, encodeGeneration, encodeKeyIndex, isArrowRecordBatch, isArrowTable, keyIndexPathFor, layout, readParquetFile,
   type FlushedGeneration, type Generation, type ShardId, type Table,
 } from '@freshtier/core';
 import { conformBatch } from '@freshtier/scanner';
 import type { RecordBatch, Table as ArrowTable } from 'apache-arrow';
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { preparePut, type PreparedBatch } from './batches.js';
 import type { GenerationFileTarget } from './flush.js';
@@ -96,7 +95,7 @@ export async function writeIngestFiles(target: GenerationFileTarget, source: Ing
   if (memtable.rowCount === 0) return undefined;
   memtable.freeze();
   const g = encodeGeneration(memtable, target.table.schema, memtable.batchCount, { rowGroupSize: target.rowGroupSize, compression: target.compression });
-  const dir = `shards/${target.shard}/ingest-${randomUUID()}/`;
+  const dir = layout.ingestDir(target.shard, target.epoch);
   const path = dir + 'data.parquet';
   await createOnce(target, path, g.parquet);
   const index = g.keyIndex ? encodeKeyIndex(g.keyIndex) : undefined;
@@ -147,6 +146,7 @@ async function batchesOf(table: Table, input: IngestInput): Promise<RecordBatch[
 function parquetBatches(table: Table, bytes: Uint8Array, name: string): RecordBatch[] {
   const t = readParquetFile(bytes, name);
   const names = t.schema.fields.map((f) => f.name);
+  assertBatchColumnNames(names, name); // before conformBatch, which would keep one copy of a repeated column
   const missing = table.schema.fields.filter((f) => !names.includes(f.name)).map((f) => f.name);
   if (missing.length) throw new SchemaMismatchError(`${name} lacks column(s) ${missing.join(', ')}`, { missing });
   const extra = names.filter((n) => !table.schema.fields.some((f) => f.name === n));

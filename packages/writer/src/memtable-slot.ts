@@ -133,10 +133,26 @@ export class MemtableSlot {
     return this.memtable.rowCount + this.pendingRows;
   }
 
-  /** Memory held or about to be held: counts toward `maxUnflushedBytes` until the generation is committed. */
+  /**
+   * Data held or about to be held, counted toward `maxUnflushedBytes` until the generation is
+   * committed: the memtable's `heldBytes` (batches and their key-index entries), reserved batches,
+   * and encoded files awaiting upload. Capacity allocated ahead holds nothing and is not counted:
+   * an empty slot counts 0, so backpressure never waits on what no freeze or flush can release.
+   */
   get unflushedBytes(): number {
-    const encoded = this.encoded ? this.encoded.parquet.byteLength + (this.encoded.keyIndex?.byteLength ?? 0) : 0;
-    return this.memtable.byteSize + this.pendingBytes + encoded;
+    return this.memtable.heldBytes + this.pendingBytes + this.encodedBytes;
+  }
+
+  /**
+   * Memory taken, spare capacity included (the memtable's `byteSize`, reserved batches, encoded
+   * files): what freezing on `maxMemtableBytes` bounds.
+   */
+  get memoryBytes(): number {
+    return this.memtable.byteSize + this.pendingBytes + this.encodedBytes;
+  }
+
+  private get encodedBytes(): number {
+    return this.encoded ? this.encoded.parquet.byteLength + (this.encoded.keyIndex?.byteLength ?? 0) : 0;
   }
 
   /** Lowest / highest WAL position holding a batch of this generation (-1: none logged yet). */

@@ -8,6 +8,7 @@
  */
 import { InvalidOptionsError, parseOptions, type Table } from '@freshtier/core';
 import { z } from 'zod';
+import { isWriterClock, type WriterClock } from './backpressure.js';
 import type { WriterEventListener } from './events.js';
 
 /**
@@ -58,10 +59,19 @@ export interface ShardWriterOptions {
   walFlushIntervalMs?: number;
   /** Largest WAL entry a group commit builds, in Arrow bytes (default 16 MiB; one batch may exceed it). */
   maxWalEntryBytes?: number;
-  /** `put` waits while active + frozen memtables hold more than this (default 256 MiB). */
+  /**
+   * `put` waits while active + frozen memtables hold more data than this (default 256 MiB): their
+   * batches and key-index entries, not capacity allocated ahead (an empty memtable holds 0). A put
+   * into a writer holding less is accepted whatever its own size; the next one waits for its flush.
+   */
   maxUnflushedBytes?: number;
   /** How long `put` waits for flushing to make progress before it fails with `BackpressureError` (default 30 s). */
   backpressureGraceMs?: number;
+  /**
+   * The time source of `backpressureGraceMs` (default: the real clock, `systemClock`). Tests pass a
+   * manual one to run the grace period on virtual time; see {@link WriterClock}.
+   */
+  clock?: WriterClock;
   /** Retry backoff of failed flushes. */
   flushRetry?: FlushRetryOptions;
   /** Rows per Parquet row group of flushed generations (default 65,536). */
@@ -109,6 +119,7 @@ export const shardWriterOptionsSchema = z.strictObject({
   maxWalEntryBytes: positiveInt().default(16 * MiB),
   maxUnflushedBytes: positiveInt().default(256 * MiB),
   backpressureGraceMs: z.number().int().min(0).default(30_000),
+  clock: z.custom<WriterClock>(isWriterClock, 'expected a clock: { now(): number, sleep(ms, signal): Promise<void> }').optional(),
   // `prefault` parses the default, so an omitted `flushRetry` still gets each field's default
   flushRetry: flushRetrySchema.prefault({}),
   rowGroupSize: positiveInt().default(65_536),

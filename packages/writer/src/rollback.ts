@@ -1,29 +1,35 @@
 /**
  * `rollback`: making the table equal to an earlier version with ONE conditional
- * commit (DESIGN.md invariant 12; docs/base-table.md "Rollback").
+ * commit (DESIGN.md invariants 12 and 16; docs/base-table.md "Rollback").
  *
+ * 0. Commit the pending-rollback marker on the base head (rollback-pending.ts): a
+ *    writer that opens from now on removes it, and the rollback then aborts.
  * 1. Fence every shard — content unchanged, so a crash here leaves the old head:
  *    a. claim `epoch + 1` on the shard manifest (live writers' next commit fails);
  *    b. write a fence entry at the WAL tip (their next WAL append fails:
  *       `ShardFencedError`, never a false ack; every entry they made lies below it);
  *    c. read the WAL below the fence and raise the manifest's `nextGeneration`
  *       above every generation in it, so later writers start above them.
- * 2. One conditional commit of a base version equal to the target's plus, per
- *    shard, the excluded range `(highest generation of the target, nextGeneration)`.
- *    From this commit on, readers, compaction and replay skip those generations;
- *    generations written later are above the range and count.
+ * 2. Re-check every shard's epoch: one that moved means a writer opened; abort.
+ * 3. One conditional commit of a base version equal to the target's plus, per
+ *    shard, the excluded range `(highest generation of the target, nextGeneration)`,
+ *    made only while the newest base version still holds this rollback's marker
+ *    (else `RollbackAbortedError`, nothing changed). From this commit on, readers,
+ *    compaction and replay skip those generations; generations written later are
+ *    above the range and count.
  * Shard manifests keep their flushed entries (they are never rewritten): the
  * target's own fresh generations are still listed, and its compaction mark comes
  * back with its base files. A commit conflict (say, a compaction that finished
  * meanwhile) is retried with the same document: what it would have changed is undone too.
  */
 import {
-  CorruptEntryError, excludedOf, isFreshtierError, type BaseManifest, type GenerationRange, type ShardManifest, type Table,
+  CorruptEntryError, RollbackAbortedError, excludedOf, isFreshtierError, type BaseManifest, type GenerationRange, type ShardManifest, type Table,
 } from '@freshtier/core';
 import { compactedOf } from '@freshtier/scanner';
 import { randomUUID } from 'node:crypto';
 import { claimEpoch, commitGuarded } from './fencing.js';
-import { resolveVersion, type TableVersion, type VersionRef } from './versions.js';
+import { assertStillPending, clearPendingRollback, finalIfStillPending, markPendingRollback } from './rollback-pending.js';
+import { checkRollbackOptions, resolveVersion, type TableVersion, type VersionRef } from './versions.js';
 import { listWal, readWalEntry, writeFence } from './wal.js';
 
 /**
@@ -70,9 +76,6 @@ export interface RollbackResult {
   readonly epochs: readonly number[];
 }
 
-/** Base commits lost to other committers before giving up. */
-const MAX_COMMITS = 50;
-
 /**
  * Rolls the table back to a tag or table version (see the module doc). Live
  * writers are fenced; open new ones to write on top of the rolled-back table.
@@ -85,24 +88,43 @@ const MAX_COMMITS = 50;
  * ```
  */
 export async function rollback(table: Table, ref: VersionRef, options: RollbackOptions = {}): Promise<RollbackResult> {
+  checkRollbackOptions(options);
   const step = async (s: RollbackStep) => options.onStep?.(s);
   const target = await resolveVersion(table, ref);
   const targetBase = await table.baseManifests.load(target.baseVersion);
   const targetShards = await Promise.all(target.shardVersions.map((v, s) => table.shardManifests(s).load(v)));
-  await step({ step: 'start' });
   const id = randomUUID();
-  const excluded: Record<number, GenerationRange> = {};
-  const epochs: number[] = [];
-  for (let s = 0; s < table.shardCount; s++) {
-    const fence = await fenceShard(table, s, id, step);
-    epochs.push(fence.epoch);
-    const above = highestGeneration(targetShards[s], compactedOf(targetBase, s));
-    if (fence.nextGeneration > above + 1) excluded[s] = { above, below: fence.nextGeneration };
+  await markPendingRollback(table, id);
+  await step({ step: 'start' });
+  try {
+    const excluded: Record<number, GenerationRange> = {};
+    const epochs: number[] = [];
+    for (let s = 0; s < table.shardCount; s++) {
+      await assertStillPending(table, id); // a writer opened meanwhile: abort before fencing it too
+      const fence = await fenceShard(table, s, id, step);
+      epochs.push(fence.epoch);
+      const above = highestGeneration(targetShards[s], compactedOf(targetBase, s));
+      if (fence.nextGeneration > above + 1) excluded[s] = { above, below: fence.nextGeneration };
+    }
+    await recheckEpochs(table, epochs, id);
+    const doc = rolledBack(targetBase, target, excluded, id);
+    const committed = await table.baseManifests.update({ build: (latest) => finalIfStillPending(latest, id, doc), landed: (latest) => latest.note === doc.note });
+    await step({ step: 'committed', baseVersion: committed!.version });
+    return { target, baseVersion: committed!.version, excluded, epochs };
+  } catch (e) {
+    if (!(e instanceof RollbackAbortedError) && !isFreshtierError(e, 'SHARD_FENCED')) throw e; // a crash-like failure: the next writer removes the marker
+    await clearPendingRollback(table, id).catch(() => undefined);
+    if (e instanceof RollbackAbortedError) throw e;
+    throw new RollbackAbortedError('a writer opened a shard while the rollback fenced it', { rollback: id }, e);
   }
-  const doc = rolledBack(targetBase, target, excluded);
-  const baseVersion = await commitBase(table, doc);
-  await step({ step: 'committed', baseVersion });
-  return { target, baseVersion, excluded, epochs };
+}
+
+/** Step 2: every shard still carries the epoch this rollback claimed. */
+async function recheckEpochs(table: Table, epochs: readonly number[], id: string): Promise<void> {
+  const heads = await Promise.all(epochs.map((_, s) => table.shardManifests(s).latest()));
+  heads.forEach((h, s) => {
+    if (h.doc.epoch !== epochs[s]) throw new RollbackAbortedError(`shard ${s} moved to epoch ${h.doc.epoch} after the rollback claimed epoch ${epochs[s]} (a writer opened it)`, { rollback: id, shard: s });
+  });
 }
 
 /** Step 1 for one shard: returns the claimed epoch and the raised `nextGeneration`. */
@@ -146,25 +168,13 @@ function highestGeneration(manifest: ShardManifest, compacted: number): number {
 }
 
 /** The target base version plus the new exclusions (earlier ones of the target stay). */
-function rolledBack(target: BaseManifest, version: TableVersion, added: Record<number, GenerationRange>): BaseManifest {
+function rolledBack(target: BaseManifest, version: TableVersion, added: Record<number, GenerationRange>, id: string): BaseManifest {
   const excluded: Record<string, GenerationRange[]> = {};
   const shards = new Set([...Object.keys(target.excluded ?? {}), ...Object.keys(added)].map(Number));
   for (const s of shards) excluded[String(s)] = [...excludedOf(target, s), ...(added[s] ? [added[s]] : [])];
+  const { pendingRollback: _, ...content } = target; // a marker the target version carried is not part of it
   return {
-    ...target, excluded, committedAt: new Date().toISOString(),
-    note: `rollback to base v${version.baseVersion}, shard versions [${version.shardVersions.join(', ')}]`,
+    ...content, excluded, committedAt: new Date().toISOString(),
+    note: `rollback ${id} to base v${version.baseVersion}, shard versions [${version.shardVersions.join(', ')}]`,
   };
-}
-
-/** Step 2: one conditional commit on the newest base version (retried on conflict). */
-async function commitBase(table: Table, doc: BaseManifest): Promise<number> {
-  for (let attempt = 1; ; attempt++) {
-    const version = (await table.baseManifests.latestVersion()) + 1;
-    try {
-      await table.baseManifests.commit(version, doc);
-      return version;
-    } catch (e) {
-      if (!isFreshtierError(e, 'COMMIT_CONFLICT') || attempt >= MAX_COMMITS) throw e;
-    }
-  }
 }

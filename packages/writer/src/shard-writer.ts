@@ -20,6 +20,7 @@ import { BackpressureGate } from './backpressure.js';
 import { prepareDelete, preparePut, type PreparedBatch } from './batches.js';
 import { emitEvent, type FreezeReason, type WriterEvent, type WriterEventBody } from './events.js';
 import { claimEpoch, commitGuarded, type ShardHead } from './fencing.js';
+import { cancelPendingRollback } from './rollback-pending.js';
 import { Flusher, isPublished, withFlushed, writeGenerationFiles, type FlushHost } from './flush.js';
 import { sharedFlushPool } from './flush-pool.js';
 import { GroupCommitter } from './group-commit.js';
@@ -114,7 +115,7 @@ export class ShardWriter implements MemtableSource {
       relieve: () => this.relieveMemory(),
       lastFlushError: () => this.flusher.lastError,
       stopped: () => (this.closed ? new WriterClosedError(this.shard) : this.fatalError),
-    });
+    }, options.clock);
     for (const s of replayed.slots) this.emit({ type: 'freeze', generation: s.generation, reason: 'replay', rows: s.memtable.rowCount, bytes: s.unflushedBytes });
   }
 
@@ -134,6 +135,7 @@ export class ShardWriter implements MemtableSource {
     const { store } = table;
     const claimed = await claimEpoch(table, opts.shard, randomUUID());
     const { epoch, replayAfter } = claimed.doc;
+    await cancelPendingRollback(table, `writer of shard ${opts.shard} (epoch ${epoch})`); // before any ack: see rollback-pending.ts
     const emit = (e: WriterEventBody) => emitEvent(opts.onEvent, { shard: opts.shard, epoch, ...e } as WriterEvent);
     const listed = await listWal(store, opts.shard, replayAfter);
     const quarantined = await quarantineTornTail(store, opts.shard, epoch, listed);
@@ -247,7 +249,7 @@ export class ShardWriter implements MemtableSource {
    */
   async ingest(source: IngestSource): Promise<IngestResult> {
     this.assertWritable();
-    const target = { store: this.table.store, table: this.table, shard: this.shard, rowGroupSize: this.options.rowGroupSize, compression: this.options.compression };
+    const target = { store: this.table.store, table: this.table, shard: this.shard, epoch: this.epoch, rowGroupSize: this.options.rowGroupSize, compression: this.options.compression };
     const written = await writeIngestFiles(target, source);
     if (!written) return { generation: undefined, rows: 0, fileRows: 0, batches: 0, bytesWritten: 0 };
     const generation = await this.commitIngest(written.files);
@@ -382,7 +384,7 @@ export class ShardWriter implements MemtableSource {
     if (slot !== this.active) return;
     const o = this.options;
     const reason: FreezeReason | undefined =
-      slot.unflushedBytes >= o.maxMemtableBytes ? 'bytes'
+      slot.memoryBytes >= o.maxMemtableBytes ? 'bytes' // memory, spare capacity included; backpressure counts held data
         : slot.projectedRows >= o.maxMemtableRows ? 'rows'
           : slot.projectedBatches >= o.maxMemtableBatches ? 'batches' : undefined;
     if (reason) this.freezeActive(reason);
@@ -409,7 +411,7 @@ export class ShardWriter implements MemtableSource {
 
   private flushHost(): FlushHost {
     const o = this.options;
-    const target = { store: this.table.store, table: this.table, shard: this.shard, rowGroupSize: o.rowGroupSize, compression: o.compression, flushInWorker: o.flushInWorker };
+    const target = { store: this.table.store, table: this.table, shard: this.shard, epoch: this.epoch, rowGroupSize: o.rowGroupSize, compression: o.compression, flushInWorker: o.flushInWorker };
     return {
       slots: () => this.slots,
       writeFiles: (slot) => writeGenerationFiles(target, slot),

@@ -9,10 +9,11 @@
  * `_tags/<name>.json` (put-if-absent); `checkout()` reads one, read-only.
  */
 import {
-  AlreadyExistsError, FORMAT_VERSION, InvalidOptionsError, NotFoundError, UnsupportedFormatError, layout, parseJsonBytes, parseStored, jsonBytes, tagDocSchema,
-  type ManifestStore, type Table, type TagDoc,
+  AlreadyExistsError, FORMAT_VERSION, InvalidOptionsError, NotFoundError, UnsupportedFormatError, assertKnownKeys, layout, parseJsonBytes, parseOptions,
+  parseStored, jsonBytes, tagDocSchema, type ManifestStore, type Table, type TagDoc,
 } from '@freshtier/core';
 import { LsmScanner, type LsmScannerOptions } from '@freshtier/scanner';
+import { z } from 'zod';
 
 /**
  * One base version and one shard manifest version per shard (indexed by shard).
@@ -155,7 +156,7 @@ export async function tags(table: Table): Promise<TagDoc[]> {
  */
 export async function deleteTag(table: Table, name: string): Promise<void> {
   assertTagName(name);
-  if (!(await table.store.head(layout.tag(name)))) throw new NotFoundError(layout.tag(name), `there is no tag "${name}"; list them with tags()`);
+  if (!(await table.store.head(layout.tag(name)))) throw noSuchTag(table, name);
   await table.store.delete(layout.tag(name));
 }
 
@@ -174,6 +175,26 @@ export async function resolveVersion(table: Table, ref: VersionRef): Promise<Tab
   return v;
 }
 
+const CHECKOUT_OPTIONS = ['snapshotRetentionMs', 'batchSize', 'keyIndexCacheBytes'];
+
+const rollbackOptionsSchema = z.strictObject({
+  onStep: z.custom<(step: never) => unknown>((v) => typeof v === 'function', 'expected a function').optional(),
+});
+
+/**
+ * Checks `rollback` options (unknown keys are refused, naming them) before the rollback
+ * touches anything. Throws `InvalidOptionsError`.
+ *
+ * @example
+ * ```ts
+ * checkRollbackOptions({ onStep: console.log }); // ok
+ * checkRollbackOptions({ onstep: console.log }); // InvalidOptionsError naming "onstep"
+ * ```
+ */
+export function checkRollbackOptions(options: unknown): void {
+  parseOptions(rollbackOptionsSchema, options, 'rollback options');
+}
+
 /**
  * A read-only scanner of a table version (`LsmScanner` pinned with `at`).
  *
@@ -184,16 +205,30 @@ export async function resolveVersion(table: Table, ref: VersionRef): Promise<Tab
  * ```
  */
 export async function checkout(table: Table, ref: VersionRef, options: Omit<LsmScannerOptions, 'writers' | 'at'> = {}): Promise<LsmScanner> {
+  // checked here, before the spread below could let `at` or `writers` through unnoticed
+  assertKnownKeys(options, CHECKOUT_OPTIONS, 'checkout options');
   return new LsmScanner(table, { ...options, at: await resolveVersion(table, ref) });
 }
 
 async function readTag(table: Table, name: string): Promise<TagDoc> {
   assertTagName(name);
   const path = layout.tag(name);
-  if (!(await table.store.head(path))) throw new NotFoundError(path, `there is no tag "${name}"; list them with tags()`);
+  if (!(await table.store.head(path))) throw noSuchTag(table, name);
   const raw = parseJsonBytes(await table.store.get(path), path) as { formatVersion?: unknown };
   if (raw?.formatVersion !== FORMAT_VERSION) throw new UnsupportedFormatError(path, raw?.formatVersion, FORMAT_VERSION);
   return parseStored(tagDocSchema, raw, path);
+}
+
+/**
+ * A tag that does not exist: a typo or a tag never made, not a damaged table, so the
+ * message says how to list the tags from the command line and nothing about lost files.
+ */
+function noSuchTag(table: Table, name: string): NotFoundError {
+  const uri = table.store.uri;
+  return new NotFoundError(layout.tag(name), `list the tags with \`freshtier inspect ${uri}\``, {
+    subject: `There is no tag "${name}" in ${uri}`,
+    context: { tag: name, hint: 'a tag is made with `freshtier tag <uri> <name>`; `freshtier inspect <uri>` lists them' },
+  });
 }
 
 function tagVersion(table: Table, doc: TagDoc): TableVersion {

@@ -104,9 +104,26 @@ async function inspectTaken(store: ObjectStore, shard: ShardId, epoch: number, p
   return entry.epoch < epoch ? 'older' : 'same';
 }
 
+/** How far past the listed tip the first fence lands (doubled each time a busy writer passed it). */
+const FENCE_JUMP = 8;
+/** Positions filled at once below the fence. */
+const FILL_CONCURRENCY = 32;
+
 /**
- * Writes the fence entry of `epoch` at the first free position >= `from`; returns it.
- * Throws `ShardFencedError` if a newer writer's entry is met on the way.
+ * Writes the fence entry of `epoch` above every position a previous writer holds, in a
+ * bounded number of store round trips whatever that writer does; returns its position.
+ *
+ * 1. Jump ahead: create the fence at `from + FENCE_JUMP - 1`. A previous writer appends
+ *    one position per round trip, so it rarely gets there first; if it did (an older
+ *    epoch's entry is there), jump twice as far above it and try again.
+ * 2. Fill every free position between `from` and the fence with fence entries, all at
+ *    once. A position the previous writer took first holds its entry (acked, and replay
+ *    reads it); one we took stops it: its append there finds a newer epoch and fails
+ *    with `ShardFencedError`. After the fill no position below the fence is free, so
+ *    nothing the previous writer creates later can hide below it from replay.
+ * Chasing the tip one position at a time instead lost every race against a writer
+ * putting back to back: its open never finished while that writer kept acking.
+ * Throws `ShardFencedError` if a newer writer's entry is met.
  *
  * @example
  * ```ts
@@ -115,12 +132,26 @@ async function inspectTaken(store: ObjectStore, shard: ShardId, epoch: number, p
  */
 export async function writeFence(store: ObjectStore, shard: ShardId, epoch: number, from: number): Promise<number> {
   const bytes = fenceBytes(shard, epoch);
-  for (let position = from; ; position++) {
+  let position = from + FENCE_JUMP - 1;
+  for (let jump = FENCE_JUMP; ; jump *= 2) {
     failpoint('open:before-fence');
-    if ((await store.putIfAbsent(layout.walEntry(shard, position), bytes)) === 'created') return position;
+    if ((await store.putIfAbsent(layout.walEntry(shard, position), bytes)) === 'created') break;
     if ((await inspectTaken(store, shard, epoch, position)) === 'same') {
       throw new CorruptEntryError(layout.walEntry(shard, position), `an entry of epoch ${epoch} exists before its writer wrote its fence`);
     }
+    position += jump; // a previous writer is past it: jump farther
+  }
+  await fillBelow(store, shard, from, position, bytes);
+  return position;
+}
+
+/** Step 2 of {@link writeFence}: fence entries in every free position of `[from, fence)`. */
+async function fillBelow(store: ObjectStore, shard: ShardId, from: number, fence: number, bytes: Uint8Array): Promise<void> {
+  for (let lo = from; lo < fence; lo += FILL_CONCURRENCY) {
+    const positions = Array.from({ length: Math.min(FILL_CONCURRENCY, fence - lo) }, (_, i) => lo + i);
+    // a taken position holds an older writer's entry or a newer one's: replay reads every entry below the
+    // fence and fails with ShardFencedError on a newer epoch, so nothing needs reading here
+    await Promise.all(positions.map((p) => store.putIfAbsent(layout.walEntry(shard, p), bytes)));
   }
 }
 

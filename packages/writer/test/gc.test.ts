@@ -74,13 +74,16 @@ describe('gc', () => {
     const before = await keysOf(store);
     const report = await gc(table, { olderThan: HOUR, now: later() });
     const after = await keysOf(store);
-    expect(after.length).toBe(before.length - report.objects);
+    expect(report.fenceVersion).toBeDefined(); // base files were deleted: GC fenced compactions first (one new base version)
+    expect(after.length).toBe(before.length + 1 - report.objects);
     expect(report.objects).toBeGreaterThan(0);
     expect(plainRows(await snap.scan().toTable())).toEqual(snapRows);
     expect(plainRows(await (await checkout(table, 'keep')).scan().toTable())).toEqual(tagRows);
     expect(await tableRows(table)).toEqual(headRows);
     expect(after).toContain(await generationFile(table, 1)); // only the snapshot (base v0) still reads it
-    expect(report.kept.baseVersions).toEqual(expect.arrayContaining([0, 1, 3]));
+    // 0: the snapshot, 1: the tag, 4: the newest, GC's fence (v3's content again, so v3 itself can go)
+    expect(report.kept.baseVersions).toEqual([0, 1, report.fenceVersion]);
+    expect(report.fenceVersion).toBe(4);
     expect(after).not.toContain(layout.manifest(layout.baseManifests, 2));
     await writer.close();
   });
@@ -102,7 +105,10 @@ describe('gc', () => {
       layout.tableDoc, `${layout.baseManifests}_latest`, layout.manifest(layout.baseManifests, baseV),
       ...base.files.flatMap((f) => [f.path, f.keyIndexPath!]),
       `${layout.shardManifests(0)}_latest`, layout.manifest(layout.shardManifests(0), shardV),
+      // the first and last version of each epoch stay as guards (gc-retention.ts): here the writer's claim
+      ...report.kept.shardVersions[0].filter((v) => v !== shardV).map((v) => layout.manifest(layout.shardManifests(0), v)),
     ];
+    expect(report.kept.shardVersions[0]).toEqual([1, shardV]);
     const wal = remaining.filter((k) => k.startsWith(layout.walDir(0)));
     for (const k of wal) expect((await readWalEntry(store, 0, Number(k.slice(-26, -6)))).kind, k).toBe('fence');
     expect(remaining.filter((k) => !wal.includes(k)).sort()).toEqual(expected.sort());

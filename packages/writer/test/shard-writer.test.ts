@@ -159,7 +159,7 @@ describe('ShardWriter basics', () => {
     expect(doc.flushed.map((f) => f.generation)).toEqual([g1, g1 + 1]);
     expect(doc.replayAfter).toBe(w.status().walLoggedThrough);
     expect(doc.nextGeneration).toBe(w.activeGeneration + 1);
-    expect(w.unflushedBytes).toBe(w.inMemoryMemtableRefs().refs[0].memtable.byteSize);
+    expect(w.unflushedBytes).toBe(w.inMemoryMemtableRefs().refs[0].memtable.heldBytes);
     await eventually(() => w.status().frozenGenerations.length === 0);
   });
 

@@ -24,6 +24,8 @@ export interface AppendOptions {
   shard?: number;
   validate: boolean;
   durability: Durability;
+  /** Store null in nullable columns the input lacks (refused by default: on a keyed table it overwrites them). */
+  allowMissingColumns?: boolean;
 }
 
 export async function append(ctx: Context, uri: string, file: string, opts: AppendOptions): Promise<void> {
@@ -35,7 +37,7 @@ export async function append(ctx: Context, uri: string, file: string, opts: Appe
       if (opts.shard >= table.shardCount) throw new UsageError(`--shard ${opts.shard} does not exist`, `the table has shards 0..${table.shardCount - 1}`);
     }
     const path = resolve(ctx.cwd, file);
-    const input = await openInput(path, table, { format: opts.inputFormat, batchRows: opts.batchRows });
+    const input = await openInput(path, table, { format: opts.inputFormat, batchRows: opts.batchRows, allowMissingColumns: opts.allowMissingColumns });
     if (opts.validate) await check(ctx, table, input, file, opts);
     const result = await load(ctx, table, input, file, opts);
     ctx.emit({ uri, file, format: input.format, rows: result.rows, shards: result.perShard });

@@ -2,7 +2,7 @@
  * A test stand-in for one shard's `ShardWriter` (the writer package is written
  * concurrently). It does NOT re-implement flushing: it uses core's `Memtable`,
  * `encodeGeneration`, `encodeKeyIndex` and `ManifestStore.commit` exactly as the
- * writer does — data at `layout.generationDir(shard, g) + 'data.parquet'`, key
+ * writer does — data at `layout.generationDir(shard, g, epoch) + 'data.parquet'`, key
  * index at `keyIndexPathFor(path)`, one `FlushedGeneration` per flush, and the
  * frozen memtable dropped only after the commit succeeds (invariant 2). No WAL.
  */
@@ -76,7 +76,7 @@ export class FixtureWriter implements MemtableSource {
     const m = this.frozenList[0];
     if (!m) throw new Error('nothing frozen to flush');
     const enc = encodeGeneration(m, this.table.schema, m.batchCount, { rowGroupSize: this.rowGroupSize });
-    const path = layout.generationDir(this.shard, m.generation) + 'data.parquet';
+    const path = layout.generationDir(this.shard, m.generation, 0) + 'data.parquet'; // epoch 0: this fixture claims none
     const keyIndexPath = keyIndexPathFor(path);
     await this.table.store.putIfAbsent(path, enc.parquet);
     if (enc.keyIndex) await this.table.store.putIfAbsent(keyIndexPath, encodeKeyIndex(enc.keyIndex));

@@ -1,0 +1,194 @@
+/**
+ * One line of JSON Lines, parsed without losing a number: `JSON.parse` turns
+ * `9007199254740993` into 9007199254740992, so two distinct int64 ids became one key
+ * (and Node 20's `JSON.parse` reviver cannot see a number's source text). Here every
+ * number stays its source text ({@link JsonNumber}) until the column's type decides
+ * how to read it; strings are decoded by `JSON.parse` itself, so escapes and the
+ * rest of the grammar are exactly JSON's. A key written twice in one object is
+ * refused (`JSON.parse` keeps the last one silently).
+ */
+
+/**
+ * A JSON number as written, e.g. `12345678901234567891` or `1.5e3`.
+ *
+ * @example
+ * ```ts
+ * const n = new JsonNumber('9007199254740993');
+ * BigInt(n.text); // 9007199254740993n, exactly
+ * ```
+ */
+export class JsonNumber {
+  constructor(readonly text: string) {}
+  /** The nearest double, as `JSON.parse` would give it. */
+  toNumber(): number {
+    return Number(this.text);
+  }
+  toJSON(): number {
+    return this.toNumber();
+  }
+}
+
+/**
+ * A parsed JSON value: objects are `Map`s (insertion order, no prototype keys).
+ *
+ * @example
+ * ```ts
+ * const v: JsonValue = new Map([['id', new JsonNumber('1')]]);
+ * ```
+ */
+export type JsonValue = null | boolean | string | JsonNumber | JsonValue[] | Map<string, JsonValue>;
+
+/**
+ * Not valid JSON (or a repeated key); `message` says where.
+ *
+ * @example
+ * ```ts
+ * try { parseJsonLine('{"a":1,}'); } catch (e) { if (e instanceof JsonSyntaxError) console.log(e.position); }
+ * ```
+ */
+export class JsonSyntaxError extends Error {
+  constructor(message: string, readonly position: number) {
+    super(`${message} at position ${position}`);
+    this.name = 'JsonSyntaxError';
+  }
+}
+
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+const MAX_DEPTH = 64; // a deeper line is refused instead of overflowing the stack
+
+/**
+ * Parses one JSON text (a whole line) losslessly. Throws {@link JsonSyntaxError}.
+ *
+ * @example
+ * ```ts
+ * const obj = parseJsonLine('{"id": 9007199254740993}') as Map<string, JsonValue>;
+ * (obj.get('id') as JsonNumber).text; // '9007199254740993'
+ * ```
+ */
+export function parseJsonLine(text: string): JsonValue {
+  const p = new Parser(text);
+  const v = p.value(0);
+  p.space();
+  if (p.at < text.length) throw p.error(`unexpected ${JSON.stringify(text[p.at])} after the JSON value`);
+  return v;
+}
+
+class Parser {
+  at = 0;
+  constructor(private readonly src: string) {}
+
+  error(message: string): JsonSyntaxError {
+    return new JsonSyntaxError(message, this.at);
+  }
+
+  space(): void {
+    const s = this.src;
+    while (this.at < s.length && (s[this.at] === ' ' || s[this.at] === '\t' || s[this.at] === '\n' || s[this.at] === '\r')) this.at++;
+  }
+
+  value(depth: number): JsonValue {
+    if (depth > MAX_DEPTH) throw this.error(`nesting deeper than ${MAX_DEPTH} levels`);
+    this.space();
+    const c = this.src[this.at];
+    if (c === '{') return this.object(depth);
+    if (c === '[') return this.array(depth);
+    if (c === '"') return this.string();
+    if (c === '-' || (c >= '0' && c <= '9')) return this.number();
+    for (const [word, v] of WORDS) {
+      if (this.src.startsWith(word, this.at)) {
+        this.at += word.length;
+        return v;
+      }
+    }
+    throw this.error(c === undefined ? 'unexpected end of JSON input' : `unexpected ${JSON.stringify(c)}`);
+  }
+
+  number(): JsonNumber {
+    NUMBER.lastIndex = this.at;
+    const m = NUMBER.exec(this.src);
+    if (!m) throw this.error('bad number');
+    this.at += m[0].length;
+    return new JsonNumber(m[0]);
+  }
+
+  string(): string {
+    const s = this.src;
+    let i = this.at + 1;
+    while (i < s.length && s[i] !== '"') i += s[i] === '\\' ? 2 : 1;
+    if (i >= s.length) throw this.error('unterminated string');
+    try {
+      const out = JSON.parse(s.slice(this.at, i + 1)) as string; // JSON's own escapes and control-character rules
+      this.at = i + 1;
+      return out;
+    } catch (e) {
+      throw this.error(`bad string (${(e as Error).message})`);
+    }
+  }
+
+  array(depth: number): JsonValue[] {
+    const out: JsonValue[] = [];
+    this.at++;
+    this.space();
+    if (this.src[this.at] === ']') return this.at++, out;
+    for (;;) {
+      out.push(this.value(depth + 1));
+      if (this.close(']')) return out;
+    }
+  }
+
+  object(depth: number): Map<string, JsonValue> {
+    const out = new Map<string, JsonValue>();
+    this.at++;
+    this.space();
+    if (this.src[this.at] === '}') return this.at++, out;
+    for (;;) {
+      this.space();
+      if (this.src[this.at] !== '"') throw this.error('expected a quoted key');
+      const keyAt = this.at;
+      const key = this.string();
+      this.space();
+      if (this.src[this.at++] !== ':') throw this.error('expected ":" after a key');
+      const v = this.value(depth + 1);
+      if (out.has(key)) throw new JsonSyntaxError(`key ${JSON.stringify(key)} appears twice in one object (which one would count?)`, keyAt);
+      out.set(key, v);
+      if (this.close('}')) return out;
+    }
+  }
+
+  /** After an element: `,` continues (false), `close` ends (true). */
+  private close(close: string): boolean {
+    this.space();
+    const c = this.src[this.at++];
+    if (c === close) return true;
+    if (c === ',') return false;
+    this.at--;
+    throw this.error(c === undefined ? 'unexpected end of JSON input' : `expected "," or "${close}", found ${JSON.stringify(c)}`);
+  }
+}
+
+const WORDS: [string, JsonValue][] = [['true', true], ['false', false], ['null', null]];
+
+/**
+ * The exact integer a JSON number or digit string denotes (`1e3` and `10.0` are integers),
+ * or undefined if it has a fraction. Values with more than `maxDigits` integer digits are
+ * reported as `'too large'` without being expanded (so `1e999999999` costs nothing).
+ *
+ * @example
+ * ```ts
+ * exactInteger('1.5e1'); // 15n
+ * exactInteger('0.5'); // undefined
+ * ```
+ */
+export function exactInteger(text: string, maxDigits = 40): bigint | undefined | 'too large' {
+  const m = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return undefined;
+  const [, sign, int, frac = '', exp = '0'] = m;
+  const digits = (int + frac).replace(/^0+/, '');
+  if (digits === '') return 0n;
+  const e = Number(exp) - frac.length; // value = digits × 10^e
+  const kept = e >= 0 ? digits : digits.slice(0, e);
+  if (e < 0 && /[1-9]/.test(digits.slice(e))) return undefined; // a non-zero digit after the point
+  if (kept.length + Math.max(e, 0) > maxDigits) return 'too large';
+  const n = BigInt(kept === '' ? '0' : kept) * 10n ** BigInt(Math.max(e, 0));
+  return sign === '-' ? -n : n;
+}

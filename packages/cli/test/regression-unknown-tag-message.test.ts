@@ -1,0 +1,43 @@
+/**
+ * Regression (CLI side of packages/writer/test/regression-unknown-tag-message.test.ts):
+ * `freshtier rollback <uri> <tag>` with a tag that does not exist told the user to call
+ * `tags()` and hinted that files were deleted by hand. It now says there is no such tag and
+ * how to list the tags (`freshtier inspect <uri>`), and the table is left as it was.
+ */
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { USERS_SCHEMA, run, tempDir, write } from './support.js';
+
+const dir = tempDir();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every file under `root` with its bytes (hex), to prove the failed command changed nothing. */
+function filesOf(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(root, p), readFileSync(p).toString('hex'));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe('regression: rollback to an unknown tag', () => {
+  it('names the tag, says how to list tags, and blames no one for deleting files', async () => {
+    const uri = join(dir, 't');
+    expect((await run(['init', uri, '--schema', write(dir, 'users.json', USERS_SCHEMA), '--primary-key', 'id'])).code).toBe(0);
+    expect((await run(['tag', uri, 'nightly'])).code).toBe(0);
+    const before = filesOf(uri);
+    const r = await run(['rollback', uri, 'nigthly']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('There is no tag "nigthly"');
+    expect(r.stderr).toContain('freshtier inspect');
+    expect(r.stderr).not.toMatch(/by hand|deleted|tags\(\)/);
+    expect(filesOf(uri)).toEqual(before);
+    expect((await run(['inspect', uri])).stdout).toContain('nightly'); // the advice lists the tag that exists
+  });
+});

@@ -4,7 +4,7 @@ import * as core from '../src/index.js';
 import {
   AlreadyExistsError, BackpressureError, CommitConflictError, CorruptEntryError, FreshtierError, InvalidOptionsError, NotFoundError,
   NullPrimaryKeyError, SchemaMismatchError, ShardFencedError, SnapshotExpiredError, StoreFailureError, UnsupportedFormatError,
-  WriterClosedError, WriterPoisonedError, isFreshtierError, OutsideRootError, type ErrorCode,
+  WriterClosedError, WriterPoisonedError, isFreshtierError, OutsideRootError, RollbackAbortedError, type ErrorCode,
 } from '../src/errors.js';
 
 const cause = new Error('root cause');
@@ -87,6 +87,10 @@ const cases: Case[] = [
     error: new OutsideRootError('delete', 'base/data/x.parquet', '/elsewhere/x.parquet', '/t'), name: 'OutsideRootError', code: 'OUTSIDE_ROOT',
     context: { op: 'delete', path: 'base/data/x.parquet', realPath: '/elsewhere/x.parquet', root: '/t' }, cause: undefined,
     mentions: ['base/data/x.parquet', '/elsewhere/x.parquet', 'table root /t', 'Nothing was changed'], todo: /replace the link with a real directory/,
+  },
+  {
+    error: new RollbackAbortedError('a writer opened shard 1', { rollback: 'r1', shard: 1 }, cause), name: 'RollbackAbortedError', code: 'ROLLBACK_ABORTED',
+    context: { rollback: 'r1', shard: 1 }, cause, mentions: ['a writer opened shard 1', 'nothing changed'], todo: /Stop or close the table's writers, then run the rollback again/,
   },
 ];
 

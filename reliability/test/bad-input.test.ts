@@ -22,6 +22,7 @@ import { ODD_INPUTS, WRITE_INPUTS, badInputFixture, flipMiddle, type Expected, t
 import { LITERAL_INPUTS } from './bad-input-cases-literals.js';
 import { NAME_INPUTS } from './bad-input-cases-names.js';
 import { ROLLBACK_INPUTS } from './bad-input-cases-rollback.js';
+import { TEXT_INPUTS } from './bad-input-cases-text.js';
 
 const counts = emptyCounts();
 afterAll(() => reportPart('bad-input', counts));
@@ -97,6 +98,7 @@ const CLASSES: Record<string, Case[]> = {
   'names: reserved, repeated, unknown keys, escaping paths, unknown tags': fromInputs(NAME_INPUTS),
   'maintenance racing writers: rollback, failover': fromInputs(ROLLBACK_INPUTS),
   'literals and keys outside a column type': fromInputs(LITERAL_INPUTS),
+  'text input: big integers, timestamps, dates, missing columns': fromInputs(TEXT_INPUTS),
 };
 const CASES: (Case & { class: string })[] = Object.entries(CLASSES).flatMap(([cls, cases]) => cases.map((c) => ({ ...c, class: cls })));
 

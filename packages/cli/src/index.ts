@@ -7,7 +7,7 @@
  */
 export { main, VERSION } from './main.js';
 export type { CliIo, OutStream } from './io.js';
-export { EXIT, UsageError, CliError, NotAvailableError, describeFailure, type Failure } from './errors.js';
+export { EXIT, UsageError, CliError, InputRejectedError, NotAvailableError, describeFailure, type Failure } from './errors.js';
 export { parseWhere } from './where.js';
 export { parseSchemaJson, readSchemaFile, parseTypeName, TYPE_NAMES, type SchemaFile } from './schema-file.js';
 export { collect as inspectTable, type InspectReport, type ShardReport } from './commands/inspect.js';

@@ -72,7 +72,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       writeErr: (s) => io.stderr.write(s),
     })
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', '\nExit codes: 0 ok, 1 error, 2 usage (bad arguments, schema file, URI or --where).');
+    .addHelpText('after', '\nExit codes: 0 ok, 1 error, 2 usage (bad arguments, schema file, URI, --where, or input file content refused before writing).');
 
   program.command('init')
     .description('create a table')

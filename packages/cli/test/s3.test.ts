@@ -39,7 +39,7 @@ describe('s3:// tables', () => {
     expect(init.stderr).toBe('');
     expect(init.code).toBe(0);
     expect(init.stdout).toContain(`created table s3://${server.bucket}/tables/users`);
-    const a = await run(['append', uri, write(dir, 'u.jsonl', '{"id":1,"name":"a","active":true}\n{"id":2,"name":"b","active":false}\n{"id":1,"name":"a2","active":true}\n')]);
+    const a = await run(['append', uri, write(dir, 'u.jsonl', '{"id":1,"name":"a","active":true}\n{"id":2,"name":"b","active":false}\n{"id":1,"name":"a2","active":true}\n'), '--allow-missing-columns']);
     expect(a.stderr).toBe('');
     expect(a.code).toBe(0);
     const rows = jsonl((await run(['scan', uri, '--json', '--columns', 'id,name'])).stdout).sort((x, y) => (x.id as number) - (y.id as number));

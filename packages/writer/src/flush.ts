@@ -255,7 +255,9 @@ export class Flusher {
           await sleep(delay, true);
           delay = Math.min(delay * 2, this.options.flushRetry.maxDelayMs);
         } else if (round.committed === 0) {
-          break; // the oldest generation is not frozen yet; its freeze kicks the loop again
+          // the oldest generation is not frozen yet: its freeze kicks the loop again. A slot frozen
+          // during this round (after its snapshot) was kicked while the loop ran: go on for it
+          if (!this.host.slots().some((s) => s.state === 'frozen' && !s.files)) break;
         } else delay = this.options.flushRetry.initialDelayMs;
       }
     } finally {

@@ -19,6 +19,7 @@ import { diffObjects, hashObjects, keysBatch } from '../src/data.js';
 import { scanAll } from '../src/recover.js';
 import { emptyCounts, reportPart } from '../src/summary.js';
 import { ODD_INPUTS, WRITE_INPUTS, badInputFixture, flipMiddle, type Expected, type Fixture, type InputCase } from './bad-input-cases.js';
+import { BACKPRESSURE_INPUTS } from './bad-input-cases-backpressure.js';
 import { LITERAL_INPUTS } from './bad-input-cases-literals.js';
 import { NAME_INPUTS } from './bad-input-cases-names.js';
 import { ROLLBACK_INPUTS } from './bad-input-cases-rollback.js';
@@ -99,6 +100,7 @@ const CLASSES: Record<string, Case[]> = {
   'maintenance racing writers: rollback, failover': fromInputs(ROLLBACK_INPUTS),
   'literals and keys outside a column type': fromInputs(LITERAL_INPUTS),
   'text input: big integers, timestamps, dates, missing columns': fromInputs(TEXT_INPUTS),
+  'backpressure on a healthy store: tiny limits, big batches': fromInputs(BACKPRESSURE_INPUTS),
 };
 const CASES: (Case & { class: string })[] = Object.entries(CLASSES).flatMap(([cls, cases]) => cases.map((c) => ({ ...c, class: cls })));
 

@@ -49,7 +49,7 @@ export interface ShardWriterOptions {
   shard: number;
   /** Default `durable`. */
   durability?: Durability;
-  /** Freeze the active memtable at this many bytes (default 64 MiB). */
+  /** Freeze the active memtable when it takes this much memory, its key index's spare capacity included (default 64 MiB). */
   maxMemtableBytes?: number;
   /** Freeze the active memtable at this many rows (default 1,000,000). */
   maxMemtableRows?: number;

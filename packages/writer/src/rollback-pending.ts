@@ -72,7 +72,8 @@ export function finalIfStillPending(latest: BaseManifest, id: string, doc: BaseM
     const by = latest.pendingRollback ? `another rollback (${latest.pendingRollback.id}) started meanwhile` : 'a writer opened a shard while the rollback ran';
     throw new RollbackAbortedError(by, { rollback: id });
   }
-  return withoutMarker(doc, doc.note);
+  // the GC fence only moves forward: a compaction that GC fenced must stay fenced (docs/base-table.md "GC")
+  return { ...withoutMarker(doc, doc.note), ...(latest.gcFence === undefined ? {} : { gcFence: latest.gcFence }) };
 }
 
 /**

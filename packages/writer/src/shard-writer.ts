@@ -166,7 +166,8 @@ export class ShardWriter implements MemtableSource {
   }
 
   /**
-   * Bytes held by memtables not yet committed (what backpressure limits).
+   * Data held by memtables not yet committed — batches and their key-index entries, never
+   * capacity allocated ahead (an empty memtable holds 0): what backpressure limits.
    *
    * @example
    * ```ts
@@ -403,7 +404,11 @@ export class ShardWriter implements MemtableSource {
     return slot.generation;
   }
 
-  /** Backpressure: flushing needs something frozen; freeze the active memtable if nothing is. */
+  /**
+   * Backpressure: flushing needs something frozen. When the active memtable is all that is in memory
+   * it is frozen (it holds the data: an empty one counts 0 bytes, so no put waits on it); otherwise
+   * older generations are sealed or frozen already, and the put re-checks after their flush commits.
+   */
   private relieveMemory(): void {
     if (this.slots.length === 1) this.freezeActive('backpressure');
     this.flusher.kick();

@@ -105,7 +105,7 @@ describe('backpressure on a healthy store: every put is acked, every acked row r
   it('property: limits 1 KiB..4 MiB x batches 1..50,000 rows x durabilities, on a MemoryStore', async () => {
     await fc.assert(fc.asyncProperty(planArb, async (plan) => {
       await runPlan(new MemoryStore(), plan);
-    }), { seed: SEED, numRuns: 14 });
+    }), { seed: SEED, numRuns: 20 });
   }, 240_000);
 
   // each case goes over its limit, so some put has to wait for a flush

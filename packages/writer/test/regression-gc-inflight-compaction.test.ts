@@ -65,10 +65,12 @@ describe('gc while a compaction is in flight', () => {
     const compacting = compact(table, { shard: 0 });
     await commit.reached; // new base files written, the commit waits
     const report = await gc(table, { olderThan: 0, now: FAR_AHEAD });
-    expect(report.fenceVersion).toBeDefined();
-    expect(report.deleted.baseFiles.length).toBeGreaterThan(0); // the compaction's unnamed files among them
     commit.release();
     const result = await compacting;
+    expect(await tableRows(table, [writer])).toEqual(modelRows(model));
+    expect(await tableRows(table)).toEqual(modelRows(model));
+    expect(report.fenceVersion).toBeDefined();
+    expect(report.deleted.baseFiles.length).toBeGreaterThan(0); // the compaction's unnamed files among them
     expect(result.committed).toBe(true);
     expect(result.attempts).toBe(2); // the first plan was abandoned at the fence
     expect(gcFenceOf((await table.baseManifests.latest()).doc)).toBe(1);

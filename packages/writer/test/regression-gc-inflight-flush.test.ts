@@ -57,11 +57,11 @@ describe('gc while a flush or an ingest is in flight', () => {
     const flushing = writer.flush();
     await commit.reached; // data file and key index written, the commit waits
     const report = await gc(table, { olderThan: 0, now: FAR_AHEAD });
-    expect(report.deleted.generationFiles).toEqual([]);
-    expect(report.kept.inFlight).toHaveLength(2); // data file and key index of the flush in flight
     commit.release();
     await flushing;
     await expectAllRows(table, model, [writer]);
+    expect(report.deleted.generationFiles).toEqual([]);
+    expect(report.kept.inFlight).toHaveLength(2); // data file and key index of the flush in flight
     await writer.close();
   });
 
@@ -70,12 +70,14 @@ describe('gc while a flush or an ingest is in flight', () => {
     const commit = holdCall(store, 'putIfAbsent', SHARD_COMMIT);
     const ingesting = writer.ingest(rangeBatch(40, 90, 3));
     await commit.reached;
-    expect(generationDirsOf((await store.list('shards/0/')).map((m) => m.key)).some((k) => k.includes('/ingest-e'))).toBe(true);
+    const inFlight = generationDirsOf((await store.list('shards/0/')).map((m) => m.key)).filter((k) => k.includes('/ingest-'));
     await gc(table, { olderThan: 0, now: FAR_AHEAD });
     commit.release();
     await ingesting;
     for (let id = 40; id < 90; id++) model.set(id, 3); // acked by the ingest
     await expectAllRows(table, model, [writer]);
+    expect(inFlight).toHaveLength(1);
+    expect(inFlight[0]).toMatch(/\/ingest-e1-[0-9a-f-]{36}\/data\.parquet$/); // named with the writer's epoch
     await writer.close();
   });
 

@@ -18,7 +18,7 @@ import { expect } from 'vitest';
 import { ShardWriter, compact, splitByShard, type CompactionResult, type IngestResult } from '../../src/index.js';
 import { FaultyStore } from './faulty-store.js';
 import { keysBatch, makeTable, rowsBatch } from './fixtures.js';
-import { holdCall } from './hold.js';
+import { holdCall, type HeldCall } from './hold.js';
 import { modelRows, tableRows } from './table-state.js';
 
 /** A write or compaction stopped right before its commit. */
@@ -78,8 +78,7 @@ export class MaintenanceHarness {
   async flushInFlight(shard: number): Promise<InFlight<void>> {
     const commit = holdCall(this.store, 'putIfAbsent', new RegExp(`^shards/${shard}/_manifests/v\\d{20}\\.json$`));
     const done = this.writers[shard].flush().then(() => undefined, (e: Error) => e);
-    await commit.reached;
-    return { finish: () => (commit.release(), done) };
+    return heldUntil(commit, done);
   }
 
   /** An ingest of `ids` into `shard` that wrote its files; the model learns the rows if it commits. */
@@ -90,16 +89,14 @@ export class MaintenanceHarness {
       for (const id of ids) this.model.set(id, v);
       return r;
     }, (e: Error) => e);
-    await commit.reached;
-    return { finish: () => (commit.release(), done) };
+    return heldUntil(commit, done);
   }
 
   /** A compaction of `shard` that wrote its base files; its base commit waits for `finish()`. */
   async compactionInFlight(shard: number): Promise<InFlight<CompactionResult>> {
     const commit = holdCall(this.store, 'putIfAbsent', /^base\/_manifests\/v\d{20}\.json$/);
     const done = compact(this.table, { shard }).catch((e: Error) => e);
-    await Promise.race([commit.reached, done]); // nothing to compact: it returns without a commit
-    return { finish: () => (commit.release(), done) };
+    return heldUntil(commit, done);
   }
 
   /** Replaces the writer of `shard` by a new one (the old one is fenced, not closed: a crash). */
@@ -119,4 +116,11 @@ export class MaintenanceHarness {
     for (const w of this.writers) await w.close();
     expect(await tableRows(this.table), step).toEqual(modelRows(this.model));
   }
+}
+
+/** Waits until the held commit is reached — or the work ended without one (nothing to do): then the hold is dropped. */
+async function heldUntil<T>(commit: HeldCall, done: Promise<T | Error>): Promise<InFlight<T>> {
+  const first = await Promise.race([commit.reached.then(() => 'held' as const), done.then(() => 'done' as const)]);
+  if (first === 'done') commit.handle.remove();
+  return { finish: () => (commit.release(), done) };
 }

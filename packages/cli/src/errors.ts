@@ -64,6 +64,7 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   BACKPRESSURE: 'the object store is not keeping up with flushes; check it and retry',
   CORRUPT_ENTRY: 'a stored object failed its checks; restore it from a backup (see the path above)',
   COMMIT_CONFLICT: 'another process committed at the same time; run the command again',
+  OUTSIDE_ROOT: 'a path under the table root is a link to somewhere else; move those files into the table root (replace the link with a real directory) and retry',
   ROLLBACK_ABORTED: 'a writer opened while the rollback ran and kept its shard; stop the writers (or wait for them to close), then run the rollback again',
   SNAPSHOT_EXPIRED: 'the read took longer than snapshot retention; run it again',
   INVALID_OPTIONS: 'fix the value named above and run the command again',

@@ -6,7 +6,14 @@
  * (DESIGN.md invariant 16: GC deletes only names of the layout it created).
  */
 
-/** The role of a file inside a data-file pair: the Parquet data or its key index. */
+/**
+ * The role of a file inside a data-file pair: the Parquet data or its key index.
+ *
+ * @example
+ * ```ts
+ * const role: DataFileRole = layout.parse(key)?.kind === 'base-data' ? 'data' : 'key-index';
+ * ```
+ */
 export type DataFileRole = 'data' | 'key-index';
 
 /**

@@ -51,6 +51,17 @@ async function settledRows(table: Table): Promise<PlainRow[]> {
   return tableRows(table);
 }
 
+/** Two shards: rows 0..39 tagged `good`, then rows 20..59 rewritten (the head). */
+async function taggedTable(): Promise<{ store: HookStore; table: Table; good: PlainRow[]; head: PlainRow[] }> {
+  const store = new HookStore();
+  const table = await makeTable(store, { shards: 2 });
+  await writeAll(table, 0, 40, 1);
+  await tag(table, 'good');
+  const good = await tableRows(table);
+  await writeAll(table, 20, 60, 2);
+  return { store, table, good, head: await tableRows(table) };
+}
+
 function pointName(p: Point): string {
   return p.kind === 'step' ? `after step ${p.step}${p.shard === undefined ? '' : ` of shard ${p.shard}`}` : p.kind;
 }
@@ -58,13 +69,7 @@ function pointName(p: Point): string {
 describe('a writer opening while a rollback runs: the rollback fences it or fails unchanged, never both acked', () => {
   const cases = POINTS.flatMap((point) => [0, 1].map((shard) => [`${pointName(point)}, writer of shard ${shard}`, point, shard] as const));
   it.each(cases)('%s', async (_name, point, shard) => {
-    const store = new HookStore();
-    const table = await makeTable(store, { shards: 2 });
-    await writeAll(table, 0, 40, 1);
-    await tag(table, 'good');
-    const good = await tableRows(table);
-    await writeAll(table, 20, 60, 2);
-    const head = await tableRows(table);
+    const { store, table, good, head } = await taggedTable();
 
     let late: ShardWriter | undefined;
     const ofShard = (from: number) => Array.from({ length: 16 }, (_, i) => from + i).find((id) => splitByShard(table, rangeBatch(id, id + 1, 0)).has(shard))!;
@@ -109,12 +114,7 @@ describe('a writer opening while a rollback runs: the rollback fences it or fail
   });
 
   it('a rollback that fails leaves no marker behind, and the next rollback (writers closed) succeeds', async () => {
-    const store = new HookStore();
-    const table = await makeTable(store, { shards: 2 });
-    await writeAll(table, 0, 40, 1);
-    await tag(table, 'good');
-    const good = await tableRows(table);
-    await writeAll(table, 20, 60, 2);
+    const { table, good } = await taggedTable();
     let w: ShardWriter | undefined;
     await expect(rollback(table, 'good', { onStep: async (s) => { if (s.step === 'start') w = await ShardWriter.open(table, { shard: 0 }); } }))
       .rejects.toBeInstanceOf(RollbackAbortedError);

@@ -21,12 +21,28 @@ import { keysBatch, makeTable, rowsBatch } from './fixtures.js';
 import { holdCall, type HeldCall } from './hold.js';
 import { modelRows, tableRows } from './table-state.js';
 
-/** A write or compaction stopped right before its commit. */
+/**
+ * A write or compaction stopped right before its commit.
+ *
+ * @example
+ * ```ts
+ * const flush: InFlight<void> = await h.flushInFlight(0);
+ * expect(await flush.finish()).toBeUndefined();
+ * ```
+ */
 export interface InFlight<T> {
   /** Lets the commit go and waits for the outcome (a rejection is returned, not thrown). */
   finish(): Promise<T | Error>;
 }
 
+/**
+ * The harness (see the module doc).
+ *
+ * @example
+ * ```ts
+ * const h = await MaintenanceHarness.create(2);
+ * ```
+ */
 export class MaintenanceHarness {
   readonly model = new Map<number, number>();
   private seq = 0;

@@ -112,12 +112,20 @@ export class ManifestStore<T extends { formatVersion: number }> {
 
   /**
    * Commits `doc` as `version` (must be latest + 1 to win). Throws `CommitConflictError`
-   * if that version exists; the caller reloads and decides whether to retry.
+   * if that version exists, or if a newer one does (GC pruned `version` after newer
+   * commits, and this commit would have landed below the newest); the caller reloads and
+   * decides whether to retry.
    */
   async commit(version: number, doc: T): Promise<void> {
     const path = layout.manifest(this.dir, version);
     const checked = parseStored(this.schema, doc, path);
     if ((await this.store.putIfAbsent(path, jsonBytes(checked))) === 'exists') throw new CommitConflictError(path, version);
+    if (await this.store.head(layout.manifest(this.dir, version + 1))) {
+      // GC pruned `version` after newer commits; we re-created it below the newest, where no
+      // reader looks. Undo and report a conflict: the caller reloads and builds on the newest.
+      await this.store.delete(path);
+      throw new CommitConflictError(path, version);
+    }
     await this.writeHint(version);
   }
 

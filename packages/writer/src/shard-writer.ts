@@ -138,8 +138,7 @@ export class ShardWriter implements MemtableSource {
     await cancelPendingRollback(table, `writer of shard ${opts.shard} (epoch ${epoch})`); // before any ack: see rollback-pending.ts
     const emit = (e: WriterEventBody) => emitEvent(opts.onEvent, { shard: opts.shard, epoch, ...e } as WriterEvent);
     const listed = await listWal(store, opts.shard, replayAfter);
-    const quarantined = await quarantineTornTail(store, opts.shard, epoch, listed);
-    if (quarantined) emit({ type: 'wal-quarantined', ...quarantined });
+    for (const quarantined of await quarantineTornTail(store, opts.shard, epoch, listed)) emit({ type: 'wal-quarantined', ...quarantined });
     const tip = Math.max(replayAfter, listed.length > 0 ? listed[listed.length - 1].position : -1);
     const fencePosition = await writeFence(store, opts.shard, epoch, tip + 1);
     const durable = await durableGenerations(table, claimed);

@@ -17,7 +17,7 @@
  * (possibly later). The appender cannot tell, so it raises `WriterPoisonedError`
  * and the writer stops; reopening replays whatever landed.
  *
- * Torn tail. A corrupt *final* entry (stores create objects atomically, so this
+ * Torn tail. A corrupt *final* entry — or one only fence entries follow — (stores create objects atomically, so this
  * is damage at rest, not a half-written crash; a second read must confirm it, so a
  * bad read never costs acked rows) is copied to
  * `shards/<id>/wal-quarantine/`, deleted, and its position is filled with a fence
@@ -141,26 +141,26 @@ export async function writeFence(store: ObjectStore, shard: ShardId, epoch: numb
     }
     position += jump; // a previous writer is past it: jump farther
   }
-  await fillBelow(store, shard, from, position, bytes);
+  await fillBelow(store, shard, epoch, from, position, bytes);
   return position;
 }
 
 /** Step 2 of {@link writeFence}: fence entries in every free position of `[from, fence)`. */
-async function fillBelow(store: ObjectStore, shard: ShardId, from: number, fence: number, bytes: Uint8Array): Promise<void> {
+async function fillBelow(store: ObjectStore, shard: ShardId, epoch: number, from: number, fence: number, bytes: Uint8Array): Promise<void> {
   for (let lo = from; lo < fence; lo += FILL_CONCURRENCY) {
     const positions = Array.from({ length: Math.min(FILL_CONCURRENCY, fence - lo) }, (_, i) => lo + i);
-    // a taken position holds an older writer's entry or a newer one's: replay reads every entry below the
-    // fence and fails with ShardFencedError on a newer epoch, so nothing needs reading here
-    await Promise.all(positions.map((p) => store.putIfAbsent(layout.walEntry(shard, p), bytes)));
+    const results = await Promise.all(positions.map((p) => store.putIfAbsent(layout.walEntry(shard, p), bytes)));
+    // a taken position holds an older writer's entry (replay reads it) or a newer writer's: then we are fenced
+    await Promise.all(positions.filter((_, i) => results[i] === 'exists').map((p) => inspectTaken(store, shard, epoch, p)));
   }
 }
 
 /**
- * A quarantined torn tail.
+ * A quarantined torn tail entry.
  *
  * @example
  * ```ts
- * const q: QuarantinedEntry | undefined = await quarantineTornTail(store, 0, epoch, listed);
+ * const [q]: QuarantinedEntry[] = await quarantineTornTail(store, 0, epoch, listed);
  * ```
  */
 export interface QuarantinedEntry {
@@ -169,31 +169,45 @@ export interface QuarantinedEntry {
   readonly error: unknown;
 }
 
+/** How many trailing entries the torn-tail check reads at most. */
+const MAX_TAIL_SCAN = 64;
+
 /**
- * Moves a corrupt final WAL entry aside (see the module doc). `listed` is the
- * WAL listing after `replayAfter`; only its last entry is examined.
+ * Moves corrupt tail entries aside (see the module doc). `listed` is the WAL listing
+ * after `replayAfter`. The tail is the final entry and every entry that only fence
+ * entries follow: a fence carries no rows, so a torn entry below fences is as final as
+ * one at the end (an open that failed while filling the positions below its fence leaves
+ * exactly that). The check walks back from the end and stops at the first data entry.
  *
  * @example
  * ```ts
- * const q = await quarantineTornTail(store, 0, epoch, await listWal(store, 0, replayAfter));
+ * const quarantined = await quarantineTornTail(store, 0, epoch, await listWal(store, 0, replayAfter));
  * ```
  */
-export async function quarantineTornTail(store: ObjectStore, shard: ShardId, epoch: number, listed: readonly WalListing[]): Promise<QuarantinedEntry | undefined> {
-  const last = listed[listed.length - 1];
-  if (!last) return undefined;
-  const bytes = await store.get(last.key);
+export async function quarantineTornTail(store: ObjectStore, shard: ShardId, epoch: number, listed: readonly WalListing[]): Promise<QuarantinedEntry[]> {
+  const out: QuarantinedEntry[] = [];
+  for (let i = listed.length - 1; i >= Math.max(0, listed.length - MAX_TAIL_SCAN); i--) {
+    const verdict = await examineTailEntry(store, shard, epoch, listed[i]);
+    if (verdict === 'data') break;
+    if (verdict !== 'fence') out.push(verdict);
+  }
+  return out.reverse();
+}
+
+/** A tail entry: a fence, a data entry (the walk stops), or a corrupt one, now quarantined. */
+async function examineTailEntry(store: ObjectStore, shard: ShardId, epoch: number, entry: WalListing): Promise<'fence' | 'data' | QuarantinedEntry> {
+  const bytes = await store.get(entry.key);
   try {
-    decodeWalEntry(bytes, last.key);
-    return undefined;
+    return decodeWalEntry(bytes, entry.key).kind === 'fence' ? 'fence' : 'data';
   } catch (error) {
     if (!isFreshtierError(error, 'CORRUPT_ENTRY')) throw error;
-    if (!(await damagedAtRest(store, last, bytes))) return undefined;
-    const path = quarantinePath(shard, last.position, epoch);
+    if (!(await damagedAtRest(store, entry, bytes))) return 'data'; // a bad read of a healthy entry: leave the tail alone
+    const path = quarantinePath(shard, entry.position, epoch);
     await store.put(path, bytes);
-    await store.delete(last.key);
+    await store.delete(entry.key);
     // fill the hole: only a zombie could race us into it, and its entry is then a real one replay reads
-    if ((await store.putIfAbsent(last.key, fenceBytes(shard, epoch))) === 'exists') await inspectTaken(store, shard, epoch, last.position);
-    return { position: last.position, quarantinePath: path, error };
+    if ((await store.putIfAbsent(entry.key, fenceBytes(shard, epoch))) === 'exists') await inspectTaken(store, shard, epoch, entry.position);
+    return { position: entry.position, quarantinePath: path, error };
   }
 }
 

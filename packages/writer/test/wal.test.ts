@@ -40,20 +40,42 @@ describe('WAL', () => {
     await expect(new WalAppender(other, 0, 3, 0).append([record()])).rejects.toMatchObject({ code: 'WRITER_POISONED' });
   });
 
-  it('writes the fence at the first free position, refusing to pass a newer writer', async () => {
+  it('writes the fence ahead of the tip, fills the positions it skipped, and refuses to pass a newer writer', async () => {
     const store = new MemoryStore();
     await store.putIfAbsent(layout.walEntry(0, 5), entry(1));
-    expect(await writeFence(store, 0, 2, 5)).toBe(6);
-    expect(decodeWalEntry(await store.get(layout.walEntry(0, 6)), 'x')).toMatchObject({ kind: 'fence', epoch: 2 });
+    const fence = await writeFence(store, 0, 2, 5);
+    expect(fence).toBeGreaterThan(5);
+    expect(decodeWalEntry(await store.get(layout.walEntry(0, fence)), 'x')).toMatchObject({ kind: 'fence', epoch: 2 });
+    expect(decodeWalEntry(await store.get(layout.walEntry(0, 5)), 'x')).toMatchObject({ kind: 'data', epoch: 1 }); // kept
+    for (let p = 6; p < fence; p++) expect(decodeWalEntry(await store.get(layout.walEntry(0, p)), 'x')).toMatchObject({ kind: 'fence', epoch: 2 });
     await expect(writeFence(store, 0, 1, 6)).rejects.toMatchObject({ code: 'SHARD_FENCED' });
+  });
+
+  it('jumps farther while an older writer is past the fence position', async () => {
+    const store = new MemoryStore();
+    for (let p = 0; p < 40; p++) await store.putIfAbsent(layout.walEntry(0, p), entry(1)); // a busy writer already got here
+    const fence = await writeFence(store, 0, 2, 0);
+    expect(fence).toBeGreaterThanOrEqual(40);
+    expect((await listWal(store, 0)).map((l) => l.position)).toEqual(Array.from({ length: fence + 1 }, (_, p) => p)); // no hole below the fence
+  });
+
+  it('quarantines a torn entry that only fences follow (an open that failed while filling below its fence)', async () => {
+    const store = new MemoryStore();
+    await store.putIfAbsent(layout.walEntry(0, 1), entry(1));
+    await store.putIfAbsent(layout.walEntry(0, 2), entry(1).slice(0, 20)); // torn
+    await writeFence(store, 0, 2, 3); // fences above it
+    const quarantined = await quarantineTornTail(store, 0, 3, await listWal(store, 0));
+    expect(quarantined.map((q) => q.position)).toEqual([2]);
+    expect(await readWalEntry(store, 0, 2)).toMatchObject({ kind: 'fence', epoch: 3 });
+    expect(await readWalEntry(store, 0, 1)).toMatchObject({ kind: 'data' }); // the walk stopped at the data entry
   });
 
   it('quarantines only a corrupt final entry and fills its position with a fence', async () => {
     const store = new MemoryStore();
     await store.putIfAbsent(layout.walEntry(0, 1), entry(1));
     await store.putIfAbsent(layout.walEntry(0, 2), entry(1).slice(0, 20));
-    expect(await quarantineTornTail(store, 0, 2, (await listWal(store, 0)).slice(0, 1))).toBeUndefined();
-    const q = await quarantineTornTail(store, 0, 2, await listWal(store, 0));
+    expect(await quarantineTornTail(store, 0, 2, (await listWal(store, 0)).slice(0, 1))).toEqual([]);
+    const [q] = await quarantineTornTail(store, 0, 2, await listWal(store, 0));
     expect(q).toMatchObject({ position: 2, quarantinePath: 'shards/0/wal-quarantine/00000000000000000002-by-epoch-2.arrow' });
     expect(await store.get(q!.quarantinePath)).toHaveLength(20);
     expect(await readWalEntry(store, 0, 2)).toMatchObject({ kind: 'fence', epoch: 2 });

@@ -89,6 +89,7 @@ export function startChild(script: string, args: string[], env: Record<string, s
 export async function runAndKill(script: string, args: string[], killAfterMs: number, env: Record<string, string> = {}): Promise<ChildOutcome> {
   const c = startChild(script, args, env);
   await c.waitFor('ready');
+  // where the kill lands depends on how fast the child runs: callers' checks must hold wherever it lands
   const early = await Promise.race([new Promise((r) => setTimeout(r, killAfterMs)).then(() => undefined), c.exited]);
   if (early) throw new Error(`child stopped on its own (code ${early.code}, signal ${early.signal}): ${early.stderr.slice(-2000)}`);
   c.process.kill('SIGKILL');

@@ -36,6 +36,7 @@ for (let seq = 1; seq <= Number(opsArg); seq++) {
     await writer.flush();
     say(`F ${flushCall} ${now()}`);
   }
+  // a seeded pause only varies the interleaving with the parent: the checks hold whatever the timing
   if (rnd.chance(0.5)) await new Promise((r) => setTimeout(r, rnd.int(0, 3)));
 }
 await writer.close();

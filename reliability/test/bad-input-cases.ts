@@ -13,7 +13,7 @@
  */
 import { LocalStore, Table, type ErrorCode, type ObjectStore } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
-import { ShardWriter, listWal, type WalListing } from '@freshtier/writer';
+import { ShardWriter, listWal, type ShardWriterOptions, type WalListing } from '@freshtier/writer';
 import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray, type DataType } from 'apache-arrow';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -52,6 +52,21 @@ export async function badInputFixture(): Promise<Fixture> {
     keyIndexPath: file.keyIndexPath!,
     wal: (await listWal(store, 0, doc.replayAfter)).filter((e) => e.size > 200), // data entries, not fences
     shardManifestVersion: version,
+  };
+}
+
+/**
+ * Writer options whose backpressure grace period runs on virtual time and passes as soon as a
+ * flush has failed: a waiting put then fails with that failure as its cause, without waiting
+ * on the wall clock.
+ */
+function graceAfterFlushFailure(): Pick<ShardWriterOptions, 'clock' | 'onEvent'> {
+  let now = 0;
+  let failed!: () => void;
+  const flushFailed = new Promise<void>((r) => (failed = r));
+  return {
+    clock: { now: () => now, sleep: (ms) => flushFailed.then(() => void (now += ms)) },
+    onEvent: (e) => void (e.type === 'flush-failed' && failed()),
   };
 }
 
@@ -117,7 +132,7 @@ export const WRITE_INPUTS: InputCase[] = [
     act: async (f, mark) => {
       const faulty = new FaultyStore(f.store);
       faulty.inject({ ops: 'putIfAbsent', key: 'data.parquet' }); // the store refuses generation files
-      const w = await ShardWriter.open(await Table.open(faulty), { shard: 0, maxUnflushedBytes: MiB, backpressureGraceMs: 150, flushRetry: { initialDelayMs: 5 } });
+      const w = await ShardWriter.open(await Table.open(faulty), { shard: 0, maxUnflushedBytes: MiB, flushRetry: { initialDelayMs: 5 }, ...graceAfterFlushFailure() });
       const big = rowsBatch(Array.from({ length: 40_000 }, (_, i) => 1_000 + i), 7); // ~2 MiB: accepted alone, the limit bounds waiting
       await w.put(big);
       await mark();

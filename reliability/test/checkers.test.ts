@@ -6,7 +6,7 @@
  * modes this suite added to FaultyStore (truncate, reorder) do what they say.
  */
 import { MemoryStore } from '@freshtier/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FaultyStore } from '../src/faulty-store.js';
 import { checkHistory, inAckOrder, type ReadRecord, type WriteRecord } from '../src/history.js';
 import { Ledger } from '../src/ledger.js';
@@ -87,12 +87,17 @@ describe('FaultyStore modes added for this suite', () => {
   });
 
   it('reorder holds a call until one that started after it has finished', async () => {
-    const s = new FaultyStore(new MemoryStore());
-    s.inject({ ops: 'put', key: 'first', mode: 'reorder', holdMs: 1_000 });
-    const done: string[] = [];
-    const a = s.put('first', bytes).then(() => done.push('first'));
-    const b = s.put('second', bytes).then(() => done.push('second'));
-    await Promise.all([a, b]);
-    expect(done).toEqual(['second', 'first']);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }); // the holdMs fallback never fires
+    try {
+      const s = new FaultyStore(new MemoryStore());
+      s.inject({ ops: 'put', key: 'first', mode: 'reorder', holdMs: 1_000 });
+      const done: string[] = [];
+      const a = s.put('first', bytes).then(() => done.push('first'));
+      const b = s.put('second', bytes).then(() => done.push('second'));
+      await Promise.all([a, b]);
+      expect(done).toEqual(['second', 'first']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

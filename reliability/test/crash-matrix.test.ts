@@ -40,12 +40,13 @@ describe('crash matrix (SIGKILL at random moments)', () => {
   });
 
   it(`recovers every acked write, whole batches only, across ${KILLS} kills`, async () => {
-    const seeds = prng(Number(process.env.FRESHTIER_SEED ?? 20_251_121));
+    const master = Number(process.env.FRESHTIER_SEED ?? 20_251_121);
+    const seeds = prng(master); // the kill delays and the children's seeds: a failure reruns from FRESHTIER_SEED
     for (let run = 1; run <= KILLS; run++) {
       const t = tables[run % 2];
       const seed = seeds.int(1, 2 ** 31);
       const killAfterMs = seeds.int(20, 450);
-      const what = `run ${run} (${t.appendOnly ? 'append-only' : 'keyed'}, seed ${seed}, killed after ${killAfterMs} ms)`;
+      const what = `run ${run} (${t.appendOnly ? 'append-only' : 'keyed'}, seed ${seed}, killed after ${killAfterMs} ms; rerun with FRESHTIER_SEED=${master})`;
       const out = await runAndKill('workload-child.ts', [t.root, String(run), String(seed)], killAfterMs);
       counts.kills++;
       counts.acked += t.ledger.record(out.lines);

@@ -88,6 +88,7 @@ function randomRule(rnd: Rng): PlannedRule {
     rule.probability = [0.05, 0.1, 0.2, 0.35][rnd.int(0, 4)];
     how = `p=${rule.probability}`;
   }
+  // delays and reorder windows only vary the interleaving: every check holds whatever the timing
   if (mode === 'delay') rule.delayMs = rnd.int(1, 6);
   if (mode === 'reorder') rule.holdMs = rnd.int(2, 15);
   if (mode === 'truncate') rule.keep = [0, 0.3, 0.9, 0.99][rnd.int(0, 4)];

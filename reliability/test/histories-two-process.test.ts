@@ -26,6 +26,7 @@ const counts = emptyCounts();
 afterAll(() => reportPart('histories-two-process', counts));
 
 const now = () => Number(process.hrtime.bigint());
+// seeded pauses only vary the interleaving: the history checker's verdict holds whatever the timing
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The child's writes (in ack order, with their line) and flushes. */

@@ -23,6 +23,7 @@ const SHARDS = 3;
 const counts = emptyCounts();
 afterAll(() => reportPart('histories', counts));
 
+// seeded pauses only vary the interleaving: the history checker's verdict holds whatever the timing
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function runHistory(seed: number, store: ObjectStore): Promise<{ writes: WriteRecord[]; reads: ReadRecord[] }> {

@@ -2,7 +2,9 @@
  * The flushed-generation file format: how one frozen memtable becomes a Parquet
  * data file plus its key index (DESIGN.md "Write path").
  *
- * 1. Dedup within the generation: one row per key, its newest version (tombstones kept).
+ * 1. Merge within the generation: one row per key, its state under the table's merge
+ *    policy (the one merge, merge-versions.ts); a deleted key keeps its newest version,
+ *    a tombstone, which hides the key's versions in older tiers.
  * 2. Sort by encoded primary key, so scans can merge sorted runs and lookups binary-search.
  * 3. Gather the rows into the data file's schema: the table's fields (all nullable,
  *    a tombstone holds only its key) plus system columns
@@ -22,6 +24,8 @@ import type { KeyIndex } from './key-index.js';
 import type { Memtable, MemtableBatch } from './memtable.js';
 import { writeParquetFile, type ParquetWriteOptions } from './parquet-codec.js';
 import { sortKeyIds } from './key-sort.js';
+import { DEDUPLICATE, DELETED, type MergePolicy } from './merge-versions.js';
+import { MemtableVersions, batchOfOrdinal } from './memtable-versions.js';
 import { keyToHex } from './pk-encoding.js';
 
 /** Name of the system column holding each row's batch index within its generation. */
@@ -38,7 +42,7 @@ export function generationFileSchema(schema: Schema): Schema {
  * What encoding reads from a memtable: a `Memtable`, or a `MemtableImage` of one
  * rebuilt in another thread (the writer's flush worker).
  */
-export type GenerationInput = Pick<Memtable, 'keyCount' | 'rowCount' | 'batchRowOffsets' | 'keyEntries' | 'firstBatchOfEntry' | 'newestOfEntry'> & {
+export type GenerationInput = Pick<Memtable, 'keyCount' | 'rowCount' | 'batchRowOffsets' | 'keyEntries' | 'firstBatchOfEntry' | 'newestOfEntry' | 'previousVersion'> & {
   batch(i: number): Pick<MemtableBatch, 'batch' | 'op'>;
 };
 
@@ -53,7 +57,8 @@ export interface EncodedGeneration {
 }
 
 /**
- * Encodes the first `batchCount` batches of a memtable as a generation file.
+ * Encodes the first `batchCount` batches of a memtable as a generation file, each
+ * key's versions merged by `policy` (the table's, `mergePolicyOf(table)`).
  *
  * @example
  * ```ts
@@ -61,14 +66,16 @@ export interface EncodedGeneration {
  * await store.putIfAbsent(dataPath, g.parquet);
  * ```
  */
-export function encodeGeneration(memtable: GenerationInput, schema: Schema, batchCount: number, options: ParquetWriteOptions = {}): EncodedGeneration {
-  const picked = memtable.keyCount > 0 || memtable.rowCount === 0 ? newestSorted(memtable, batchCount) : allRows(memtable, batchCount);
+export function encodeGeneration(
+  memtable: GenerationInput, schema: Schema, batchCount: number, options: ParquetWriteOptions = {}, policy: MergePolicy = DEDUPLICATE,
+): EncodedGeneration {
+  const picked = memtable.keyCount > 0 || memtable.rowCount === 0 ? mergedSorted(memtable, batchCount, policy) : allRows(memtable, batchCount);
   const batches = Array.from({ length: batchCount }, (_, i) => memtable.batch(i).batch);
   const sel: RowSelection = { count: picked.count, batchOf: picked.batchOf, rowOf: picked.rowOf };
   const fileSchema = generationFileSchema(schema);
   const children = schema.fields.map((f) => gatherColumn(batches, f.name, f.type, sel));
   children.push(makeData({ type: new Int32(), length: sel.count, data: sel.batchOf }));
-  children.push(tombstoneData(memtable, sel));
+  children.push(tombstoneData(memtable, sel, picked.index?.tombstone));
   const data = makeData({ type: new Struct(fileSchema.fields), length: sel.count, nullCount: 0, children });
   const parquet = writeParquetFile([new RecordBatch(fileSchema, data)], options);
   const keyIndex = picked.index;
@@ -100,16 +107,16 @@ function allRows(m: GenerationInput, batchCount: number): Picked {
   return { count: n, batchOf, rowOf, index: undefined };
 }
 
-function newestSorted(m: GenerationInput, batchCount: number): Picked {
+function mergedSorted(m: GenerationInput, batchCount: number, policy: MergePolicy): Picked {
   const { arena, offsets, count } = m.keyEntries();
   const ids = new Uint32Array(count);
   let n = 0;
   for (let e = 0; e < count; e++) if (m.firstBatchOfEntry(e) < batchCount) ids[n++] = e;
   const order = sortKeyIds(arena, offsets, ids.subarray(0, n));
-  return pickInOrder(m, order, arena, offsets, batchCount);
+  return pickInOrder(m, order, arena, offsets, batchCount, policy);
 }
 
-function pickInOrder(m: GenerationInput, order: Uint32Array, arena: Uint8Array, offsets: Uint32Array, batchCount: number): Picked {
+function pickInOrder(m: GenerationInput, order: Uint32Array, arena: Uint8Array, offsets: Uint32Array, batchCount: number, policy: MergePolicy): Picked {
   const n = order.length;
   const batchOf = new Int32Array(n);
   const rowOf = new Int32Array(n);
@@ -119,36 +126,26 @@ function pickInOrder(m: GenerationInput, order: Uint32Array, arena: Uint8Array, 
   const firstBatch = new Int32Array(n);
   const tombstone = new Uint8Array(n);
   const rowOffsets = m.batchRowOffsets;
-  let b = 0;
+  const versions = new MemtableVersions(m);
   for (let i = 0; i < n; i++) {
     const e = order[i];
-    const ord = m.newestOfEntry(e, batchCount);
-    b = batchOfOrdinal(rowOffsets, ord, b);
+    const newest = m.newestOfEntry(e, batchCount);
+    const winner = versions.winner(newest, policy);
+    const ord = winner === DELETED ? newest : winner; // a deleted key is stored as its newest version, a tombstone
+    const b = batchOfOrdinal(rowOffsets, ord, versions.lastBatch); // the merge has usually just looked this ordinal up
     batchOf[i] = b;
     rowOf[i] = ord - rowOffsets[b];
     for (let k = offsets[e], p = keyOffsets[i]; k < offsets[e + 1]; k++) keyBytes[p++] = arena[k]; // no view per key
     firstBatch[i] = m.firstBatchOfEntry(e);
-    tombstone[i] = m.batch(b).op === 'delete' ? 1 : 0;
+    tombstone[i] = winner === DELETED ? 1 : 0;
   }
   const rows = Uint32Array.from({ length: n }, (_, i) => i);
   return { count: n, batchOf, rowOf, index: { count: n, keyBytes, keyOffsets, rows, firstBatch, tombstone } };
 }
 
-/** Batch holding `ordinal`; starts from a guess because sorted keys often come from nearby batches. */
-function batchOfOrdinal(rowOffsets: readonly number[], ordinal: number, guess: number): number {
-  if (rowOffsets[guess] <= ordinal && ordinal < rowOffsets[guess + 1]) return guess;
-  let lo = 0;
-  let hi = rowOffsets.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (rowOffsets[mid] <= ordinal) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
-function tombstoneData(m: GenerationInput, sel: RowSelection) {
+/** The tombstone bits: the merge's answer per key (keyed), or each row's batch op (append-only). */
+function tombstoneData(m: GenerationInput, sel: RowSelection, merged: Uint8Array | undefined) {
   const bits = new Uint8Array((sel.count + 7) >> 3);
-  for (let i = 0; i < sel.count; i++) if (m.batch(sel.batchOf[i]).op === 'delete') bits[i >> 3] |= 1 << (i & 7);
+  for (let i = 0; i < sel.count; i++) if (merged ? merged[i] : m.batch(sel.batchOf[i]).op === 'delete') bits[i >> 3] |= 1 << (i & 7);
   return makeData({ type: new Bool(), length: sel.count, data: bits });
 }

@@ -8,6 +8,12 @@
  * (`writeParquetFile`) with a key index (`encodeKeyIndex`). Every commit is a new
  * manifest version created with `putIfAbsent` (`ManifestStore`).
  *
+ * Scans and the write side's maintenance read stored data through the same pieces:
+ * `FileReader` (data files and key indexes), `conformBatch` (casting to the table's
+ * types), `keyRangeOf` / `rowGroupCount` (file geometry from the manifest),
+ * `baseCoverage` (which generations a base version holds) and the live-snapshot
+ * registry (`liveSnapshotPins`) that GC consults.
+ *
  * Invariants this package provides: `putIfAbsent` is an atomic create on every
  * store; manifests are never rewritten; a stored document of another format
  * version is refused; bad input raises a typed error before anything is written.
@@ -36,7 +42,17 @@ export { Table, type CreateTableOptions } from './table.js';
 export { Memtable, type MemtableBatch, type MemtableRef, type ShardMemtableRefs, type MemtableSource, type Generation, type ShardId } from './memtable.js';
 export { gatherColumn, type RowSelection } from './gather.js';
 export { excludedOf, isExcludedGeneration } from './generation-ranges.js';
+export { baseCoverage, coverageThrough, type BaseCoverage } from './base-coverage.js';
 export { encodeGeneration, generationFileSchema, BATCH_COLUMN, TOMBSTONE_COLUMN, type EncodedGeneration, type GenerationInput } from './generation-file.js';
 export { memtableImage, imageInput, type MemtableImage } from './memtable-image.js';
 export { sortKeyIds } from './key-sort.js';
+// The one merge (DESIGN.md invariant 14): the state of a key from its versions, for every tier.
+export { DEDUPLICATE, DELETED, VersionPair, chooseVersion, mergePolicyOf, type MergeEngineName, type MergePolicy, type VersionRun } from './merge-versions.js';
+export { MemtableVersions, batchOfOrdinal, type VersionChain } from './memtable-versions.js';
+// Reading stored data the same way on the read and the write side (scans, lookups, compaction, ingest, GC).
+export { FileReader, emptyStats, type ScanStats } from './file-reader.js';
+export { conformBatch } from './batch-cast.js';
+export { keyRangeOf, keyInRange, type KeyRange } from './key-range.js';
+export { rowGroupCount, rowGroupRows } from './row-groups.js';
+export { registerSnapshot, releaseSnapshot, liveSnapshotPins, type SnapshotPin } from './snapshot-registry.js';
 export { failpoint, armFailpoint, disarmFailpoint, disarmAllFailpoints, failpointStats, parseFailpointSpec, FailpointError, FAILPOINTS, type FailpointAction, type ArmOptions } from './failpoints.js';

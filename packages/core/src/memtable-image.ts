@@ -144,6 +144,11 @@ class ImageInput {
     return this.image.index!.lanes[2 * entry + 1];
   }
 
+  /** As `Memtable.previousVersion`. */
+  previousVersion(ordinal: number): number {
+    return this.image.index!.prev[ordinal];
+  }
+
   /** As `Memtable.newestOfEntry`: follow the version links back below the batch limit. */
   newestOfEntry(entry: number, batchLimit = this.batchRowOffsets.length - 1): number {
     const ix = this.image.index!;

@@ -211,6 +211,11 @@ export class Memtable {
     return ord;
   }
 
+  /** Ordinal of the previous version of the key of row `ordinal` in this memtable, or -1 (see `MemtableVersions`). */
+  previousVersion(ordinal: number): number {
+    return this.prev[ordinal];
+  }
+
   /**
    * Copies of the key index arrays (for a flush in another thread; see `MemtableImage`):
    * key entry e is `arena[offsets[e], offsets[e+1])`, its lanes `lanes[2e]` (newest ordinal) and

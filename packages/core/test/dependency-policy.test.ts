@@ -5,6 +5,8 @@
  * - apache-arrow is a PEER dependency of every package (one shared range), never a runtime one;
  * - workspace dependencies point one way: core <- scanner <- writer, s3-store -> core,
  *   core depends on no workspace package, no cycles;
+ * - `@freshtier/integration` (cross-package tests) may depend on every package, nothing may
+ *   depend on it, and it is private (never published);
  * - every version is an exact pin (no ^, ~, ranges, tags), except `workspace:*` and the peer range.
  * The policy is a pure function, also run on bad manifests below so the test is known to bite.
  */
@@ -18,6 +20,7 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 interface Manifest {
   name: string;
   dir: string;
+  private?: boolean;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -33,6 +36,7 @@ const THIRD_PARTY: Record<string, string[]> = {
   '@freshtier/writer': ['zod'],
   '@freshtier/s3-store': ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'zod'],
   '@freshtier/cli': ['zod', 'commander', 'csv-parse'],
+  '@freshtier/integration': [],
 };
 
 /** Workspace packages each package may depend on (any dependency field). */
@@ -42,7 +46,11 @@ const WORKSPACE: Record<string, string[]> = {
   '@freshtier/writer': ['@freshtier/core', '@freshtier/scanner'],
   '@freshtier/s3-store': ['@freshtier/core'],
   '@freshtier/cli': ['@freshtier/core', '@freshtier/scanner', '@freshtier/writer', '@freshtier/s3-store'],
+  '@freshtier/integration': ['@freshtier/core', '@freshtier/scanner', '@freshtier/writer', '@freshtier/s3-store', '@freshtier/cli'],
 };
+
+/** Packages that hold tests only: private, never a dependency of another package (no allow-list names them). */
+const TEST_ONLY = ['@freshtier/integration'];
 
 const EXACT = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
 const PEER_RANGE = /^>=(\d+) <(\d+)$/;
@@ -62,6 +70,7 @@ function violations(pkgs: Manifest[]): string[] {
       out.push(`${where}: no dependency policy for ${p.name}; add it to dependency-policy.test.ts`);
       continue;
     }
+    if (TEST_ONLY.includes(p.name) && p.private !== true) out.push(`${where}: ${p.name} holds tests only and must be "private": true`);
     const deps = p.dependencies ?? {};
     const dev = p.devDependencies ?? {};
     const peer = p.peerDependencies ?? {};
@@ -134,7 +143,7 @@ describe('dependency policy', () => {
 
   it('finds the workspace packages', () => {
     const names = pkgs.map((p) => p.name);
-    for (const n of ['@freshtier/core', '@freshtier/scanner', '@freshtier/writer', '@freshtier/s3-store']) expect(names).toContain(n);
+    for (const n of ['@freshtier/core', '@freshtier/scanner', '@freshtier/writer', '@freshtier/s3-store', '@freshtier/integration']) expect(names).toContain(n);
   });
 
   it('every packages/*/package.json follows the policy', () => {
@@ -154,6 +163,7 @@ describe('the policy catches violations', () => {
     { name: '@freshtier/scanner', dir: 'scanner', dependencies: { '@freshtier/core': 'workspace:*' }, peerDependencies: { 'apache-arrow': '>=19 <22' } },
     { name: '@freshtier/writer', dir: 'writer', dependencies: { '@freshtier/core': 'workspace:*', '@freshtier/scanner': 'workspace:*', zod: '4.6.7' }, peerDependencies: { 'apache-arrow': '>=19 <22' } },
     { name: '@freshtier/s3-store', dir: 's3-store', dependencies: { '@freshtier/core': 'workspace:*', '@aws-sdk/client-s3': '3.1169.0', zod: '4.6.7' }, peerDependencies: { 'apache-arrow': '>=19 <22' } },
+    { name: '@freshtier/integration', dir: 'integration', private: true, dependencies: { '@freshtier/core': 'workspace:*', '@freshtier/scanner': 'workspace:*', '@freshtier/writer': 'workspace:*' }, peerDependencies: { 'apache-arrow': '>=19 <22' } },
   ];
   const edit = (name: string, f: (m: Manifest) => void) => {
     const pkgs = ok();
@@ -184,6 +194,10 @@ describe('the policy catches violations', () => {
     ['workspace:^', '@freshtier/writer', (m: Manifest) => (m.dependencies!['@freshtier/core'] = 'workspace:^'), /must be "workspace:\*"/],
     ['optional dependencies', '@freshtier/core', (m: Manifest) => (m.optionalDependencies = { fsevents: '2.3.3' }), /optionalDependencies is not allowed/],
     ['a misnamed package', '@freshtier/core', (m: Manifest) => (m.dir = 'kore'), /should be @freshtier\/kore/],
+    ['the writer depending on the integration tests', '@freshtier/writer', (m: Manifest) => (m.devDependencies = { '@freshtier/integration': 'workspace:*' }), /may not depend on @freshtier\/integration/],
+    ['core depending on the integration tests', '@freshtier/core', (m: Manifest) => (m.dependencies!['@freshtier/integration'] = 'workspace:*'), /may not depend on @freshtier\/integration/],
+    ['a published integration package', '@freshtier/integration', (m: Manifest) => delete m.private, /must be "private": true/],
+    ['an integration package with a third-party runtime dependency', '@freshtier/integration', (m: Manifest) => (m.dependencies!.lodash = '4.17.21'), /lodash is not on the allow-list/],
   ])('%s', (_label, name, f, message) => {
     const v = edit(name, f);
     expect(v.some((x) => message.test(x)), v.join('\n')).toBe(true);

@@ -48,7 +48,7 @@ describe('gatherColumn word copy', () => {
           const sb = new Uint8Array(src!.values.buffer, src!.values.byteOffset + sel.rowOf[i] * c.width, c.width);
           expect(Array.from(outBytes.subarray(i * c.width, (i + 1) * c.width))).toEqual(Array.from(sb));
         });
-      }), { numRuns: 50 });
+      }), { seed: 3901, numRuns: 50 });
     }
   });
 

@@ -102,7 +102,7 @@ describe.each(cases.map((c) => [c.name, c] as const))('gatherColumn: %s', (_name
   const batches = sources(c);
 
   it('random selections across batches, incl. sliced sources, -1 and missing columns', () => {
-    fc.assert(fc.property(selectionArb(batches), (sel) => check(c, batches, sel)), { numRuns: 60 });
+    fc.assert(fc.property(selectionArb(batches), (sel) => check(c, batches, sel)), { seed: 3301, numRuns: 60 });
   });
 
   it('every row of the sliced source, in order (offset handling)', () => {

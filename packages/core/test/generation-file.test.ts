@@ -101,7 +101,7 @@ describe('encodeGeneration (keyed)', () => {
       expect(plainIndex(decodeKeyIndex(encodeKeyIndex(g.keyIndex!), 'k'))).toEqual(plainIndex(g.keyIndex!));
       expect(g.pkMin).toBe(ids.length ? idHex(ids[0]) : undefined);
       expect(g.pkMax).toBe(ids.length ? idHex(ids[ids.length - 1]) : undefined);
-    }), { numRuns: 40 });
+    }), { seed: 4201, numRuns: 40 });
   });
 
   it('a spelled-out generation', () => {

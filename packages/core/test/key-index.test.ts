@@ -59,7 +59,7 @@ describe('encode / decode', () => {
       const back = decodeKeyIndex(encodeKeyIndex(ix), PATH);
       expect(plain(back)).toEqual(plain(ix));
       expect(back.keyOffsets[0]).toBe(0);
-    }), { numRuns: 100 });
+    }), { seed: 3601, numRuns: 100 });
   });
 
   it('the empty index round-trips', () => {
@@ -95,7 +95,7 @@ describe('findKey', () => {
         buf.set(k, 2);
         expect(findKey(ix, buf, 2, 2 + k.length)).toBe(model.indexOf(hex(k)));
       }
-    }), { numRuns: 150 });
+    }), { seed: 3602, numRuns: 150 });
   });
 
   it('finds the first and last keys and misses just outside', () => {
@@ -118,7 +118,7 @@ describe('damage is a CorruptEntryError', () => {
   it('garbage bytes', () => {
     expectCorrupt(new Uint8Array(0));
     expectCorrupt(new TextEncoder().encode('not an arrow stream at all'));
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => void expectCorrupt(b)), { numRuns: 100 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => void expectCorrupt(b)), { seed: 3603, numRuns: 100 });
   });
 
   it('truncation at any length (a cut file must never read as a smaller or empty index)', () => {

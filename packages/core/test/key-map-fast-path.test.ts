@@ -68,7 +68,7 @@ describe('KeyMap fixed-width fast path', () => {
         keys.forEach((k) => model.has(hex(k)) || model.set(hex(k), model.size));
         expect(fast.size).toBe(model.size);
         for (const [k, e] of model) expect(fast.find(Buffer.from(k, 'hex'), 0, w)).toBe(e);
-      }), { numRuns: 60 });
+      }), { seed: 4401, numRuns: 60 });
     });
   }
 
@@ -105,7 +105,7 @@ describe('hashKey', () => {
       expect(hashKey(buf, pre, pre + k.length)).toBe(hashKey(k, 0, k.length));
       const h = hashKey(k, 0, k.length);
       expect(Number.isInteger(h) && h >= 0 && h <= 0xffffffff).toBe(true);
-    }));
+    }), { seed: 4402 });
     expect(hashKey(new Uint8Array(4), 0, 4)).not.toBe(hashKey(new Uint8Array(5), 0, 5));
   });
 

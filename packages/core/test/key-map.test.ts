@@ -76,7 +76,7 @@ describe('KeyMap vs a Map model', () => {
   it('random upserts and finds, every small initial capacity', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 40 }), fc.array(op, { maxLength: 400 }), (lanes, cap, ops) => {
       runModel(lanes, cap, ops);
-    }), { numRuns: 120 });
+    }), { seed: 3401, numRuns: 120 });
   });
 
   it('grows past several rehashes (5,000 distinct keys from capacity 1, 0 and 16)', () => {
@@ -93,11 +93,11 @@ describe('KeyMap vs a Map model', () => {
   });
 
   it('keeps keys apart when every hash collides', () => {
-    fc.assert(fc.property(fc.array(op, { maxLength: 200 }), (ops) => runModel(2, 4, ops, () => 12345)), { numRuns: 40 });
+    fc.assert(fc.property(fc.array(op, { maxLength: 200 }), (ops) => runModel(2, 4, ops, () => 12345)), { seed: 3402, numRuns: 40 });
   });
 
   it('keeps keys apart when hashes collide in the low bits only', () => {
-    fc.assert(fc.property(fc.array(op, { maxLength: 300 }), (ops) => runModel(1, 2, ops, (k) => (hashBytes(k, 0, k.length) & 0xffff0000) >>> 0)), { numRuns: 40 });
+    fc.assert(fc.property(fc.array(op, { maxLength: 300 }), (ops) => runModel(1, 2, ops, (k) => (hashBytes(k, 0, k.length) & 0xffff0000) >>> 0)), { seed: 3403, numRuns: 40 });
   });
 });
 

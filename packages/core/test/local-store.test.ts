@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalStore } from '../src/local-store.js';
 import type { ObjectStore, PutIfAbsentResult } from '../src/object-store.js';
@@ -59,7 +60,8 @@ async function processRace(store: ObjectStore, rounds: RaceRound[]): Promise<Put
     await Promise.all(workers.map((w) => w.ready));
     const results: PutIfAbsentResult[][] = [];
     for (const { key, payloads } of rounds) {
-      const startAt = Date.now() + 50; // a moment all workers wait for, then create at once
+      // a moment all workers wait for, then create at once; exactly one must win however the starts interleave
+      const startAt = Date.now() + 50;
       results.push(await Promise.all(payloads.map(async (payload, i) => {
         const reply = nextMessage(workers[i].child, workers[i].stderr);
         workers[i].child.send({ key, payload, startAt });
@@ -146,6 +148,9 @@ describe('LocalStore', () => {
   it('a SIGKILL mid-write leaves only complete objects under final names', async () => {
     const acked = new Set<string>();
     const verified = new Set<string>(); // putIfAbsent objects are immutable: check each once
+    // seeded kill delays, so a failing run repeats; the checks hold wherever a kill lands
+    const seed = 4_242;
+    const killAfterMs = fc.sample(fc.integer({ min: 5, max: 200 }), { seed, numRuns: 10 });
     for (let i = 0; i < 10; i++) {
       const child = spawnFixture('crash-writer.ts', [dir, String(i * 1_000_000)]);
       let stderr = '';
@@ -159,17 +164,18 @@ describe('LocalStore', () => {
       await ready;
       // The last round waits for a finished write, so the test always checks some.
       if (i === 9) await new Promise<void>((r) => lines.on('line', () => r()));
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 195));
+      await new Promise((r) => setTimeout(r, killAfterMs[i]));
       child.kill('SIGKILL');
       await closed;
-      expect(child.signalCode, stderr).toBe('SIGKILL');
+      const what = `kill ${i} after ${killAfterMs[i]} ms (seed ${seed})`;
+      expect(child.signalCode, `${what}: ${stderr}`).toBe('SIGKILL');
 
       const keys = (await store.list('')).map((m) => m.key);
-      expect(keys.filter((k) => k.includes('.tmp-'))).toEqual([]);
-      for (const k of acked) expect(keys).toContain(k); // an acked write survives the crash
+      expect(keys.filter((k) => k.includes('.tmp-')), what).toEqual([]);
+      for (const k of acked) expect(keys, what).toContain(k); // an acked write survives the crash
       for (const k of keys) {
         if (verified.has(k)) continue;
-        expect(checkCrashObject(await store.get(k)), k).toBeUndefined();
+        expect(checkCrashObject(await store.get(k)), `${what}: ${k}`).toBeUndefined();
         if (k.startsWith('crash/pia/')) verified.add(k);
       }
     }

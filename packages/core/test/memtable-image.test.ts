@@ -91,7 +91,7 @@ describe('MemtableImage', () => {
       expect(Buffer.from(viaImage.parquet).equals(Buffer.from(direct.parquet))).toBe(true);
       expect(Buffer.from(encodeKeyIndex(viaImage.keyIndex!)).equals(Buffer.from(encodeKeyIndex(direct.keyIndex!)))).toBe(true);
       expect([viaImage.rows, viaImage.pkMin, viaImage.pkMax]).toEqual([direct.rows, direct.pkMin, direct.pkMax]);
-    }), { numRuns: 40 });
+    }), { seed: 4101, numRuns: 40 });
   });
 
   it('encodes append-only memtables (no key index) to the same bytes', () => {

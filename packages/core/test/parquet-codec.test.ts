@@ -101,7 +101,7 @@ describe('round trip', () => {
       const back = readParquetFile(writeParquetFile([b], { rowGroupSize }), 'f.parquet');
       const [got, want] = [JSON.stringify(json(back)), JSON.stringify(json(b))];
       if (got !== want) throw new Error(`round trip changed the rows:\n got ${got}\nwant ${want}`);
-    }), { numRuns: 10 });
+    }), { seed: 4001, numRuns: 10 });
   });
 });
 
@@ -157,7 +157,7 @@ describe('damage is a CorruptEntryError', () => {
   it('garbage bytes', () => {
     expectCorrupt(new Uint8Array(0));
     expectCorrupt(new TextEncoder().encode('PAR1 this is not parquet PAR1'));
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => expectCorrupt(b)), { numRuns: 50 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => expectCorrupt(b)), { seed: 4002, numRuns: 50 });
   });
 
   it('a truncated file (the footer is cut off)', () => {

@@ -67,7 +67,7 @@ describe('integer key encoding equals its definition', () => {
           expect(keys.count).toBe(vs.length);
           vs.forEach((v, r) => expect(Array.from(keys.bytes.subarray(keys.offsets[r], keys.offsets[r + 1]))).toEqual(reference(v, c.width, c.signed)));
         }
-      }), { numRuns: 40 });
+      }), { seed: 4301, numRuns: 40 });
     });
   }
 });

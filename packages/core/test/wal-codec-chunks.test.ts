@@ -50,7 +50,7 @@ describe('encodeWalEntry record bodies', () => {
       bodies(entry).forEach((body, i) => expect(Buffer.from(body).equals(Buffer.from(tableToIPC(new Table([records[i].batch]), 'stream')))).toBe(true));
       const back = decodeWalEntry(entry, 'e');
       back.records.forEach((r, i) => expect(rowsJson(r.batch)).toEqual(rowsJson(records[i].batch)));
-    }), { numRuns: 60 });
+    }), { seed: 4301, numRuns: 60 });
   });
 
   it('a fence entry (no records) is unchanged', () => {

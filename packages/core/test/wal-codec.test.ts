@@ -123,7 +123,7 @@ describe('round trip', () => {
         records: recs.map((r) => ({ generation: r.generation, batchIndex: r.batchIndex, op: r.op, batch: batchOf({ id: vectorFromArray(r.ids, new Int32()) }) })),
       };
       assertSameEntry(decodeWalEntry(encodeWalEntry(entry), PATH), entry);
-    }), { numRuns: 60 });
+    }), { seed: 3601, numRuns: 60 });
   });
 });
 
@@ -133,7 +133,7 @@ describe('damage is a CorruptEntryError', () => {
       const bad = encoded.slice();
       bad[pos] ^= mask;
       expectCorrupt(bad);
-    }), { numRuns: 400 });
+    }), { seed: 3602, numRuns: 400 });
     for (let pos = 0; pos < encoded.length; pos++) {
       const bad = encoded.slice();
       bad[pos] ^= 0x01;
@@ -155,7 +155,7 @@ describe('damage is a CorruptEntryError', () => {
     expectCorrupt(new TextEncoder().encode('{"v":1,"kind":"data","shard":0,"epoch":0,"records":[]}'));
     expectCorrupt(tableToIPC(new Table({ id: vectorFromArray([1], new Int32()) }), 'stream')); // Arrow IPC, no envelope
     expectCorrupt(writeParquetFile([users]));
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => void expectCorrupt(bytes)), { numRuns: 100 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => void expectCorrupt(bytes)), { seed: 3603, numRuns: 100 });
   });
 
   it('a well-checksummed entry whose header is not valid JSON or not a valid header', () => {

@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Table, type ObjectMeta, type ObjectStore, type PutIfAbsentResult } from '@freshtier/core';
-import { LsmScanner, ShardWriter, rangeBatch, schema } from '../test/e2e-support.js';
+import { LsmScanner, ShardWriter, rangeBatch, schema } from '../../integration/test/s3/e2e-support.js'; // the writer and scanner, as the end-to-end tests use them
 import { S3RVER_CREDENTIALS } from '../test/s3-server.js';
 import { S3Store, type S3RequestStats } from '../src/index.js';
 

@@ -46,7 +46,8 @@ function startWorker(options: object): { worker: Worker; ready: Promise<Reply> }
 }
 
 async function runRound(workers: Worker[], { key, payloads }: RaceRound): Promise<PutIfAbsentResult[]> {
-  const startAt = Date.now() + 50; // a moment all workers wait for, then create at once
+  // a moment all workers wait for, then create at once; exactly one must win however the starts interleave
+  const startAt = Date.now() + 50;
   return Promise.all(payloads.map(async (payload, i) => {
     const reply = nextMessage(workers[i]);
     workers[i].child.send({ key, payload, startAt });

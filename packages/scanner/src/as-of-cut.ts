@@ -18,10 +18,10 @@
  * memory nor in the manifest (its writer crashed before flushing; replay will
  * bring it back) is skipped, so a stale cut can only under-report.
  */
-import { findKey, InvalidOptionsError, isExcludedGeneration, type FlushedGeneration, type GenerationRange, type MemtableRef } from '@freshtier/core';
-import type { FileReader } from './file-reader.js';
+import {
+  coverageThrough, findKey, InvalidOptionsError, keyInRange, keyRangeOf, type FileReader, type FlushedGeneration, type GenerationRange, type MemtableRef,
+} from '@freshtier/core';
 import type { NormalizedKeys } from './key-input.js';
-import { keyInRange, keyRangeOf } from './sources.js';
 
 /**
  * The fresh tier of one shard as a read observed it.
@@ -101,7 +101,8 @@ export async function freshTierHolds(keys: NormalizedKeys, cuts: readonly (AsOfC
 }
 
 async function checkShard(keys: NormalizedKeys, rows: number[], cut: AsOfCut, fresh: CurrentFresh, reader: FileReader, out: boolean[]): Promise<void> {
-  const inRange = (g: number) => g > cut.compactedThrough && g <= cut.activeGeneration && !isExcludedGeneration(cut.excluded, g);
+  const covered = coverageThrough(cut.compactedThrough, cut.excluded); // what the cut's read took from the base
+  const inRange = (g: number) => !covered.inBase(g) && g <= cut.activeGeneration;
   const inMemory = new Map(fresh.memtables.filter((r) => inRange(r.memtable.generation)).map((r) => [r.memtable.generation, r]));
   for (const ref of inMemory.values()) {
     const limit = ref.memtable.generation === cut.activeGeneration ? cut.activeBatchCount : Infinity;

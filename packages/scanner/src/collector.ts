@@ -30,7 +30,7 @@
  * later shard manifest (compaction never removes flushed entries), so step 4c
  * cannot skip a generation the shard manifest read would not account for.
  */
-import { excludedOf, isExcludedGeneration, type BaseManifest, type GenerationRange, type MemtableRef, type MemtableSource, type ShardManifest, type Table, type Versioned } from '@freshtier/core';
+import { baseCoverage, type BaseManifest, type GenerationRange, type MemtableRef, type MemtableSource, type ShardManifest, type Table, type Versioned } from '@freshtier/core';
 import type { AsOfCut } from './as-of-cut.js';
 import type { FreshSource, ReadView, ShardView } from './sources.js';
 
@@ -100,8 +100,8 @@ export interface PinnedVersions {
  * for (const s of view.shards) console.log(s.shard, s.fresh.map((f) => `${f.kind}:${f.generation}`));
  * ```
  */
-export function collectSources(table: Table, writers: readonly MemtableSource[], at?: PinnedVersions): Promise<ReadView> {
-  const takenAt = Date.now();
+export function collectSources(table: Table, writers: readonly MemtableSource[], at?: PinnedVersions, now: () => number = Date.now): Promise<ReadView> {
+  const takenAt = now();
   const captured = captureMemtables(table, writers); // step 1, before any await
   return readManifests(table, at).then(({ base, shards }) => ({
     takenAt,
@@ -124,12 +124,12 @@ async function loadShard(table: Table, shard: number, at?: PinnedVersions): Prom
   return { version: at.shardVersions[shard], doc: await manifests.load(at.shardVersions[shard]) };
 }
 
-/** Step 4 for one shard. Generations a rollback excluded (see `excludedOf`) are skipped like compacted ones. */
+/** Step 4 for one shard. Generations a rollback excluded are skipped like compacted ones (`baseCoverage`). */
 function planShard(shard: number, base: BaseManifest, manifest: Versioned<ShardManifest>, memtables: readonly MemtableRef[]): ShardView {
-  const compactedThrough = compactedOf(base, shard);
-  const excluded = excludedOf(base, shard);
-  const cut = withExcluded(cutForShard(shard, compactedThrough, memtables, manifest.doc), excluded);
-  const skip = (g: number) => g <= compactedThrough || isExcludedGeneration(excluded, g);
+  const coverage = baseCoverage(base, shard);
+  const compactedThrough = coverage.compacted;
+  const cut = withExcluded(cutForShard(shard, compactedThrough, memtables, manifest.doc), coverage.excluded);
+  const skip = coverage.inBase;
   const byGeneration = new Map<number, FreshSource>();
   for (const entry of manifest.doc.flushed) {
     if (!skip(entry.generation) && entry.generation < cut.activeGeneration) { // 4c, 4e
@@ -148,18 +148,6 @@ function planShard(shard: number, base: BaseManifest, manifest: Versioned<ShardM
 /** The cut records the excluded ranges (only when there are some), so `containsPksAsOf` skips them too. */
 function withExcluded(cut: AsOfCut, excluded: readonly GenerationRange[]): AsOfCut {
   return excluded.length === 0 ? cut : { ...cut, excluded };
-}
-
-/**
- * `compacted[shard]` of a base manifest, -1 when the shard was never compacted.
- *
- * @example
- * ```ts
- * compactedOf({ compacted: { '0': 7 } } as BaseManifest, 0); // 7
- * ```
- */
-export function compactedOf(base: BaseManifest, shard: number): number {
-  return base.compacted[String(shard)] ?? -1;
 }
 
 /**

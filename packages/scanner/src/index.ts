@@ -8,10 +8,10 @@
  * collectSources (collector.ts)       1. writers' memtables (sync)  2. base manifest  3. shard manifests
  *   → ReadView (sources.ts): per shard base files + fresh sources in ascending generation + AsOfCut
  *   → scan (scan.ts):
- *        FreshIndex over the fresh keys (dedup.ts; key indexes via file-reader.ts)
+ *        FreshIndex over the fresh keys (dedup.ts; files and key indexes via core's FileReader)
  *        base files / flushed generations row group by row group, memtable batches
- *        → conform to table types (projection.ts) → newest-version mask → filter (filter.ts,
- *          filter-eval.ts) → limit → OutputBuffer → RecordBatch of the projected table columns
+ *        → conform to table types (core's conformBatch) → newest-version mask → filter (filter.ts,
+ *          filter-eval.ts) → limit → OutputBuffer (projection.ts) → RecordBatch of the projected table columns
  *        primary-key conjuncts prune files, row groups and index entries (key-constraint.ts)
  *   → get / containsPks (lookup.ts): newest source first, pkMin/pkMax, key indexes, only the row groups needed
  * containsPksAsOf / freshTierBlockList (as-of-cut.ts): current memtables + shard manifests vs a cut
@@ -40,7 +40,7 @@
  *   they are skipped like compacted ones, and the cut carries them.
  *
  * Pinned reads: `new LsmScanner(table, { at: { baseVersion, shardVersions } })` reads that
- * table version (the writer's `checkout`). Live snapshots register in `snapshot-registry.ts`
+ * table version (the writer's `checkout`). Live snapshots register in core's snapshot registry
  * so GC keeps what they read.
  *
  * Invariants provided: read union and read-once (1), frozen stays readable (2),
@@ -63,14 +63,6 @@ export { Snapshot, type GetOptions } from './snapshot.js';
 export { col, and, or, not, ColumnRef, type Filter, type FilterValue, type CompareOp } from './filter.js';
 export type { AsOfCut } from './as-of-cut.js';
 export type { PinnedVersions } from './collector.js';
-export type { ScanStats } from './file-reader.js';
 export type { KeysInput } from './key-input.js';
-export type { KeyRange } from './sources.js';
-
-// For @freshtier/writer only (compaction, ingest and GC read files the way scans do);
-// not part of the public API and may change without notice.
-export { FileReader, emptyStats } from './file-reader.js';
-export { compactedOf } from './collector.js';
-export { liveSnapshotPins, type SnapshotPin } from './snapshot-registry.js';
-export { conformBatch } from './projection.js';
-export { keyRangeOf, rowGroupCount } from './sources.js';
+// `LsmScanner.stats` has this type; it lives in core with the file reader that counts.
+export type { ScanStats } from '@freshtier/core';

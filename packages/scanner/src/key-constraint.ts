@@ -14,12 +14,11 @@
  * equality with a value the type cannot hold allows no key — the literal is never
  * wrapped or rounded into the key's typed array.
  */
-import { compareBytes, encodeKeys, findKey, type KeyIndex, type Table } from '@freshtier/core';
+import { compareBytes, encodeKeys, findKey, type KeyIndex, type KeyRange, type Table } from '@freshtier/core';
 import { RecordBatch, Schema, Struct, makeData, type DataType } from 'apache-arrow';
 import { exactCompare, isExactNumeric } from './exact-literal.js';
 import type { CompareOp, Filter, FilterValue } from './filter.js';
 import { coerceValue, rawData } from './key-input.js';
-import type { KeyRange } from './sources.js';
 
 /**
  * Encoded-key bounds every accepted row satisfies.

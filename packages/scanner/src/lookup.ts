@@ -1,11 +1,13 @@
 /**
  * Point lookups (`get`) and membership (`containsPks`) over one collected view.
  *
- * For each key we look for its newest version from the newest source down,
- * stopping at the first source that holds it:
+ * For each key we look for its state from the newest source down, stopping at the
+ * first source that holds it (valid while the table's merge policy says the newest
+ * version decides, `newestDecides`; each source's own state comes from the one merge):
  *
  * 1. memtables, newest generation first: the memtable's key index, bounded by
- *    the captured batch count (`lookup`), and whether that row is a delete;
+ *    the captured batch count (`lookup`), and the key's version chain there merged
+ *    by the policy (a row, or deleted);
  * 2. flushed generations, newest first: skip unless the key is within the file's
  *    `pkMin..pkMax`, then the key index (binary search; it carries the tombstone flag);
  * 3. base files of the key's shard: `pkMin..pkMax`, then the key index.
@@ -14,19 +16,19 @@
  * "put" from "tombstone". `get` then reads only the row groups that hold the
  * rows found (row = position in the file, row group = row / rowGroupSize).
  */
-import { findKey, gatherColumn, type DataFile } from '@freshtier/core';
+import {
+  DELETED, MemtableVersions, conformBatch, findKey, gatherColumn, keyInRange, keyRangeOf, type DataFile, type FileReader, type MergePolicy,
+} from '@freshtier/core';
 import { RecordBatch, Schema, Struct, Table as ArrowTable, makeData, type Field } from 'apache-arrow';
-import type { FileReader } from './file-reader.js';
 import type { NormalizedKeys } from './key-input.js';
-import { conformBatch } from './projection.js';
-import { keyInRange, keyRangeOf, type InMemorySource, type ReadView, type ShardView } from './sources.js';
+import type { InMemorySource, ReadView, ShardView } from './sources.js';
 
 /**
  * Where the newest live version of a key is.
  *
  * @example
  * ```ts
- * const found = await findNewest(view, keys, reader);
+ * const found = await findNewest(view, keys, reader, mergePolicyOf(table));
  * if (found[0]?.kind === 'file') console.log(found[0].file.path, found[0].row);
  * ```
  */
@@ -43,25 +45,26 @@ type Slot = Found | null | undefined;
  *
  * @example
  * ```ts
- * const live = (await findNewest(view, keys, reader)).map((f) => f !== undefined);
+ * const live = (await findNewest(view, keys, reader, mergePolicyOf(table))).map((f) => f !== undefined);
  * ```
  */
-export async function findNewest(view: ReadView, keys: NormalizedKeys, reader: FileReader): Promise<(Found | undefined)[]> {
+export async function findNewest(view: ReadView, keys: NormalizedKeys, reader: FileReader, policy: MergePolicy): Promise<(Found | undefined)[]> {
   const slots: Slot[] = new Array(keys.count).fill(undefined);
   for (const shard of view.shards) {
     const todo = [];
     // an absent key (no value of its column type equals it) has no version anywhere
     for (let i = 0; i < keys.count; i++) if (keys.shards[i] === shard.shard && !keys.absent?.[i]) todo.push(i);
-    if (todo.length) await resolveShard(shard, keys, todo, reader, slots);
+    if (todo.length) await resolveShard(shard, keys, todo, reader, policy, slots);
   }
   return slots.map((s) => s ?? undefined);
 }
 
-async function resolveShard(shard: ShardView, keys: NormalizedKeys, todo: number[], reader: FileReader, slots: Slot[]): Promise<void> {
+/** Newest source first; a key leaves `open` at the first source holding it (the policy's `newestDecides`). */
+async function resolveShard(shard: ShardView, keys: NormalizedKeys, todo: number[], reader: FileReader, policy: MergePolicy, slots: Slot[]): Promise<void> {
   let open = todo;
   for (let i = shard.fresh.length - 1; i >= 0 && open.length; i--) {
     const src = shard.fresh[i];
-    if (src.kind === 'memtable') inMemtable(src, keys, open, slots);
+    if (src.kind === 'memtable') inMemtable(src, keys, open, policy, slots);
     else await inFile(src.file, 'flushed', keys, open, reader, slots);
     open = open.filter((k) => slots[k] === undefined);
   }
@@ -72,12 +75,15 @@ async function resolveShard(shard: ShardView, keys: NormalizedKeys, todo: number
   }
 }
 
-function inMemtable(src: InMemorySource, keys: NormalizedKeys, open: number[], slots: Slot[]): void {
+function inMemtable(src: InMemorySource, keys: NormalizedKeys, open: number[], policy: MergePolicy, slots: Slot[]): void {
   const m = src.ref.memtable;
+  const versions = new MemtableVersions(m);
   const { bytes, offsets } = keys.keys;
   for (const k of open) {
-    const ord = m.lookup(bytes, offsets[k], offsets[k + 1], src.ref.batchCount);
-    if (ord >= 0) slots[k] = m.isTombstone(ord) ? null : { kind: 'memtable', src, ordinal: ord };
+    const newest = m.lookup(bytes, offsets[k], offsets[k + 1], src.ref.batchCount);
+    if (newest < 0) continue;
+    const ord = versions.winner(newest, policy);
+    slots[k] = ord === DELETED ? null : { kind: 'memtable', src, ordinal: ord };
   }
 }
 

@@ -8,11 +8,10 @@
  * captures the memtables synchronously inside `scan()`, so it sees every write
  * acknowledged before the call.
  */
-import { InvalidOptionsError, assertKnownKeys, type MemtableSource, type Table } from '@freshtier/core';
+import { FileReader, InvalidOptionsError, assertKnownKeys, emptyStats, mergePolicyOf, type MemtableSource, type ScanStats, type Table } from '@freshtier/core';
 import type { Table as ArrowTable } from 'apache-arrow';
 import { cutsByShard, freshTierHolds, type AsOfCut, type CurrentFresh } from './as-of-cut.js';
 import { captureMemtables, collectSources, type PinnedVersions } from './collector.js';
-import { FileReader, emptyStats, type ScanStats } from './file-reader.js';
 import { normalizeKeys, type KeysInput } from './key-input.js';
 import { findNewest, gatherFound } from './lookup.js';
 import { resolveColumns } from './projection.js';
@@ -32,6 +31,11 @@ export interface LsmScannerOptions {
   writers?: readonly MemtableSource[];
   /** How long a snapshot stays readable (default 10 minutes). */
   snapshotRetentionMs?: number;
+  /**
+   * The clock snapshot retention is measured on, in ms since the epoch (default `Date.now`).
+   * Tests pass a manual one to expire a snapshot without waiting.
+   */
+  now?: () => number;
   /** Target rows per output batch (default 65,536). */
   batchSize?: number;
   /** Bytes of decoded key indexes kept in memory (default 64 MiB). */
@@ -44,7 +48,7 @@ export interface LsmScannerOptions {
 }
 
 const DEFAULTS = { snapshotRetentionMs: 600_000, batchSize: 65_536, keyIndexCacheBytes: 64 << 20 };
-const OPTION_KEYS = ['writers', 'at', ...Object.keys(DEFAULTS)];
+const OPTION_KEYS = ['writers', 'at', 'now', ...Object.keys(DEFAULTS)];
 /** The keys of {@link GetOptions} (`Snapshot.get` checks the same). */
 const GET_OPTIONS = ['columns'];
 
@@ -102,14 +106,14 @@ export class LsmScanner {
     const fields = resolveColumns(this.table.schema, options.columns);
     const k = normalizeKeys(this.table, keys);
     const view = await collectSources(this.table, this.writers, this.at);
-    return gatherFound(await findNewest(view, k, this.reader), fields, this.reader);
+    return gatherFound(await findNewest(view, k, this.reader, mergePolicyOf(this.table)), fields, this.reader);
   }
 
   /** For each key: is it live now (newest version exists and is not a tombstone)? Reads key indexes, not data files. */
   async containsPks(keys: KeysInput): Promise<boolean[]> {
     const k = normalizeKeys(this.table, keys);
     const view = await collectSources(this.table, this.writers, this.at);
-    return (await findNewest(view, k, this.reader)).map((f) => f !== undefined);
+    return (await findNewest(view, k, this.reader, mergePolicyOf(this.table))).map((f) => f !== undefined);
   }
 
   /**
@@ -141,8 +145,8 @@ export class LsmScanner {
 
   /** Pins the current sources for repeatable reads (see {@link Snapshot}). */
   async snapshot(): Promise<Snapshot> {
-    const view = await collectSources(this.table, this.writers, this.at);
-    return new Snapshot(this.table, view, this.reader, this.options.snapshotRetentionMs, this.options.batchSize);
+    const view = await collectSources(this.table, this.writers, this.at, this.options.now);
+    return new Snapshot(this.table, view, this.reader, this.options.snapshotRetentionMs, this.options.batchSize, this.options.now);
   }
 }
 
@@ -177,7 +181,9 @@ function validateOptions(table: Table, o: LsmScannerOptions): Required<Omit<LsmS
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) issues.push({ path: key, message: `must be an integer >= ${min}` });
     return v;
   };
-  const out = { snapshotRetentionMs: num('snapshotRetentionMs', 0), batchSize: num('batchSize', 1), keyIndexCacheBytes: num('keyIndexCacheBytes', 0) };
+  const now = o.now ?? Date.now;
+  if (typeof now !== 'function') issues.push({ path: 'now', message: 'expected a function returning ms since the epoch, like Date.now' });
+  const out = { snapshotRetentionMs: num('snapshotRetentionMs', 0), batchSize: num('batchSize', 1), keyIndexCacheBytes: num('keyIndexCacheBytes', 0), now };
   if (issues.length) throw new InvalidOptionsError('LsmScanner options', issues);
   return out;
 }

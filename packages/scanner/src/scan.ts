@@ -12,15 +12,17 @@
  * and one file's compressed bytes) whatever the table size. Primary-key
  * conjuncts of the filter skip files, row groups and fresh-index entries early.
  */
-import { InvalidOptionsError, TOMBSTONE_COLUMN, assertKnownKeys, encodeKeys, type BaseFile, type DataFile, type EncodedKeys, type Table } from '@freshtier/core';
+import {
+  InvalidOptionsError, assertKnownKeys, conformBatch, encodeKeys, keyRangeOf, mergePolicyOf, rowGroupCount,
+  type BaseFile, type DataFile, type EncodedKeys, type FileReader, type Table,
+} from '@freshtier/core';
 import { Schema, Table as ArrowTable, type Field, type RecordBatch } from 'apache-arrow';
 import type { AsOfCut } from './as-of-cut.js';
 import { FreshIndex } from './dedup.js';
-import type { FileReader } from './file-reader.js';
 import { compileFilter, type CompiledFilter, type Filter } from './filter.js';
 import { fileMayMatch, indexPositions, keyConstraintOf, type KeyConstraint } from './key-constraint.js';
-import { OutputBuffer, conformBatch, resolveColumns } from './projection.js';
-import { keyRangeOf, rowGroupCount, type InMemorySource, type ReadView } from './sources.js';
+import { OutputBuffer, resolveColumns } from './projection.js';
+import type { InMemorySource, ReadView } from './sources.js';
 
 /**
  * What to read.
@@ -99,9 +101,10 @@ function count(v: unknown, path: string, dflt: number, min: number): number {
  */
 export async function* streamScan(table: Table, view: ReadView, plan: ScanPlan, reader: FileReader): AsyncGenerator<RecordBatch> {
   const run = new ScanRun(table, plan, reader);
+  const policy = mergePolicyOf(table);
   for (const shard of view.shards) {
     if (run.done) break;
-    const index = table.appendOnly ? undefined : await FreshIndex.build(shard.fresh, reader, plan.constraint);
+    const index = table.appendOnly ? undefined : await FreshIndex.build(shard.fresh, reader, policy, plan.constraint);
     for (const file of shard.baseFiles) if (!run.done) yield* run.file(file, 'base', (keys, _b, _row, out) => index?.baseWinners(keys, out));
     for (let i = 0; i < shard.fresh.length && !run.done; i++) {
       const src = shard.fresh[i];
@@ -113,11 +116,11 @@ export async function* streamScan(table: Table, view: ReadView, plan: ScanPlan, 
   if (last) yield last;
 }
 
-/** Sets out[r] = 0 for rows of a decoded batch (file rows `firstRow`…) that are not the newest version of their key. */
+/** Sets out[r] = 0 for rows of a decoded batch (file rows `firstRow`…) that are not their key's state. */
 type Winners = (keys: EncodedKeys, batch: RecordBatch, firstRow: number, out: Uint8Array) => void;
 
 function flushedWinners(i: number, index: FreshIndex | undefined): Winners {
-  return (keys, batch, firstRow, out) => index?.flushedWinners(i, keys, batch.getChild(TOMBSTONE_COLUMN)?.data[0], firstRow, out);
+  return (keys, _batch, firstRow, out) => index?.flushedWinners(i, keys, firstRow, out);
 }
 
 /** State of one scan: output buffer, rows still allowed by `limit`. */
@@ -145,7 +148,7 @@ class ScanRun {
       if (this.done) return;
       let firstRow = rg * file.rowGroupSize;
       for (const raw of this.reader.readRowGroup(bytes, file, rg)) {
-        const batch = conformBatch(raw, this.plan.readFields, kind === 'flushed' ? [TOMBSTONE_COLUMN] : []);
+        const batch = conformBatch(raw, this.plan.readFields); // tombstones: the fresh index knows them from the key index
         const mask = new Uint8Array(batch.numRows).fill(1);
         if (!this.table.appendOnly) winners(encodeKeys(batch, this.table.primaryKey), batch, firstRow, mask);
         firstRow += batch.numRows;

@@ -12,17 +12,15 @@
  *
  * A snapshot holds its memtables in memory (also after the writer flushed and
  * dropped them); drop the snapshot to release them. While live it is registered
- * (snapshot-registry.ts) so that GC in this process keeps the files it reads.
+ * (core's snapshot-registry.ts) so that GC in this process keeps the files it reads.
  */
-import { SnapshotExpiredError, assertKnownKeys, type Table } from '@freshtier/core';
+import { SnapshotExpiredError, assertKnownKeys, mergePolicyOf, registerSnapshot, releaseSnapshot, type FileReader, type Table } from '@freshtier/core';
 import type { Table as ArrowTable } from 'apache-arrow';
 import type { AsOfCut } from './as-of-cut.js';
-import type { FileReader } from './file-reader.js';
 import { normalizeKeys, type KeysInput } from './key-input.js';
 import { findNewest, gatherFound } from './lookup.js';
 import { resolveColumns } from './projection.js';
 import { ScanResult, planScan, streamScan, type ScanOptions } from './scan.js';
-import { registerSnapshot, releaseSnapshot } from './snapshot-registry.js';
 import type { ReadView } from './sources.js';
 
 /**
@@ -59,9 +57,11 @@ export class Snapshot {
     private readonly reader: FileReader,
     retentionMs: number,
     private readonly batchSize: number,
+    /** The scanner's clock (`LsmScannerOptions.now`). */
+    private readonly now: () => number = Date.now,
   ) {
     this.expiresAt = view.takenAt + retentionMs;
-    // GC keeps what a live snapshot reads (snapshot-registry.ts)
+    // GC keeps what a live snapshot reads (core's snapshot registry)
     registerSnapshot(this, { store: table.store, baseVersion: this.baseVersion, shardVersions: this.shardVersions, expiresAt: this.expiresAt });
   }
 
@@ -101,7 +101,7 @@ export class Snapshot {
 
   /** Whether retention has run out. */
   get expired(): boolean {
-    return Date.now() > this.expiresAt;
+    return this.now() > this.expiresAt;
   }
 
   /** Scans the pinned sources (same options as `LsmScanner.scan`). */
@@ -116,14 +116,14 @@ export class Snapshot {
     this.assertLive();
     assertKnownKeys(options, ['columns'], 'get options');
     const fields = resolveColumns(this.table.schema, options.columns);
-    const found = await findNewest(this.view, normalizeKeys(this.table, keys), this.reader);
+    const found = await findNewest(this.view, normalizeKeys(this.table, keys), this.reader, mergePolicyOf(this.table));
     return gatherFound(found, fields, this.reader);
   }
 
   /** Membership against the pinned sources (see `LsmScanner.containsPks`). */
   async containsPks(keys: KeysInput): Promise<boolean[]> {
     this.assertLive();
-    return (await findNewest(this.view, normalizeKeys(this.table, keys), this.reader)).map((f) => f !== undefined);
+    return (await findNewest(this.view, normalizeKeys(this.table, keys), this.reader, mergePolicyOf(this.table))).map((f) => f !== undefined);
   }
 
   /** Throws `SnapshotExpiredError` once retention has run out. */

@@ -16,7 +16,6 @@
  */
 import type { AsOfCut } from './as-of-cut.js';
 import type { BaseFile, BaseManifest, DataFile, FlushedGeneration, MemtableRef, ShardManifest } from '@freshtier/core';
-import { compareBytes } from '@freshtier/core';
 
 /**
  * A flushed generation read from its data file.
@@ -91,83 +90,10 @@ export interface ShardView {
  * ```
  */
 export interface ReadView {
-  /** `Date.now()` when the memtables were captured. */
+  /** When the memtables were captured, on the scanner's clock (`LsmScannerOptions.now`, default `Date.now`). */
   readonly takenAt: number;
   readonly baseVersion: number;
   readonly base: BaseManifest;
   /** Indexed by shard number. */
   readonly shards: readonly ShardView[];
-}
-
-/**
- * A file's key range as encoded key bytes (from the manifest's hex `pkMin`/`pkMax`).
- *
- * @example
- * ```ts
- * const { min, max }: KeyRange = keyRangeOf(file)!;
- * ```
- */
-export interface KeyRange {
-  readonly min: Uint8Array;
-  readonly max: Uint8Array;
-}
-
-const ranges = new WeakMap<DataFile, KeyRange | null>();
-
-/**
- * The encoded key range of a data file, or undefined when the manifest has none.
- *
- * @example
- * ```ts
- * const r = keyRangeOf(file);
- * if (r && !keyInRange(r, key, 0, key.length)) skip(file);
- * ```
- */
-export function keyRangeOf(file: DataFile): KeyRange | undefined {
-  let r = ranges.get(file);
-  if (r === undefined) {
-    r = file.pkMin !== undefined && file.pkMax !== undefined ? { min: hexBytes(file.pkMin), max: hexBytes(file.pkMax) } : null;
-    ranges.set(file, r);
-  }
-  return r ?? undefined;
-}
-
-/**
- * Whether key `bytes[s, e)` lies within `range` (inclusive).
- *
- * @example
- * ```ts
- * keyInRange({ min, max }, keys.bytes, keys.offsets[i], keys.offsets[i + 1]);
- * ```
- */
-export function keyInRange(range: KeyRange, bytes: Uint8Array, s: number, e: number): boolean {
-  return compareBytes(range.min, 0, range.min.length, bytes, s, e) <= 0 && compareBytes(bytes, s, e, range.max, 0, range.max.length) <= 0;
-}
-
-/**
- * Number of row groups of a data file (files are written with a fixed `rowGroupSize`).
- *
- * @example
- * ```ts
- * for (let rg = 0; rg < rowGroupCount(file); rg++) read(rg);
- * ```
- */
-export function rowGroupCount(file: DataFile): number {
-  return Math.ceil(file.rows / file.rowGroupSize);
-}
-
-/**
- * Rows expected in row group `rg` (every group is full but the last).
- *
- * @example
- * ```ts
- * rowGroupRows({ rows: 2500, rowGroupSize: 1000 } as DataFile, 2); // 500
- * ```
- */
-export function rowGroupRows(file: DataFile, rg: number): number {
-  return Math.min(file.rowGroupSize, file.rows - rg * file.rowGroupSize);
-}
-
-function hexBytes(hex: string): Uint8Array {
-  return new Uint8Array(Buffer.from(hex, 'hex'));
 }

@@ -1,48 +1,14 @@
 /**
- * Scan mechanics: streaming row group by row group (bounded memory), limit,
- * cuts before iteration, append-only tables, empty tables, scanner options.
+ * Scan mechanics that need no writer: cuts before iteration on an empty table, and
+ * scanner options. (Scans over written data run against the real writer in
+ * packages/integration/test/scanner/.)
  */
 import { InvalidOptionsError } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
 import { LsmScanner } from '../src/index.js';
-import { compactShard } from './support/compact.js';
-import { Writers, agesById, rowsOf, user, usersBatch, usersTable } from './support/data.js';
-import { FixtureWriter } from './support/fixture-writer.js';
+import { usersTable } from './support/data.js';
 
 describe('streaming', () => {
-  it('decodes one row group at a time and emits batches of about batchSize rows', async () => {
-    const table = await usersTable();
-    const writers = await Writers.open(table, 100);
-    writers.put(Array.from({ length: 2000 }, (_, i) => user(i, 1)));
-    await writers.flushAll();
-    await compactShard(table, 0, undefined, 100); // one base file, 20 row groups
-    writers.put(Array.from({ length: 10 }, (_, i) => user(i * 3, 2))); // fresh versions hide base rows
-    const scanner = new LsmScanner(table, { writers: writers.byShard, batchSize: 250 });
-    const it = scanner.scan()[Symbol.asyncIterator]();
-    const first = await it.next();
-    expect(first.value.numRows).toBeGreaterThanOrEqual(250);
-    expect(scanner.stats.rowGroupsRead).toBeLessThanOrEqual(3); // not the whole file
-    let rows = first.value.numRows;
-    let max = first.value.numRows;
-    for (let r = await it.next(); !r.done; r = await it.next()) {
-      rows += r.value.numRows;
-      max = Math.max(max, r.value.numRows);
-    }
-    expect(rows).toBe(2000);
-    expect(max).toBeLessThan(250 + 100);
-    expect(scanner.stats.rowGroupsRead).toBe(20);
-  });
-
-  it('stops reading at the limit', async () => {
-    const table = await usersTable();
-    const writers = await Writers.open(table, 100);
-    writers.put(Array.from({ length: 2000 }, (_, i) => user(i, 1)));
-    await writers.flushAll();
-    const scanner = new LsmScanner(table, { batchSize: 50 });
-    expect((await scanner.scan({ limit: 120 }).toTable()).numRows).toBe(120);
-    expect(scanner.stats.rowGroupsRead).toBeLessThanOrEqual(2);
-  });
-
   it('exposes the cuts before iterating', async () => {
     const table = await usersTable({ shards: 3 });
     const scanner = new LsmScanner(table);
@@ -53,63 +19,27 @@ describe('streaming', () => {
   });
 });
 
-describe('append-only tables', () => {
-  it('return every row, with no dedup', async () => {
-    const table = await usersTable({ appendOnly: true });
-    const writer = await FixtureWriter.open(table, 0);
-    writer.put(usersBatch([user(1, 1), user(1, 2)]));
-    writer.freeze();
-    await writer.flush();
-    writer.put(usersBatch([user(1, 3)]));
-    const t = await new LsmScanner(table, { writers: [writer] }).scan().toTable();
-    expect(rowsOf(t).map((r) => r.age).sort()).toEqual([1, 2, 3]);
-  });
-});
-
-describe('files without a key index', () => {
-  it('are still deduplicated, by reading their key columns (counted as a data-file read)', async () => {
-    const table = await usersTable();
-    const writer = await FixtureWriter.open(table, 0);
-    writer.put(usersBatch([user(1, 1), user(2, 1)]));
-    writer.freeze();
-    await writer.flush();
-    writer.put(usersBatch([user(2, 2)]));
-    writer.delete(usersBatch([user(1)]));
-    writer.freeze();
-    await writer.flush();
-    const manifests = table.shardManifests(0);
-    const { version, doc } = await manifests.latest();
-    const flushed = doc.flushed.map((f) => ({ ...f, file: { ...f.file, keyIndexPath: undefined } }));
-    await manifests.commit(version + 1, { ...doc, flushed, note: 'drop key index paths' });
-    const scanner = new LsmScanner(table);
-    expect(agesById(await scanner.scan().toTable())).toEqual(new Map([[2n, 2]]));
-    scanner.resetStats();
-    expect(await scanner.containsPks([{ id: 1 }, { id: 2 }])).toEqual([false, true]);
-    expect(scanner.stats.keyIndexReads).toBe(0);
-    expect(scanner.stats.dataFileReads).toBeGreaterThan(0);
-  });
-});
-
-describe('several shards', () => {
-  it('scan the union of every shard', async () => {
-    const table = await usersTable({ shards: 4 });
-    const writers = await Writers.open(table, 7);
-    writers.put(Array.from({ length: 100 }, (_, i) => user(i, 1)));
-    await writers.flushAll();
-    writers.put(Array.from({ length: 50 }, (_, i) => user(i * 2, 2)));
-    const got = agesById(await new LsmScanner(table, { writers: writers.byShard }).scan().toTable());
-    expect(got.size).toBe(100);
-    expect([...got].filter(([, v]) => v === 2)).toHaveLength(50);
-  });
-});
-
 describe('scanner options', () => {
   it('are validated with messages that say what to do', async () => {
     const table = await usersTable({ shards: 2 });
     expect(() => new LsmScanner(table, { writers: [{} as never] })).toThrow(/not a MemtableSource/);
-    const w = await FixtureWriter.open(table, 1);
-    expect(() => new LsmScanner(table, { writers: [{ shard: 5, inMemoryMemtableRefs: () => w.inMemoryMemtableRefs() }] })).toThrow(/shard 5 is not a shard of this table \(0\.\.1\)/);
+    const source = { shard: 5, inMemoryMemtableRefs: () => ({ shard: 5, epoch: 0, refs: [] }) };
+    expect(() => new LsmScanner(table, { writers: [source] })).toThrow(/shard 5 is not a shard of this table \(0\.\.1\)/);
     expect(() => new LsmScanner(table, { batchSize: 0 })).toThrow(InvalidOptionsError);
     expect(() => new LsmScanner(table, { snapshotRetentionMs: -1 })).toThrow(InvalidOptionsError);
+    expect(() => new LsmScanner(table, { now: 1_000 as never })).toThrow(/now: expected a function returning ms since the epoch/);
+  });
+
+  it('measure snapshot retention on the `now` clock', async () => {
+    const table = await usersTable();
+    let now = 5_000;
+    const snap = await new LsmScanner(table, { snapshotRetentionMs: 100, now: () => now }).snapshot();
+    expect([snap.takenAt, snap.expiresAt, snap.expired]).toEqual([5_000, 5_100, false]);
+    now = 5_100;
+    expect((await snap.scan().toTable()).numRows).toBe(0); // the last moment of retention
+    now = 5_101;
+    expect(snap.expired).toBe(true);
+    expect(() => snap.scan()).toThrow(/retention ended at 1970-01-01T00:00:05\.100Z/);
+    snap.release();
   });
 });

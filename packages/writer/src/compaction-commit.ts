@@ -12,10 +12,9 @@
  * names them, none ever will) and plans again.
  */
 import {
-  excludedOf, failpoint, isFreshtierError,
+  baseCoverage, failpoint, isFreshtierError,
   type BaseFile, type BaseManifest, type FlushedGeneration, type Table, type Versioned,
 } from '@freshtier/core';
-import { compactedOf } from '@freshtier/scanner';
 import { noGcFenceSince } from './gc-fence.js';
 
 /**
@@ -101,6 +100,6 @@ function byKeyRange(a: BaseFile, b: BaseFile): number {
 /** This shard's files, compaction mark and exclusions are the same in both versions. */
 function sameShardPart(a: BaseManifest, b: BaseManifest, shard: number): boolean {
   const paths = (m: BaseManifest) => m.files.filter((f) => f.shard === shard).map((f) => f.path).sort().join('\n');
-  return compactedOf(a, shard) === compactedOf(b, shard) && paths(a) === paths(b)
-    && JSON.stringify(excludedOf(a, shard)) === JSON.stringify(excludedOf(b, shard));
+  const [ca, cb] = [baseCoverage(a, shard), baseCoverage(b, shard)];
+  return ca.compacted === cb.compacted && paths(a) === paths(b) && JSON.stringify(ca.excluded) === JSON.stringify(cb.excluded);
 }

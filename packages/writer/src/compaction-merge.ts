@@ -6,14 +6,18 @@
  * (priority 0) or a picked generation (priority 1, 2, … in ascending generation).
  * Every run is sorted by key with one row per key (flush and compaction both write
  * them so), so a k-way merge over a heap ordered by (key, newest priority first)
- * meets the newest version of each key first and skips the rest. A tombstone wins
- * like any version and is then dropped: nothing older survives it, and base files
- * hold no tombstones (the scanner relies on that).
+ * meets the versions of each key one after another, newest first; they are handed,
+ * oldest first, to the one merge (core's `MergePolicy`, DESIGN.md invariant 14),
+ * which picks the row that stays. A key it finds deleted is dropped with its
+ * tombstone: nothing older survives it (every older version of the key is in this
+ * merge), and base files hold no tombstones (the scanner relies on that).
  *
  * Append-only tables have no keys: their runs are concatenated in generation order.
  */
-import { TOMBSTONE_COLUMN, compareBytes, encodeKeys, type DataFile, type EncodedKeys, type Table } from '@freshtier/core';
-import { conformBatch, rowGroupCount, type FileReader } from '@freshtier/scanner';
+import {
+  DELETED, TOMBSTONE_COLUMN, compareBytes, conformBatch, encodeKeys, rowGroupCount,
+  type DataFile, type EncodedKeys, type FileReader, type MergePolicy, type Table, type VersionRun,
+} from '@freshtier/core';
 import type { Data, RecordBatch } from 'apache-arrow';
 
 /**
@@ -87,15 +91,15 @@ interface Cursor {
 }
 
 /**
- * Merges runs: newest version per key, tombstones dropped (keyed), or every row in
- * run order (append-only).
+ * Merges runs: each key's state under `policy`, deleted keys dropped (keyed), or
+ * every row in run order (append-only).
  *
  * @example
  * ```ts
- * const merged = mergeRuns(runs, !table.appendOnly);
+ * const merged = mergeRuns(runs, !table.appendOnly, mergePolicyOf(table));
  * ```
  */
-export function mergeRuns(runs: readonly Run[], keyed: boolean): Merged {
+export function mergeRuns(runs: readonly Run[], keyed: boolean, policy: MergePolicy): Merged {
   const batches = runs.flatMap((r) => r.batches);
   const keys = runs.flatMap((r) => r.keys);
   const total = runs.reduce((n, r) => n + r.rows, 0);
@@ -106,27 +110,71 @@ export function mergeRuns(runs: readonly Run[], keyed: boolean): Merged {
     first += run.batches.length;
     return c;
   });
-  if (keyed) mergeKeyed(cursors, out);
+  if (keyed) mergeKeyed(cursors, out, policy);
   else for (const c of cursors) for (; skipEmpty(c); c.r++) emit(c, out);
   return { batches, keys, count: out.count, batchOf: out.batchOf.subarray(0, out.count), rowOf: out.rowOf.subarray(0, out.count), versionsReplaced: out.replaced, tombstonesDropped: out.dropped };
 }
 
 type Out = { batchOf: Int32Array; rowOf: Int32Array; count: number; replaced: number; dropped: number };
 
-function mergeKeyed(cursors: Cursor[], out: Out): void {
+function mergeKeyed(cursors: Cursor[], out: Out, policy: MergePolicy): void {
   const heap = new CursorHeap(cursors.filter(skipEmpty));
-  let last: Cursor | undefined;
-  let lastB = 0;
-  let lastR = 0;
+  const versions = new KeyVersions();
   while (heap.size > 0) {
-    const c = heap.top();
-    if (last && compareAt(c, c.b, c.r, last, lastB, lastR) === 0) out.replaced++;
-    else if (isSet(c.run.tombstones[c.b], c.r)) out.dropped++;
-    else emit(c, out);
-    [last, lastB, lastR] = [c, c.b, c.r];
-    c.r++;
-    if (skipEmpty(c)) heap.siftDown();
-    else heap.pop();
+    versions.clear();
+    do {
+      const c = heap.top();
+      versions.push(c);
+      c.r++;
+      if (skipEmpty(c)) heap.siftDown();
+      else heap.pop();
+    } while (heap.size > 0 && versions.holdsKeyOf(heap.top()));
+    const w = policy.chooseVersion(versions);
+    out.replaced += versions.count - 1;
+    if (w === DELETED) out.dropped++;
+    else versions.emit(w, out);
+  }
+}
+
+/**
+ * The versions of one key as the heap yields them (newest first), read oldest first
+ * by the merge policy. Reused for every key: its arrays keep their length, so only
+ * the first key with more versions than any before it grows them.
+ */
+class KeyVersions implements VersionRun {
+  count = 0;
+  private readonly cursors: Cursor[] = [];
+  private readonly b: number[] = [];
+  private readonly r: number[] = [];
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  /** Records the version at the cursor's current position (before it advances). */
+  push(c: Cursor): void {
+    this.cursors[this.count] = c;
+    this.b[this.count] = c.b;
+    this.r[this.count] = c.r;
+    this.count++;
+  }
+
+  /** Whether the cursor is at the key of the versions held. */
+  holdsKeyOf(c: Cursor): boolean {
+    return compareAt(c, c.b, c.r, this.cursors[0], this.b[0], this.r[0]) === 0;
+  }
+
+  isTombstone(position: number): boolean {
+    const k = this.count - 1 - position;
+    return isSet(this.cursors[k].run.tombstones[this.b[k]], this.r[k]);
+  }
+
+  /** Appends the version at `position` to the merged rows. */
+  emit(position: number, out: Out): void {
+    const k = this.count - 1 - position;
+    out.batchOf[out.count] = this.cursors[k].first + this.b[k];
+    out.rowOf[out.count] = this.r[k];
+    out.count++;
   }
 }
 

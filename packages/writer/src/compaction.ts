@@ -21,10 +21,9 @@
  * before the compaction still answer exactly (`containsPksAsOf`).
  */
 import {
-  CommitConflictError, InvalidOptionsError, excludedOf, isExcludedGeneration, parseOptions,
+  CommitConflictError, FileReader, InvalidOptionsError, baseCoverage, emptyStats, keyRangeOf, mergePolicyOf, parseOptions,
   type BaseFile, type DataFile, type KeyIndex, type Table,
 } from '@freshtier/core';
-import { FileReader, compactedOf, emptyStats, keyRangeOf } from '@freshtier/scanner';
 import { z } from 'zod';
 import { splitPoints, writeBaseFile, type BaseFileShape } from './base-files.js';
 import { abandonFiles, commitPlan, type CompactionPlan as Plan } from './compaction-commit.js';
@@ -147,7 +146,7 @@ export async function compact(table: Table, options: CompactOptions): Promise<Co
     const plan = await planCompaction(table, opts.shard, reader);
     if (plan.generations.length === 0) return resultOf(false, plan.base.version, plan, [], t.p);
     t.p.generations = plan.generations.map((g) => g.generation);
-    const merged = mergeRuns(await readRuns(table, plan, reader, t), !table.appendOnly);
+    const merged = mergeRuns(await readRuns(table, plan, reader, t), !table.appendOnly, mergePolicyOf(table));
     const written = await writeMerged(table, opts, plan, merged, t);
     t.report('commit');
     const version = await commitPlan(table, opts.shard, plan, written);
@@ -164,12 +163,11 @@ export async function compact(table: Table, options: CompactOptions): Promise<Co
 async function planCompaction(table: Table, shard: number, reader: FileReader): Promise<Plan> {
   const base = await table.baseManifests.latest();
   const { doc: manifest } = await table.shardManifests(shard).latest();
-  const compacted = compactedOf(base.doc, shard);
-  const excluded = excludedOf(base.doc, shard);
+  const coverage = baseCoverage(base.doc, shard); // compacted or excluded by a rollback: not picked
   const generations = manifest.flushed
-    .filter((g) => g.generation > compacted && !isExcludedGeneration(excluded, g.generation))
+    .filter((g) => !coverage.inBase(g.generation))
     .sort((a, b) => a.generation - b.generation);
-  if (generations.length === 0) return { base, generations, rewrite: [], keep: [], through: compacted };
+  if (generations.length === 0) return { base, generations, rewrite: [], keep: [], through: coverage.compacted };
   const mine = base.doc.files.filter((f) => f.shard === shard);
   const indexes = table.appendOnly ? [] : await Promise.all(generations.map((g) => reader.keyIndexOf(g.file, 'flushed')));
   const touched = (f: BaseFile) => !table.appendOnly && indexes.some((ix) => holdsKeyIn(ix, f));

@@ -20,10 +20,9 @@
  * reload and see that it is fenced.
  */
 import {
-  excludedOf, isExcludedGeneration, layout,
+  baseCoverage, layout, liveSnapshotPins,
   type BaseManifest, type ManifestStore, type ObjectMeta, type ShardManifest, type Table,
 } from '@freshtier/core';
-import { compactedOf, liveSnapshotPins } from '@freshtier/scanner';
 import { tags, type TableVersion } from './versions.js';
 
 /**
@@ -132,7 +131,7 @@ export const epochBoundary: Guard<ShardManifest> = (versions, docs, i) => {
  * ```
  */
 export function generationNeeded(g: number, shard: number, bases: Iterable<BaseManifest>): boolean {
-  for (const b of bases) if (g > compactedOf(b, shard) && !isExcludedGeneration(excludedOf(b, shard), g)) return true;
+  for (const b of bases) if (!baseCoverage(b, shard).inBase(g)) return true;
   return false;
 }
 

@@ -17,10 +17,9 @@
  *    replay keeps every record's generation.
  */
 import {
-  Memtable, SchemaMismatchError, assertBatchColumnNames, encodeGeneration, encodeKeyIndex, isArrowRecordBatch, isArrowTable, keyIndexPathFor, layout, readParquetFile,
+  Memtable, SchemaMismatchError, assertBatchColumnNames, conformBatch, encodeGeneration, encodeKeyIndex, isArrowRecordBatch, isArrowTable, keyIndexPathFor, layout, readParquetFile,
   type FlushedGeneration, type Generation, type ShardId, type Table,
 } from '@freshtier/core';
-import { conformBatch } from '@freshtier/scanner';
 import type { RecordBatch, Table as ArrowTable } from 'apache-arrow';
 import { readFile } from 'node:fs/promises';
 import { preparePut, type PreparedBatch } from './batches.js';

@@ -22,7 +22,7 @@
  * fetched a few at a time ahead of decoding, which matters on remote stores.
  */
 import {
-  CorruptEntryError, Memtable, ShardFencedError, decodeWalEntry, encodeKeys, excludedOf, failpoint, isExcludedGeneration,
+  CorruptEntryError, Memtable, ShardFencedError, baseCoverage, decodeWalEntry, encodeKeys, failpoint,
   type Generation, type ObjectStore, type ShardId, type Table, type WalEntry, type WalRecord,
 } from '@freshtier/core';
 import type { ShardHead } from './fencing.js';
@@ -164,7 +164,6 @@ async function* readAhead(store: ObjectStore, listed: readonly WalListing[]): As
 export async function durableGenerations(table: Table, head: ShardHead): Promise<(g: Generation) => boolean> {
   const flushed = new Set(head.doc.flushed.map((f) => f.generation));
   const base = await table.baseManifests.latest();
-  const compacted = base.doc.compacted[String(head.doc.shard)] ?? -1;
-  const excluded = excludedOf(base.doc, head.doc.shard); // a rollback undid them: never replay them
-  return (g) => g <= compacted || flushed.has(g) || isExcludedGeneration(excluded, g);
+  const coverage = baseCoverage(base.doc, head.doc.shard); // compacted, or undone by a rollback: never replay them
+  return (g) => coverage.inBase(g) || flushed.has(g);
 }

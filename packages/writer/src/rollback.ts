@@ -23,9 +23,8 @@
  * meanwhile) is retried with the same document: what it would have changed is undone too.
  */
 import {
-  CorruptEntryError, RollbackAbortedError, excludedOf, isFreshtierError, type BaseManifest, type GenerationRange, type ShardManifest, type Table,
+  CorruptEntryError, RollbackAbortedError, baseCoverage, excludedOf, isFreshtierError, type BaseManifest, type GenerationRange, type ShardManifest, type Table,
 } from '@freshtier/core';
-import { compactedOf } from '@freshtier/scanner';
 import { randomUUID } from 'node:crypto';
 import { claimEpoch, commitGuarded } from './fencing.js';
 import { assertStillPending, clearPendingRollback, finalIfStillPending, markPendingRollback } from './rollback-pending.js';
@@ -103,7 +102,7 @@ export async function rollback(table: Table, ref: VersionRef, options: RollbackO
       await assertStillPending(table, id); // a writer opened meanwhile: abort before fencing it too
       const fence = await fenceShard(table, s, id, step);
       epochs.push(fence.epoch);
-      const above = highestGeneration(targetShards[s], compactedOf(targetBase, s));
+      const above = highestGeneration(targetShards[s], baseCoverage(targetBase, s).compacted);
       if (fence.nextGeneration > above + 1) excluded[s] = { above, below: fence.nextGeneration };
     }
     await recheckEpochs(table, epochs, id);

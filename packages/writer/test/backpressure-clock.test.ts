@@ -1,7 +1,8 @@
 /**
  * `BackpressureGate` on an injected clock (the writer's `clock` option): the grace period,
  * its renewal on progress and the wake-ups run on virtual time, so these checks wait on no
- * timer. (backpressure.test.ts checks the same gate on the real clock.)
+ * timer. (They replace the gate's real-clock tests, which raced 40/80 ms timers against a
+ * 60 ms grace period.)
  */
 import { MemoryStore, WriterClosedError, isFreshtierError } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
@@ -66,7 +67,7 @@ describe('BackpressureGate on a manual clock', () => {
       t.gate.progress();
       await flushMicrotasks();
     }
-    expect(t.outcome()).toBe('waiting');
+    expect([t.outcome(), t.gate.waiting]).toEqual(['waiting', 1]);
     t.stopped.error = new WriterClosedError(2);
     t.gate.wake();
     await done;
@@ -82,10 +83,13 @@ describe('BackpressureGate on a manual clock', () => {
     expect(t.outcome()).toMatchObject({ message: 'clock broke' });
   });
 
-  it('under the limit no clock is consulted', async () => {
+  it('under the limit a put is admitted at once: no wait, no relief asked, no clock consulted', async () => {
     const t = setup({ value: 100 });
+    expect(t.gate.mustWait()).toBe(false);
     await t.admit();
-    expect([t.outcome(), t.clock.sleeps]).toEqual(['admitted', 0]);
+    expect([t.outcome(), t.clock.sleeps, t.relieved()]).toEqual(['admitted', 0, 0]);
+    t.bytes.value = 101;
+    expect(t.gate.mustWait()).toBe(true);
   });
 });
 

@@ -10,7 +10,7 @@ import { MemoryStore } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
 import { ShardWriter, compact, splitByShard } from '../src/index.js';
 import { FaultyStore } from './support/faulty-store.js';
-import { eventually, makeTable, rangeBatch } from './support/fixtures.js';
+import { makeTable, rangeBatch } from './support/fixtures.js';
 import { modelRows, tableRows } from './support/table-state.js';
 
 async function setup() {
@@ -23,12 +23,22 @@ async function setup() {
   return { store, table, model };
 }
 
-/** Holds every base manifest commit until `count` of them are waiting, so all plan on the same base. */
+/** Holds the first `count` base manifest commits until `release()`; `reached` resolves once all of them wait, so all plan on the same base. */
 function holdBaseCommits(store: FaultyStore, count: number) {
   let release!: () => void;
   const until = new Promise<void>((r) => (release = r));
-  const rule = store.inject({ ops: 'putIfAbsent', key: /^base\/_manifests\/v/, mode: 'delay', until, first: count });
-  return { waiting: () => rule.matched >= count, release };
+  let arrived!: () => void;
+  const reached = new Promise<void>((r) => (arrived = r));
+  let held = 0;
+  store.inject({
+    ops: 'putIfAbsent', mode: 'delay', until,
+    key: (k) => {
+      if (!/^base\/_manifests\/v/.test(k) || held >= count) return false;
+      if (++held === count) arrived();
+      return true;
+    },
+  });
+  return { reached, release };
 }
 
 describe('concurrent compactions', () => {
@@ -36,7 +46,7 @@ describe('concurrent compactions', () => {
     const { store, table, model } = await setup();
     const hold = holdBaseCommits(store, 2);
     const both = Promise.all([compact(table, { shard: 0 }), compact(table, { shard: 1 })]);
-    await eventually(hold.waiting, 5_000, 'both compactions to reach their commit');
+    await hold.reached; // both compactions are at their commit
     hold.release();
     const results = await both;
     expect(results.map((r) => r.committed)).toEqual([true, true]);
@@ -52,7 +62,7 @@ describe('concurrent compactions', () => {
     const { store, table, model } = await setup();
     const hold = holdBaseCommits(store, 2);
     const both = Promise.all([compact(table, { shard: 0 }), compact(table, { shard: 0 })]);
-    await eventually(hold.waiting, 5_000, 'both compactions to reach their commit');
+    await hold.reached; // both compactions are at their commit
     hold.release();
     const results = await both;
     expect(results.map((r) => r.committed).sort()).toEqual([false, true]);

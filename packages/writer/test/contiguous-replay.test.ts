@@ -9,7 +9,7 @@ import { MemoryStore, layout } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
 import { ShardWriter, listWal, readWalEntry } from '../src/index.js';
 import { FaultyStore } from './support/faulty-store.js';
-import { eventually, makeTable, rangeBatch } from './support/fixtures.js';
+import { makeTable, rangeBatch } from './support/fixtures.js';
 import { readShard } from './support/read-shard.js';
 
 describe('contiguous replay point', () => {
@@ -53,10 +53,13 @@ describe('contiguous replay point', () => {
   it('a WAL entry shared by generations N and N+1 stays replayable until N+1 commits', async () => {
     const store = new FaultyStore(new MemoryStore());
     const table = await makeTable(store, { appendOnly: true });
-    const w = await ShardWriter.open(table, { shard: 0 });
+    let n = -1;
+    let nCommitted!: () => void;
+    const committed = new Promise<void>((r) => (nCommitted = r));
+    const w = await ShardWriter.open(table, { shard: 0, onEvent: (e) => void (e.type === 'flush-committed' && e.generations.includes(n) && nCommitted()) });
     // both puts join one group; the freeze between them splits the group across two generations
     const first = w.put(rangeBatch(0, 10));
-    const n = w.freeze()!;
+    n = w.freeze()!;
     const second = w.put(rangeBatch(10, 20));
     await Promise.all([first, second]);
     const entries = await listWal(store, 0);
@@ -65,7 +68,8 @@ describe('contiguous replay point', () => {
     expect(entry.records.map((r) => r.generation)).toEqual([n, n + 1]);
 
     // the background flush commits N alone (N+1 is the active memtable)
-    await eventually(() => w.manifest.doc.flushed.some((f) => f.generation === n), 5_000, `generation ${n} to commit`);
+    await committed;
+    expect(w.manifest.doc.flushed.map((f) => f.generation)).toContain(n);
     expect(w.manifest.doc.replayAfter).toBe(shared.position - 1);
     expect(await store.head(layout.walEntry(0, shared.position))).toBeDefined();
 

@@ -8,11 +8,16 @@
  * append-only table, where a duplicate cannot hide behind dedup — that no row
  * appears twice. Runs accumulate on the same tables, so recovery of one crash is
  * also checked by the next ones. ~8 kills in CI; FRESHTIER_LONG=1 → 100.
+ *
+ * The kill delays come from a seeded PRNG (FRESHTIER_SEED, printed with every failure),
+ * so a failing run can be repeated. Where exactly a kill lands still depends on how fast
+ * the child runs, and every check holds wherever it lands.
  */
 import { LocalStore, Table } from '@freshtier/core';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prng } from '../../../reliability/src/data.js';
 import { ShardWriter } from '../src/index.js';
 import { makeTable, tempDir } from './support/fixtures.js';
 import { readShard, type ShardState } from './support/read-shard.js';
@@ -20,6 +25,7 @@ import { readShard, type ShardState } from './support/read-shard.js';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/crash-put.ts', import.meta.url));
 const KILLS = process.env.FRESHTIER_LONG === '1' ? 100 : 8;
+const SEED = Number(process.env.FRESHTIER_SEED ?? 20_251_122);
 
 /** What the children tried and acked, per key. */
 class Expectations {
@@ -79,10 +85,8 @@ async function runAndKill(root: string, run: number, seed: number, killAfterMs: 
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<string>((resolve) => child.on('exit', (code, signal) => resolve(`exit code ${code} signal ${signal}`)));
-  const ready = async () => {
-    while (!out.includes('ready\n')) await new Promise((r) => setTimeout(r, 5));
-  };
-  const early = await Promise.race([ready().then(() => undefined), exited]);
+  const ready = new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('ready\n') && resolve()));
+  const early = await Promise.race([ready.then(() => undefined), exited]);
   if (early) throw new Error(`child stopped before it was ready (${early}): ${err}`);
   const died = await Promise.race([new Promise((r) => setTimeout(r, killAfterMs)).then(() => undefined), exited]);
   if (died) throw new Error(`child stopped on its own (${died}): ${err}`);
@@ -110,19 +114,22 @@ describe('crash recovery (SIGKILL)', () => {
 
   it(`recovers every acked row and no row twice across ${KILLS} random kills`, async () => {
     let totalAcks = 0;
+    const rnd = prng(SEED);
     for (let run = 1; run <= KILLS; run++) {
       const t = tables[run % 2];
-      const lines = await runAndKill(t.root, run, run * 7919, 20 + Math.floor(Math.random() * 600));
+      const killAfterMs = rnd.int(20, 620);
+      const what = `run ${run} (${t.appendOnly ? 'append-only' : 'keyed'}, killed after ${killAfterMs} ms; rerun with FRESHTIER_SEED=${SEED})`;
+      const lines = await runAndKill(t.root, run, run * 7919, killAfterMs);
       totalAcks += t.expect.record(lines);
       const table = await Table.open(new LocalStore(t.root));
       const writer = await ShardWriter.open(table, { shard: 0, autoFlush: false });
       const recovered = await readShard(table, 0, writer);
       const problems = t.appendOnly ? t.expect.checkAppendOnly(recovered) : t.expect.checkKeyed(recovered);
-      expect(problems, `run ${run} (${t.appendOnly ? 'append-only' : 'keyed'}), after replay`).toEqual([]);
+      expect(problems, `${what}, after replay`).toEqual([]);
       if (run % 3 === 0) {
         await writer.close(); // also check what replayed generations look like once flushed
         const flushed = await readShard(table, 0);
-        expect(t.appendOnly ? t.expect.checkAppendOnly(flushed) : t.expect.checkKeyed(flushed), `run ${run}, after flush`).toEqual([]);
+        expect(t.appendOnly ? t.expect.checkAppendOnly(flushed) : t.expect.checkKeyed(flushed), `${what}, after flush`).toEqual([]);
       }
     }
     expect(totalAcks).toBeGreaterThan(0);

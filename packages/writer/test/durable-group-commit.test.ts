@@ -8,6 +8,7 @@ import { MemoryStore } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
 import { ShardWriter, listWal, readWalEntry } from '../src/index.js';
 import { FaultyStore } from './support/faulty-store.js';
+import { holdCall } from './support/hold.js';
 import { makeTable, rangeBatch } from './support/fixtures.js';
 import { readShard } from './support/read-shard.js';
 
@@ -15,20 +16,21 @@ describe('durable group commit', () => {
   it('10 concurrent puts share entries; each is acked only after its entry exists', async () => {
     const store = new FaultyStore(new MemoryStore());
     const table = await makeTable(store);
-    store.inject({ ops: 'putIfAbsent', key: '/wal/', mode: 'delay', delayMs: 15 });
     const w = await ShardWriter.open(table, { shard: 0 });
+    const firstEntry = holdCall(store, 'putIfAbsent', /\/wal\//); // the first WAL write of the puts waits for the test
     const walBefore = (await listWal(store, 0)).length;
-    const walDone = () => store.calls.filter((c) => c.op === 'putIfAbsent' && c.key.includes('/wal/') && c.outcome === 'ok');
+    const openCalls = store.calls.length; // the open's fence writes fill skipped positions in parallel: not puts
+    const walDone = () => store.calls.slice(openCalls).filter((c) => c.op === 'putIfAbsent' && c.key.includes('/wal/') && c.outcome === 'ok');
     const ackedAt = new Map<number, { tick: number; visible: boolean }>();
-    const puts = Array.from({ length: 10 }, (_, i) => {
-      const p = w.put(rangeBatch(i * 10, i * 10 + 10, i)).then(() => {
-        const visible = w.inMemoryMemtableRefs().refs.some((r) => Array.from({ length: r.batchCount }, (_, b) => r.memtable.batch(b).batch).some((b) => Number(b.getChild('id')!.get(0)) === i * 10));
-        ackedAt.set(i, { tick: store.tick(), visible });
-      });
-      // the second half arrives while the first entry is being written
-      return i < 5 ? p : new Promise<void>((r) => setTimeout(r, 5)).then(() => w.put(rangeBatch(i * 10 + 5, i * 10 + 6))).then(() => p);
-    });
-    await Promise.all(puts);
+    const puts = Array.from({ length: 10 }, (_, i) => w.put(rangeBatch(i * 10, i * 10 + 10, i)).then(() => {
+      const visible = w.inMemoryMemtableRefs().refs.some((r) => Array.from({ length: r.batchCount }, (_, b) => r.memtable.batch(b).batch).some((b) => Number(b.getChild('id')!.get(0)) === i * 10));
+      ackedAt.set(i, { tick: store.tick(), visible });
+    }));
+    await firstEntry.reached;
+    // five more puts arrive while the first entry is being written
+    const late = Array.from({ length: 5 }, (_, k) => w.put(rangeBatch((k + 5) * 10 + 5, (k + 5) * 10 + 6)));
+    firstEntry.release();
+    await Promise.all([...puts, ...late]);
 
     const entries = (await listWal(store, 0)).slice(walBefore);
     const decoded = await Promise.all(entries.map((e) => readWalEntry(store, 0, e.position)));
@@ -49,16 +51,15 @@ describe('durable group commit', () => {
     const store = new FaultyStore(new MemoryStore());
     const table = await makeTable(store);
     const w = await ShardWriter.open(table, { shard: 0 });
-    let release!: () => void;
-    const gate = store.inject({ ops: 'putIfAbsent', key: '/wal/', mode: 'delay', until: new Promise<void>((r) => (release = r)) });
+    const entry = holdCall(store, 'putIfAbsent', /\/wal\//);
     let acked = false;
     const put = w.put(rangeBatch(0, 5)).then(() => (acked = true));
-    await new Promise((r) => setTimeout(r, 20));
+    await entry.reached; // the WAL write is in flight and held: the put must not be acked or visible
+    await new Promise((r) => setImmediate(r)); // lets a (wrong) early ack run
     expect(acked).toBe(false);
     expect((await readShard(table, 0, w)).rows.size).toBe(0);
-    release();
+    entry.release();
     await put;
-    gate.remove();
     expect((await readShard(table, 0, w)).rows.size).toBe(5);
   });
 });

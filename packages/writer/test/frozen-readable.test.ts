@@ -54,6 +54,7 @@ describe('frozen memtables stay readable', () => {
     const store = new FaultyStore(new MemoryStore());
     const table = await makeTable(store);
     store.inject({ ops: 'putIfAbsent', key: '/gen-', mode: 'fail', every: 3 });
+    // the delay only lets reads interleave with commits in flight: the check holds whatever the timing
     store.inject({ ops: 'putIfAbsent', key: '/_manifests/v', mode: 'delay', delayMs: 5 });
     const w = await ShardWriter.open(table, { shard: 0, maxMemtableRows: 40, flushRetry: { initialDelayMs: 1, maxDelayMs: 5 } });
     const model = new Map<string, number>();

@@ -57,6 +57,11 @@ function busyWriter(w: ShardWriter, max: number): Busy {
   return busy;
 }
 
+/**
+ * A store answering every call after `ms` of latency. The latency only changes how the old
+ * writer's puts interleave with the open: the open's call budget and every other check hold
+ * whatever the timing.
+ */
 function latencyStore(inner: MemoryStore, ms: number): FaultyStore {
   const s = new FaultyStore(inner);
   s.inject({ mode: 'delay', delayMs: ms });

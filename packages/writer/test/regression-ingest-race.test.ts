@@ -18,19 +18,14 @@ import { LsmScanner } from '@freshtier/scanner';
 import { describe, expect, it } from 'vitest';
 import { ShardWriter, compact } from '../src/index.js';
 import { FaultyStore } from './support/faulty-store.js';
-import { eventually, makeTable, rowsBatch } from './support/fixtures.js';
+import { makeTable, rowsBatch } from './support/fixtures.js';
+import { holdCall } from './support/hold.js';
 
 const KEY = 7;
 
 async function valueOf(table: Table, writer: ShardWriter | undefined, id = KEY): Promise<number | null | undefined> {
   const rows = await new LsmScanner(table, { writers: writer ? [writer] : [] }).get([{ id: BigInt(id) }]);
   return rows.numRows === 0 ? undefined : (rows.toArray()[0].v as number | null);
-}
-
-/** A promise with its resolve, to hold a store call until the test releases it. */
-function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  return { promise: new Promise<void>((r) => (open = r)), open };
 }
 
 async function setup() {
@@ -50,16 +45,15 @@ function crashAndReopen(table: Table): Promise<ShardWriter> {
 describe('ingest race (fjall)', () => {
   it('an ingest prepared before a put + freeze + flush, committed after them, wins', async () => {
     const { store, table, writer } = await setup();
-    const hold = gate();
-    const rule = store.inject({ ops: 'putIfAbsent', key: /ingest-.*\.keys\.arrow$/, mode: 'delay', until: hold.promise });
+    const hold = holdCall(store, 'putIfAbsent', /ingest-.*\.keys\.arrow$/);
     const ingest = writer.ingest([rowsBatch([KEY, 9], 100)]);
-    await eventually(() => rule.matched > 0, 5_000, 'the ingest to have prepared its data file');
+    await hold.reached; // the ingest has prepared its data file; its key index waits
     await writer.put(rowsBatch([KEY], 2)); // acked before the ingest commits
     writer.freeze();
     await writer.flush();
     expect(await valueOf(table, writer)).toBe(2);
     const snap = await new LsmScanner(table, { writers: [writer] }).snapshot();
-    hold.open();
+    hold.release();
     const result = await ingest;
     expect(result).toMatchObject({ rows: 2, fileRows: 2, batches: 1 });
     expect(result.generation).toBeGreaterThan(writer.manifest.doc.flushed.at(-2)!.generation);
@@ -92,16 +86,15 @@ describe('ingest race (fjall)', () => {
 
   it('a put issued while the ingest holds the lock waits for it and wins', async () => {
     const { store, table, writer } = await setup();
-    const hold = gate();
-    const rule = store.inject({ ops: 'putIfAbsent', key: /shards\/0\/_manifests\/v/, mode: 'delay', until: hold.promise, first: 1 });
+    const hold = holdCall(store, 'putIfAbsent', /shards\/0\/_manifests\/v/);
     const order: string[] = [];
     const ingest = writer.ingest(rowsBatch([KEY], 100)).then(() => order.push('ingest'));
-    await eventually(() => rule.matched > 0, 5_000, 'the ingest commit to be in flight');
+    await hold.reached; // the ingest commit is in flight, held
     const put = writer.put(rowsBatch([KEY], 4)).then(() => order.push('put'));
     const snap = await new LsmScanner(table, { writers: [writer] }).snapshot();
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setImmediate(r)); // the commit is held until release(), however long this waits
     expect(order).toEqual([]); // the put waits at the lock
-    hold.open();
+    hold.release();
     await Promise.all([ingest, put]);
     expect(order).toEqual(['ingest', 'put']);
     expect(await valueOf(table, writer)).toBe(4);

@@ -49,32 +49,35 @@ describe('a second writer fences the first', () => {
   it('puts racing the open are either acked and kept, or fenced and invisible', async () => {
     const store = new FaultyStore(new MemoryStore());
     const table = await makeTable(store);
+    // a short delay on WAL writes only widens the window in which puts are in flight during the
+    // open; every assertion below holds whatever the timing
     store.inject({ ops: 'putIfAbsent', key: '/wal/', mode: 'delay', delayMs: 2 });
     const w1 = await ShardWriter.open(table, { shard: 0 });
     const acked: number[] = [];
     const fenced: number[] = [];
-    let stop = false;
+    let someAcked!: () => void;
+    const threeAcked = new Promise<void>((r) => (someAcked = r));
+    // each producer puts until it is fenced: the second open fences the first writer for certain
     const producer = async (p: number) => {
-      for (let i = 0; !stop; i++) {
-        const id = p * 100_000 + i;
+      for (let i = 0; i < 1_000_000; i++) {
+        const id = p * 1_000_000 + i;
         try {
           await w1.put(rangeBatch(id, id + 1));
-          acked.push(id);
+          if (acked.push(id) === 3) someAcked();
         } catch (e) {
           if (!isFreshtierError(e, 'SHARD_FENCED')) throw e;
           fenced.push(id);
           return;
         }
       }
+      throw new Error(`producer ${p} was never fenced`);
     };
     const producers = [0, 1, 2].map(producer);
-    await new Promise((r) => setTimeout(r, 30));
+    await threeAcked; // puts are acked, and more are in flight, when the second writer opens
     const w2 = await ShardWriter.open(table, { shard: 0, autoFlush: false });
-    await new Promise((r) => setTimeout(r, 20));
-    stop = true;
     await Promise.all(producers);
-    expect(acked.length).toBeGreaterThan(0);
-    expect(fenced.length).toBeGreaterThan(0);
+    expect(acked.length).toBeGreaterThanOrEqual(3);
+    expect(fenced).toHaveLength(3);
     const rows = (await readShard(table, 0, w2)).rows;
     for (const id of acked) expect(rows.has(String(id)), `acked ${id}`).toBe(true);
     for (const id of fenced) expect(rows.has(String(id)), `fenced ${id}`).toBe(false);

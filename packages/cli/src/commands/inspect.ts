@@ -3,7 +3,7 @@
  * manifest version, writer epoch, generations, sizes and WAL backlog, and tags.
  * Reads manifests and object listings only, never data files.
  */
-import { layout, parseWalPosition, type Table } from '@freshtier/core';
+import { baseCoverage, layout, parseWalPosition, type Table } from '@freshtier/core';
 import { tags as listTags, versions as listVersions } from '@freshtier/writer';
 import { formatTableVersion } from './maintenance.js';
 import type { Context } from '../context.js';
@@ -63,7 +63,8 @@ export async function collect(table: Table, versionCount: number): Promise<Inspe
   }));
   const shards = await Promise.all(Array.from({ length: table.shardCount }, async (_, shard): Promise<ShardReport> => {
     const [{ version, doc }, wal] = await Promise.all([table.shardManifests(shard).latest(), store.list(layout.walDir(shard))]);
-    const compactedThrough = base.doc.compacted[String(shard)] ?? -1;
+    const coverage = baseCoverage(base.doc, shard);
+    const compactedThrough = coverage.compacted;
     const entries = wal.map((m) => ({ position: parseWalPosition(m.key), size: m.size })).filter((e) => e.position !== undefined);
     const backlog = entries.filter((e) => e.position! > doc.replayAfter);
     return {
@@ -71,7 +72,7 @@ export async function collect(table: Table, versionCount: number): Promise<Inspe
       flushed: {
         count: doc.flushed.length,
         generations: doc.flushed.map((f) => f.generation),
-        uncompacted: doc.flushed.filter((f) => f.generation > compactedThrough).map((f) => f.generation),
+        uncompacted: doc.flushed.filter((f) => !coverage.inBase(f.generation)).map((f) => f.generation), // what `compact` would merge
         rows: doc.flushed.reduce((n, f) => n + f.file.rows, 0),
         bytes: doc.flushed.reduce((n, f) => n + f.file.bytes, 0),
       },

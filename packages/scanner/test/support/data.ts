@@ -1,10 +1,10 @@
 /**
  * Test data: a users table (id Int64 key, name Utf8, age Int32), batch builders,
- * routing rows to shards, and reading results back as plain sorted rows.
+ * the shard of a key, and reading results back as plain sorted rows. Also used by the
+ * cross-package tests in packages/integration (which write with the real writer).
  */
 import { MemoryStore, Table, encodeKeys, type ObjectStore } from '@freshtier/core';
 import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray, type Table as ArrowTable } from 'apache-arrow';
-import { FixtureWriter } from './fixture-writer.js';
 
 export interface User {
   id: bigint;
@@ -51,34 +51,6 @@ export function shardOfIds(table: Table, ids: readonly (number | bigint)[]): num
   return [...table.shardsOf(encodeKeys(idsBatch(ids), ['id']))];
 }
 
-/** One writer per shard, routing rows by key. */
-export class Writers {
-  private constructor(readonly table: Table, readonly byShard: FixtureWriter[]) {}
-
-  static async open(table: Table, rowGroupSize = 1000): Promise<Writers> {
-    return new Writers(table, await Promise.all(Array.from({ length: table.shardCount }, (_, s) => FixtureWriter.open(table, s, rowGroupSize))));
-  }
-
-  put(rows: readonly User[]): { shard: number; generation: number; batchIndex: number; ids: bigint[] }[] {
-    return this.route(rows.map((r) => r.id)).map(([s, idx]) => ({ shard: s, ...this.byShard[s].put(usersBatch(idx.map((i) => rows[i]))), ids: idx.map((i) => rows[i].id) }));
-  }
-
-  delete(ids: readonly bigint[]): { shard: number; generation: number; batchIndex: number; ids: bigint[] }[] {
-    return this.route(ids).map(([s, idx]) => ({ shard: s, ...this.byShard[s].delete(idsBatch(idx.map((i) => ids[i]))), ids: idx.map((i) => ids[i]) }));
-  }
-
-  private route(ids: readonly bigint[]): [number, number[]][] {
-    const shards = shardOfIds(this.table, ids);
-    const groups = new Map<number, number[]>();
-    shards.forEach((s, i) => (groups.get(s) ?? groups.set(s, []).get(s)!).push(i));
-    return [...groups];
-  }
-
-  async flushAll(): Promise<void> {
-    for (const w of this.byShard) await w.flushAll();
-  }
-}
-
 /** Rows of an Arrow table as plain objects sorted by id. */
 export function rowsOf(t: ArrowTable): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
@@ -95,8 +67,4 @@ export function rowsOf(t: ArrowTable): Record<string, unknown>[] {
 /** `id → age` of a result (ages are the "version" in many tests). */
 export function agesById(t: ArrowTable): Map<bigint, number | null> {
   return new Map(rowsOf(t).map((r) => [r.id as bigint, r.age as number | null]));
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

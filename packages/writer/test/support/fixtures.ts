@@ -55,12 +55,3 @@ export async function tempDir(prefix = 'freshtier-writer-'): Promise<{ dir: stri
   const dir = await mkdtemp(path.join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
-
-/** Waits until `cond()` holds (polling), or fails after `ms`. */
-export async function eventually(cond: () => boolean | Promise<boolean>, ms = 5_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -1,14 +1,20 @@
 /**
- * An ObjectStore wrapper that yields to the event loop for a random few
- * milliseconds before every operation, so concurrent flushes, commits and
- * scans interleave at every await point.
+ * An ObjectStore wrapper that yields to the event loop for a few milliseconds, drawn
+ * from a seeded `random`, before every operation, so concurrent flushes, commits and
+ * scans interleave at every await point. The pauses only vary the interleaving: tests
+ * using it must hold whatever the timing.
+ *
+ * @example
+ * ```ts
+ * const store = new DelayStore(new MemoryStore(), 2, prng(7).next);
+ * ```
  */
 import type { ObjectMeta, ObjectStore, PutIfAbsentResult } from '@freshtier/core';
 
 export class DelayStore implements ObjectStore {
   readonly uri: string;
 
-  constructor(private readonly inner: ObjectStore, private readonly maxDelayMs = 2, private readonly random: () => number = Math.random) {
+  constructor(private readonly inner: ObjectStore, private readonly maxDelayMs: number, private readonly random: () => number) {
     this.uri = `delay+${inner.uri}`;
   }
 

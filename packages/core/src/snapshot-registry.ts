@@ -1,16 +1,19 @@
 /**
  * The in-process registry of live snapshots: what GC must keep besides retained
  * versions and tags (DESIGN.md "Compaction, versions, GC": "no live snapshot needs").
+ * The read side registers, the write side's GC reads: hence core.
  *
- * Every {@link Snapshot} registers the manifest versions it pinned when it is made.
- * An entry stops pinning when the snapshot is released, expires, or is garbage
- * collected (entries hold the snapshot through a `WeakRef`, so forgetting to
- * release one costs retention only until the JS collector runs). The registry
- * lives on `globalThis` under a `Symbol.for` key, so two copies of this package in
- * one process (sources and a build) still share it. Snapshots in other processes
- * are not visible here: they rely on the retention window instead.
+ * Every snapshot (the scanner's `Snapshot`) registers the manifest versions it
+ * pinned when it is made. An entry stops pinning when the snapshot is released,
+ * expires, or is garbage collected (entries hold the snapshot through a `WeakRef`,
+ * so forgetting to release one costs retention only until the JS collector runs).
+ * The registry lives on `globalThis` under a `Symbol.for` key, so two copies of this
+ * package in one process (sources and a build) still share it; the key keeps the
+ * name it had when the registry lived in the scanner, so an older scanner copy
+ * shares it too. Snapshots in other processes are not visible here: they rely on
+ * the retention window instead.
  */
-import type { ObjectStore } from '@freshtier/core';
+import type { ObjectStore } from './object-store.js';
 
 /**
  * What one live snapshot reads: a table version, until `expiresAt`.

@@ -1,13 +1,13 @@
 /**
  * Reading at given manifest versions (`LsmScannerOptions.at`, used by `checkout`),
  * skipping generations a rollback excluded (base manifest `excluded`), and the
- * registry of live snapshots that GC consults.
+ * registry of live snapshots that GC consults — over data of the real writer and compaction.
  */
-import { InvalidOptionsError, MemoryStore, type Table } from '@freshtier/core';
+import { InvalidOptionsError, MemoryStore, liveSnapshotPins, type Table } from '@freshtier/core';
+import { LsmScanner } from '@freshtier/scanner';
 import { describe, expect, it } from 'vitest';
-import { LsmScanner, liveSnapshotPins } from '../src/index.js';
-import { compactShard } from './support/compact.js';
-import { Writers, agesById, idsBatch, user, usersTable } from './support/data.js';
+import { agesById, idsBatch, user, usersTable } from '../../../scanner/test/support/data.js';
+import { Writers, compactShard } from '../support/writers.js';
 
 async function versionsNow(table: Table) {
   const baseVersion = await table.baseManifests.latestVersion();
@@ -19,14 +19,14 @@ describe('pinned versions', () => {
   it('read the table as it was at those versions, whatever happened since', async () => {
     const table = await usersTable({ shards: 2 });
     const writers = await Writers.open(table, 8);
-    writers.put(Array.from({ length: 20 }, (_, i) => user(i, 1)));
+    await writers.put(Array.from({ length: 20 }, (_, i) => user(i, 1)));
     await writers.flushAll();
     const v1 = await versionsNow(table);
-    writers.put(Array.from({ length: 10 }, (_, i) => user(i, 2)));
-    writers.delete([15n]);
+    await writers.put(Array.from({ length: 10 }, (_, i) => user(i, 2)));
+    await writers.delete([15n]);
     await writers.flushAll();
-    for (let s = 0; s < 2; s++) await compactShard(table, s, undefined, 8);
-    writers.put([user(3, 9)]);
+    for (let s = 0; s < 2; s++) await compactShard(table, s, 8);
+    await writers.put([user(3, 9)]);
     const old = new LsmScanner(table, { at: v1 });
     const rows = agesById(await old.scan().toTable());
     expect(rows.size).toBe(20);
@@ -55,11 +55,11 @@ describe('pinned versions', () => {
     const table = await usersTable();
     const writers = await Writers.open(table);
     const [w] = writers.byShard;
-    writers.put([user(1, 1), user(2, 1)]);
-    await w.flushAll(); // generation 1
-    writers.put([user(1, 2), user(3, 2)]);
-    await w.flushAll(); // generation 2: to be excluded
-    writers.put([user(4, 3)]); // generation 3, in memory: counts
+    await writers.put([user(1, 1), user(2, 1)]);
+    await w.flush(); // generation 1
+    await writers.put([user(1, 2), user(3, 2)]);
+    await w.flush(); // generation 2: to be excluded
+    await writers.put([user(4, 3)]); // generation 3, in memory: counts
     const base = await table.baseManifests.latest();
     await table.baseManifests.commit(base.version + 1, { ...base.doc, excluded: { '0': [{ above: 1, below: 3 }] }, note: 'rollback (test)' });
     const scanner = new LsmScanner(table, { writers: writers.byShard });
@@ -75,12 +75,13 @@ describe('pinned versions', () => {
     const store = new MemoryStore();
     const table = await usersTable({ store });
     const writers = await Writers.open(table);
-    writers.put([user(1)]);
+    await writers.put([user(1)]);
     await writers.flushAll();
     const snap = await new LsmScanner(table).snapshot();
     const short = await new LsmScanner(table, { snapshotRetentionMs: 0 }).snapshot();
     const pins = liveSnapshotPins(store, snap.takenAt);
-    expect(pins).toEqual(expect.arrayContaining([expect.objectContaining({ baseVersion: 0, shardVersions: [1] })]));
+    const shardVersion = await table.shardManifests(0).latestVersion(); // the writer's epoch claim and its flush
+    expect(pins).toEqual(expect.arrayContaining([expect.objectContaining({ baseVersion: 0, shardVersions: [shardVersion] })]));
     expect(liveSnapshotPins(new MemoryStore()).some((p) => p.store === store)).toBe(false);
     snap.release();
     expect(liveSnapshotPins(store, short.takenAt + 1)).toEqual([]);

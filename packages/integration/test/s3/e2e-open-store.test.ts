@@ -7,10 +7,10 @@
  */
 import { Table, openStore } from '@freshtier/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3Store } from '../src/index.js'; // the package entry: importing it registers s3://
+import { S3Store } from '@freshtier/s3-store'; // the package entry: importing it registers s3://
 import { LsmScanner, ShardWriter, idsOf, range, rangeBatch, readRows, schema } from './e2e-support.js';
-import { FaultProxy } from './fault-proxy.js';
-import { startS3Server, type S3TestServer } from './s3-server.js';
+import { FaultProxy } from '../../../s3-store/test/fault-proxy.js';
+import { startS3Server, type S3TestServer } from '../../../s3-store/test/s3-server.js';
 
 const ENV = ['FRESHTIER_S3_ENDPOINT', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 const saved = ENV.map((n) => process.env[n]);

@@ -9,8 +9,8 @@
 import { InvalidOptionsError, SchemaMismatchError } from '@freshtier/core';
 import { DateDay, Float32, Float64, Int32, Int64, TimestampNanosecond, TimestampSecond, Uint32, Uint64, type DataType } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { and, col, type Filter } from '../src/index.js';
-import { keyedTable, valuesOf, type KeyedTable } from './support/key-types.js';
+import { and, col, type Filter } from '@freshtier/scanner';
+import { keyedTable, valuesOf, type KeyedTable } from '../support/key-types.js';
 
 async function vs(t: KeyedTable, filter: Filter): Promise<number[]> {
   return valuesOf(await t.scanner.scan({ filter }).toTable());

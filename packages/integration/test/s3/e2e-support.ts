@@ -3,12 +3,9 @@
  * the loopback s3rver): a small table schema, batch builders, and readers that
  * turn a scan into plain rows.
  *
- * The writer and scanner are imported from their sources by relative path, not
- * as package dependencies: the dependency policy (core/test/dependency-policy.test.ts)
- * allows s3-store to depend on core only — in devDependencies too — and keeping
- * it that way keeps DESIGN.md's one-way graph (`s3-store → core`). Their own
- * imports of `@freshtier/core` resolve to the same source files as ours, so
- * errors and classes are shared.
+ * These tests live in the integration package, which may depend on every package
+ * (s3-store itself may depend on core only); the loopback server and the fault proxy
+ * stay with s3-store's own tests, which use them too.
  *
  * @example
  * ```ts
@@ -20,12 +17,12 @@
  */
 import { Table } from '@freshtier/core';
 import { Field, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
-import type { LsmScanner } from '../../scanner/src/index.js';
-import { S3Store, type S3StoreOptions } from '../src/index.js';
-import type { S3TestServer } from './s3-server.js';
+import { S3Store, type S3StoreOptions } from '@freshtier/s3-store';
+import type { LsmScanner } from '@freshtier/scanner';
+import type { S3TestServer } from '../../../s3-store/test/s3-server.js';
 
-export { ShardWriter, splitByShard, type WriterEvent } from '../../writer/src/index.js';
-export { LsmScanner, col } from '../../scanner/src/index.js';
+export { ShardWriter, splitByShard, type WriterEvent } from '@freshtier/writer';
+export { LsmScanner, col } from '@freshtier/scanner';
 
 /** `id` Int64 (the key unless append-only), `v` Int32, `s` Utf8. */
 export const schema = new Schema([new Field('id', new Int64(), false), new Field('v', new Int32(), true), new Field('s', new Utf8(), true)]);

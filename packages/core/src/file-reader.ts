@@ -1,6 +1,7 @@
 /**
  * Reading data files and key indexes from the object store, with the counters
- * tests and benchmarks use to prove that lookups skip files (`ScanStats`).
+ * tests and benchmarks use to prove that lookups skip files (`ScanStats`). Scans,
+ * lookups, compaction and ingest all read files this way, hence core.
  *
  * - Data files are fetched whole (parquet-wasm parses from bytes) and decoded one
  *   row group at a time, so decoded memory stays at a row group, not a file.
@@ -10,16 +11,22 @@
  *   removed after the read pinned it (GC past retention): that read fails with
  *   `SnapshotExpiredError`, never a silently different answer.
  */
-import {
-  BATCH_COLUMN, CorruptEntryError, SnapshotExpiredError, TOMBSTONE_COLUMN, compareBytes, decodeKeyIndex, encodeKeys, isFreshtierError,
-  readParquetFile, type DataFile, type KeyIndex, type ObjectStore, type Table,
-} from '@freshtier/core';
 import type { RecordBatch } from 'apache-arrow';
-import { conformBatch } from './projection.js';
-import { rowGroupCount, rowGroupRows } from './sources.js';
+import { conformBatch } from './batch-cast.js';
+import { CorruptEntryError, SnapshotExpiredError, isFreshtierError } from './errors.js';
+import { BATCH_COLUMN, TOMBSTONE_COLUMN } from './generation-file.js';
+import { decodeKeyIndex, type KeyIndex } from './key-index.js';
+import type { DataFile } from './manifest-schemas.js';
+import type { ObjectStore } from './object-store.js';
+import { readParquetFile } from './parquet-codec.js';
+import { DELETED, mergePolicyOf, type MergePolicy } from './merge-versions.js';
+import { compareBytes, encodeKeys } from './pk-encoding.js';
+import { rowGroupCount, rowGroupRows } from './row-groups.js';
+import type { Table } from './table.js';
 
 /**
- * I/O counters of a scanner (cumulative; see `LsmScanner.resetStats`).
+ * I/O counters of a {@link FileReader} (cumulative; a scanner shows its reader's as
+ * `LsmScanner.stats`, see `LsmScanner.resetStats`).
  *
  * @example
  * ```ts
@@ -145,7 +152,7 @@ export class FileReader {
    */
   private async indexFromData(file: DataFile, kind: 'base' | 'flushed'): Promise<KeyIndex> {
     const bytes = await this.dataFile(file.path);
-    const entries: { key: Uint8Array; row: number; batch: number; tomb: number }[] = [];
+    const entries: Entry[] = [];
     for (let rg = 0, row = 0; rg < rowGroupCount(file); rg++) {
       for (const raw of this.readRowGroup(bytes, file, rg)) {
         const b = conformBatch(raw, this.table.schema.fields.filter((f) => this.table.primaryKey.includes(f.name)), [BATCH_COLUMN, TOMBSTONE_COLUMN]);
@@ -157,13 +164,27 @@ export class FileReader {
         }
       }
     }
-    // one entry per key, the newest (highest batch, then row), like an index file
+    // one entry per key, its state by the one merge over its rows in coordinate order (batch, then row), like an index file
     entries.sort((a, b) => compareBytes(a.key, 0, a.key.length, b.key, 0, b.key.length) || a.batch - b.batch || a.row - b.row);
-    return indexOf(entries.filter((e, i) => i === entries.length - 1 || compareBytes(e.key, 0, e.key.length, entries[i + 1].key, 0, entries[i + 1].key.length) !== 0));
+    return indexOf(statesOf(entries, mergePolicyOf(this.table)));
   }
 }
 
-function indexOf(entries: { key: Uint8Array; row: number; batch: number; tomb: number }[]): KeyIndex {
+type Entry = { key: Uint8Array; row: number; batch: number; tomb: number };
+
+/** Per run of equal keys (sorted entries), the winner, or the newest entry as a tombstone when the key is deleted. */
+function statesOf(entries: Entry[], policy: MergePolicy): Entry[] {
+  const out: Entry[] = [];
+  for (let i = 0, j = 1; i < entries.length; i = j++) {
+    const k = entries[i].key;
+    while (j < entries.length && compareBytes(k, 0, k.length, entries[j].key, 0, entries[j].key.length) === 0) j++;
+    const w = policy.chooseVersion({ count: j - i, isTombstone: (p) => entries[i + p].tomb === 1 });
+    out.push(w === DELETED ? { ...entries[j - 1], tomb: 1 } : entries[i + w]);
+  }
+  return out;
+}
+
+function indexOf(entries: Entry[]): KeyIndex {
   const n = entries.length;
   const keyOffsets = new Int32Array(n + 1);
   entries.forEach((e, i) => (keyOffsets[i + 1] = keyOffsets[i] + e.key.length));

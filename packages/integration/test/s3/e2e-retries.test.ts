@@ -8,10 +8,10 @@
  */
 import { StoreFailureError, Table, WriterPoisonedError, isFreshtierError } from '@freshtier/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { S3Store, type S3StoreOptions } from '../src/index.js';
+import { S3Store, type S3StoreOptions } from '@freshtier/s3-store';
 import { LsmScanner, ShardWriter, newS3Table, range, rangeBatch, readRows } from './e2e-support.js';
-import { FaultProxy } from './fault-proxy.js';
-import { startS3Server, type S3TestServer } from './s3-server.js';
+import { FaultProxy } from '../../../s3-store/test/fault-proxy.js';
+import { startS3Server, type S3TestServer } from '../../../s3-store/test/s3-server.js';
 
 let server: S3TestServer;
 let proxy: FaultProxy;

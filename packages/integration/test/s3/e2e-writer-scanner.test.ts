@@ -8,7 +8,7 @@
 import { ShardFencedError } from '@freshtier/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LsmScanner, ShardWriter, idsOf, keysBatch, newS3Table, range, rangeBatch, readRows, rowsBatch, splitByShard, type Row, type WriterEvent } from './e2e-support.js';
-import { startS3Server, type S3TestServer } from './s3-server.js';
+import { startS3Server, type S3TestServer } from '../../../s3-store/test/s3-server.js';
 
 let server: S3TestServer;
 beforeAll(async () => {

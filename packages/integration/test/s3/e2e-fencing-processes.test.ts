@@ -10,11 +10,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Table } from '@freshtier/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3Store } from '../src/index.js';
+import { S3Store } from '@freshtier/s3-store';
 import { LsmScanner, idsOf, newS3Table, range, readRows } from './e2e-support.js';
-import { startS3Server, type S3TestServer } from './s3-server.js';
+import { startS3Server, type S3TestServer } from '../../../s3-store/test/s3-server.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/s3-writer.ts', import.meta.url));
 
 let server: S3TestServer;

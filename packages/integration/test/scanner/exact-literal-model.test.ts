@@ -15,9 +15,9 @@
 import { InvalidOptionsError, SchemaMismatchError } from '@freshtier/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { and, col, or, type Filter, type FilterValue } from '../src/index.js';
-import { KEY_CASES, passes, signOf, validLiteral, type KeyCase, type Query } from './support/exact-model.js';
-import { flushedV, freshV, keyedTable, valuesOf, type KeyedTable } from './support/key-types.js';
+import { and, col, or, type Filter, type FilterValue } from '@freshtier/scanner';
+import { KEY_CASES, passes, signOf, validLiteral, type KeyCase, type Query } from '../support/exact-model.js';
+import { flushedV, freshV, keyedTable, valuesOf, type KeyedTable } from '../support/key-types.js';
 
 const EDGES: unknown[] = [
   0, -0, 1, -1, 0.1, -0.5, 1.5, Math.fround(0.1), 2 ** 31, -(2 ** 31), 2 ** 31 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 40,

@@ -5,9 +5,6 @@
  * read back as the set of `v`s. Values are given as the raw stored value of the
  * type (number, or bigint for 64-bit storage; strings for utf8).
  *
- * The writer is imported from its source: `@freshtier/writer` depends on this
- * package, so the scanner package cannot list it as a dependency.
- *
  * @example
  * ```ts
  * const t = await keyedTable(new Int32(), [1, 2], [3, 4]); // 1, 2 flushed (v 0, 1); 3, 4 in the memtable (v 1000, 1001)
@@ -16,8 +13,9 @@
  */
 import { MemoryStore, Table } from '@freshtier/core';
 import { Field, Int32, RecordBatch, Schema, Struct, Type, Utf8, makeData, vectorFromArray, type Data, type DataType, type Table as ArrowTable } from 'apache-arrow';
-import { ShardWriter } from '../../../writer/src/index.js';
-import { LsmScanner } from '../../src/index.js';
+import { LsmScanner } from '@freshtier/scanner';
+import type { ShardWriter } from '@freshtier/writer';
+import { openWriter } from './writers.js';
 
 /** A table keyed on `id`, its writer and a scanner that reads the writer's memtables. */
 export interface KeyedTable {
@@ -53,7 +51,7 @@ export async function keyedTable(type: DataType, flushed: readonly unknown[], fr
   const schema = new Schema([new Field('id', type, false), new Field('v', new Int32(), true)]);
   const table = await Table.create(new MemoryStore(), { schema, primaryKey: ['id'], shards: 1 });
   // row groups of 2 rows: pruning by key index picks row groups, not only files
-  const writer = await ShardWriter.open(table, { shard: 0, durability: 'none', autoFlush: false, flushInWorker: false, rowGroupSize: 2 });
+  const writer = await openWriter(table, 0, 2);
   if (flushed.length) {
     await writer.put(batchOf(schema, flushed, flushedV(0)));
     await writer.flush();

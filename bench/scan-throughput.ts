@@ -79,7 +79,7 @@ function fillMemtable(g: number): Memtable {
 async function flush(table: Table, m: Memtable): Promise<FlushedGeneration> {
   m.freeze();
   const enc = encodeGeneration(m, schema, m.batchCount, { rowGroupSize: ROW_GROUP });
-  const path = layout.generationDir(0, m.generation, 0) + 'data.parquet';
+  const path = layout.generationFile(0, m.generation, 0);
   await table.store.putIfAbsent(path, enc.parquet);
   await table.store.putIfAbsent(keyIndexPathFor(path), encodeKeyIndex(enc.keyIndex!));
   const entry: FlushedGeneration = {

@@ -20,6 +20,7 @@ import { scanAll } from '../src/recover.js';
 import { emptyCounts, reportPart } from '../src/summary.js';
 import { ODD_INPUTS, WRITE_INPUTS, badInputFixture, flipMiddle, type Expected, type Fixture, type InputCase } from './bad-input-cases.js';
 import { BACKPRESSURE_INPUTS } from './bad-input-cases-backpressure.js';
+import { CAST_INPUTS } from './bad-input-cases-casts.js';
 import { LITERAL_INPUTS } from './bad-input-cases-literals.js';
 import { MAINTENANCE_INPUTS } from './bad-input-cases-maintenance.js';
 import { NAME_INPUTS } from './bad-input-cases-names.js';
@@ -103,6 +104,7 @@ const CLASSES: Record<string, Case[]> = {
   'text input: big integers, timestamps, dates, missing columns': fromInputs(TEXT_INPUTS),
   'backpressure on a healthy store: tiny limits, big batches': fromInputs(BACKPRESSURE_INPUTS),
   'maintenance with extreme options and links out of the root': fromInputs(MAINTENANCE_INPUTS),
+  'ingest of columns of another type': fromInputs(CAST_INPUTS),
 };
 const CASES: (Case & { class: string })[] = Object.entries(CLASSES).flatMap(([cls, cases]) => cases.map((c) => ({ ...c, class: cls })));
 

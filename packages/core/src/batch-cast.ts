@@ -9,10 +9,10 @@
  * compatible never stores or shows a wrapped, truncated or misread value.
  */
 import { DataType, Field, RecordBatch, Schema, Struct, Type, makeBuilder, makeData, makeVector, vectorFromArray, type Data } from 'apache-arrow';
-import { sameType } from './arrow-util.js';
+import { sameType } from './arrow/arrow-util.js';
 import { SchemaMismatchError } from './errors.js';
 import { castRefused, exactCast } from './exact-cast.js';
-import { gatherColumn } from './gather.js';
+import { gatherColumn } from './arrow/gather.js';
 
 /**
  * A batch holding `fields` cast to their (table) types, plus the `extra` columns

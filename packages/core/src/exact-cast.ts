@@ -59,7 +59,7 @@ function domainOf(type: DataType): Domain | undefined {
   const range = RANGES.get(type.ArrayType) ?? [0n, 0n];
   const tick = family === 'date' ? DATE_TICKS[t.unit!] : family === 'int' || family === 'float' ? 1n : TIME_TICKS[t.unit!];
   const bits = family === 'float' ? [16, 32, 64][t.precision!] : 0;
-  return { family, min: range[0], max: range[1], big: range[1] > 2n ** 32n, tick, bits, timezone: t.timezone ?? null };
+  return { family, min: range[0], max: range[1], big: range[1] > 2n ** 32n, tick, bits, timezone: t.timezone || null }; // "" is no zone too
 }
 
 /** An integer into an integer domain (also the last step of every temporal rescale). */

@@ -2,7 +2,7 @@ import {
   Dictionary, Field, Int32, Int64, List, RecordBatch, Schema, Struct, Timestamp, TimeUnit, Utf8, Table, makeData, vectorFromArray,
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { batchByteSize, describeFields, isArrowRecordBatch, isArrowTable, nullableSchema, sameType, schemaFromBase64, schemaToBase64 } from '../src/arrow-util.js';
+import { batchByteSize, describeFields, isArrowRecordBatch, isArrowTable, nullableSchema, sameType, schemaFromBase64, schemaToBase64 } from '../src/arrow/arrow-util.js';
 
 const schema = new Schema([
   new Field('id', new Int32(), false, new Map([['k', 'v']])),

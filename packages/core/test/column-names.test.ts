@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_COLUMN_PREFIX, assertBatchColumnNames, columnNameProblems } from '../src/column-names.js';
+import { SYSTEM_COLUMN_PREFIX, assertBatchColumnNames, columnNameProblems } from '../src/table/column-names.js';
 import { SchemaMismatchError } from '../src/errors.js';
 
 const name = fc.oneof(fc.constantFrom('id', 'v', 's', '_ft_tombstone', '_ft_batch', '_ft_', 'ft_x', '_FT_x', 'x_ft_'), fc.string({ maxLength: 6 }));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../src/crc32.js';
+import { crc32 } from '../src/format/crc32.js';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 
@@ -34,7 +34,7 @@ describe('crc32 (IEEE)', () => {
 
 describe('crc32 native and portable agree', () => {
   it('on random buffers and sub-ranges', async () => {
-    const { crc32Js } = await import('../src/crc32.js');
+    const { crc32Js } = await import('../src/format/crc32.js');
     const range = fc.uint8Array({ maxLength: 5000 }).chain((bytes) => fc.nat(bytes.length).chain((s) => fc.tuple(fc.constant(bytes), fc.constant(s), fc.integer({ min: s, max: bytes.length }))));
     fc.assert(fc.property(range, ([bytes, s, e]) => crc32(bytes, s, e) === crc32Js(bytes, s, e)), { seed: 32, numRuns: 50 });
   });

@@ -6,7 +6,7 @@
 import { Float64, Int32, Int64, Timestamp, TimeUnit, makeData, type Data, type DataType, RecordBatch, Schema, Field, Struct } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gatherColumn } from '../src/gather.js';
+import { gatherColumn } from '../src/arrow/gather.js';
 
 function batchOf(type: DataType, values: ArrayBufferView, nulls?: Uint8Array): RecordBatch {
   const n = values.byteLength / ((values as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT);

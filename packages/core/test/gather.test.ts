@@ -9,7 +9,7 @@ import {
 } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { gatherColumn, type RowSelection } from '../src/gather.js';
+import { gatherColumn, type RowSelection } from '../src/arrow/gather.js';
 
 function batchOf(cols: Record<string, { type: DataType; values: unknown[] }>): RecordBatch {
   const fields = Object.entries(cols).map(([name, c]) => new Field(name, c.type, true));

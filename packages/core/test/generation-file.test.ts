@@ -1,11 +1,11 @@
 import { Field, Float64, Int32, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray, type Table } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BATCH_COLUMN, TOMBSTONE_COLUMN, encodeGeneration, generationFileSchema } from '../src/generation-file.js';
-import { Memtable } from '../src/memtable.js';
-import { readParquetFile } from '../src/parquet-codec.js';
-import { compareBytes, encodeKeys, keyAt, keyToHex } from '../src/pk-encoding.js';
-import { decodeKeyIndex, encodeKeyIndex, type KeyIndex } from '../src/key-index.js';
+import { BATCH_COLUMN, TOMBSTONE_COLUMN, encodeGeneration, generationFileSchema } from '../src/format/generation-file.js';
+import { Memtable } from '../src/memtable/memtable.js';
+import { readParquetFile } from '../src/format/parquet-codec.js';
+import { compareBytes, encodeKeys, keyAt, keyToHex } from '../src/keys/pk-encoding.js';
+import { decodeKeyIndex, encodeKeyIndex, type KeyIndex } from '../src/format/key-index.js';
 
 const schema = new Schema([
   new Field('id', new Int32(), false),

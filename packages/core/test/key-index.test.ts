@@ -2,8 +2,8 @@ import { Binary, Field, Int32, Schema, Struct, RecordBatch, Table, makeData, tab
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptEntryError } from '../src/errors.js';
-import { decodeKeyIndex, emptyKeyIndex, encodeKeyIndex, findKey, type KeyIndex } from '../src/key-index.js';
-import { compareBytes } from '../src/pk-encoding.js';
+import { decodeKeyIndex, emptyKeyIndex, encodeKeyIndex, findKey, type KeyIndex } from '../src/format/key-index.js';
+import { compareBytes } from '../src/keys/pk-encoding.js';
 
 const PATH = 'shards/0/gen-3-abcd/data.keys.arrow';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -5,8 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hashKey } from '../src/key-hash.js';
-import { KeyMap } from '../src/key-map.js';
+import { hashKey } from '../src/keys/key-hash.js';
+import { KeyMap } from '../src/keys/key-map.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyMap, hashBytes, hashKeys } from '../src/key-map.js';
-import type { EncodedKeys } from '../src/pk-encoding.js';
+import { KeyMap, hashBytes, hashKeys } from '../src/keys/key-map.js';
+import type { EncodedKeys } from '../src/keys/pk-encoding.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareBytes } from '../src/pk-encoding.js';
-import { sortKeyIds } from '../src/key-sort.js';
+import { compareBytes } from '../src/keys/pk-encoding.js';
+import { sortKeyIds } from '../src/keys/key-sort.js';
 
 function arenaOf(keys: Uint8Array[]): { arena: Uint8Array; offsets: Uint32Array } {
   const offsets = new Uint32Array(keys.length + 1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keyIndexPathFor, layout, pad20, parseManifestVersion, parseWalPosition } from '../src/layout.js';
-import { assertValidKey } from '../src/object-store.js';
+import { keyIndexPathFor, layout, pad20, parseManifestVersion, parseWalPosition } from '../src/layout/layout.js';
+import { assertValidKey } from '../src/store/object-store.js';
 
 describe('layout', () => {
   it('pad20 zero-pads so lexicographic order is numeric order', () => {
@@ -24,7 +24,14 @@ describe('layout', () => {
     expect(layout.generationDir(4, 9, 2)).not.toBe(layout.generationDir(4, 9, 2));
     expect(layout.ingestDir(4, 2)).toMatch(/^shards\/4\/ingest-e2-[0-9a-f-]{36}\/$/);
     expect(layout.baseDataFile()).toMatch(/^base\/data\/[0-9a-f-]{36}\.parquet$/);
-    for (const p of [layout.walEntry(1, 2), layout.manifest(layout.baseManifests, 3), layout.baseDataFile(), `${layout.generationDir(0, 1, 1)}data.parquet`]) expect(() => assertValidKey(p)).not.toThrow();
+    expect(layout.shardDir(3)).toBe('shards/3/');
+    expect(layout.manifestHint(layout.shardManifests(3))).toBe('shards/3/_manifests/_latest');
+    expect(layout.manifestHint(layout.baseManifests)).toBe('base/_manifests/_latest');
+    expect(layout.walQuarantine(0, 12, 3)).toBe('shards/0/wal-quarantine/00000000000000000012-by-epoch-3.arrow');
+    expect(layout.generationFile(4, 9, 2)).toMatch(/^shards\/4\/gen-9-e2-[0-9a-f]{8}\/data\.parquet$/);
+    expect(layout.ingestFile(4, 2)).toMatch(/^shards\/4\/ingest-e2-[0-9a-f-]{36}\/data\.parquet$/);
+    for (const bad of [-1, 1.5, NaN]) expect(() => layout.walQuarantine(0, 1, bad)).toThrow(RangeError);
+    for (const p of [layout.walEntry(1, 2), layout.manifest(layout.baseManifests, 3), layout.baseDataFile(), layout.generationFile(0, 1, 1), layout.walQuarantine(0, 1, 1)]) expect(() => assertValidKey(p)).not.toThrow();
   });
 
   it('keyIndexPathFor sits beside the data file', () => {

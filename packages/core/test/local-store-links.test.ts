@@ -11,7 +11,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LocalStore } from '../src/local-store.js';
+import { LocalStore } from '../src/store/local-store.js';
 import { isFreshtierError } from '../src/errors.js';
 
 let dirs: string[] = [];

@@ -14,8 +14,8 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalStore } from '../src/local-store.js';
-import type { ObjectStore, PutIfAbsentResult } from '../src/object-store.js';
+import { LocalStore } from '../src/store/local-store.js';
+import type { ObjectStore, PutIfAbsentResult } from '../src/store/object-store.js';
 import { checkCrashObject } from './fixtures/crash-object.js';
 import { runStoreContract, type RaceRound } from './store-contract.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   FORMAT_VERSION, baseManifestSchema, initialBaseManifest, initialShardManifest, shardManifestSchema, tableDocSchema, tagDocSchema,
-} from '../src/manifest-schemas.js';
+} from '../src/manifest/manifest-schemas.js';
 
 describe('manifest schemas', () => {
   it('the initial documents are valid and of this format version', () => {

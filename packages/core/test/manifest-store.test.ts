@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CommitConflictError, CorruptEntryError, NotFoundError, UnsupportedFormatError, isFreshtierError } from '../src/errors.js';
-import { layout } from '../src/layout.js';
-import { LocalStore } from '../src/local-store.js';
-import { FORMAT_VERSION, initialShardManifest, shardManifestSchema, type ShardManifest } from '../src/manifest-schemas.js';
-import { ManifestStore } from '../src/manifest-store.js';
-import { MemoryStore } from '../src/memory-store.js';
-import type { ObjectStore } from '../src/object-store.js';
+import { layout } from '../src/layout/layout.js';
+import { LocalStore } from '../src/store/local-store.js';
+import { FORMAT_VERSION, initialShardManifest, shardManifestSchema, type ShardManifest } from '../src/manifest/manifest-schemas.js';
+import { ManifestStore } from '../src/manifest/manifest-store.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import type { ObjectStore } from '../src/store/object-store.js';
 
 const DIR = layout.shardManifests(3); // shards/3/_manifests/
 const HINT = `${DIR}_latest`;

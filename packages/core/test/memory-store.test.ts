@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../src/memory-store.js';
+import { MemoryStore } from '../src/store/memory-store.js';
 import { runStoreContract } from './store-contract.js';
 
 runStoreContract('MemoryStore', async () => ({ store: new MemoryStore() }));

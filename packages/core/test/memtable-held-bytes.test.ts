@@ -8,10 +8,10 @@
 import { Int64, RecordBatch, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchByteSize } from '../src/arrow-util.js';
-import { KeyMap } from '../src/key-map.js';
-import { Memtable } from '../src/memtable.js';
-import { encodeKeys } from '../src/pk-encoding.js';
+import { batchByteSize } from '../src/arrow/arrow-util.js';
+import { KeyMap } from '../src/keys/key-map.js';
+import { Memtable } from '../src/memtable/memtable.js';
+import { encodeKeys } from '../src/keys/pk-encoding.js';
 
 const SEED = 18_0518;
 

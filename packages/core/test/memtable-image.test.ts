@@ -9,11 +9,11 @@ import {
 } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeGeneration } from '../src/generation-file.js';
-import { encodeKeyIndex } from '../src/key-index.js';
-import { imageInput, memtableImage } from '../src/memtable-image.js';
-import { Memtable } from '../src/memtable.js';
-import { encodeKeys } from '../src/pk-encoding.js';
+import { encodeGeneration } from '../src/format/generation-file.js';
+import { encodeKeyIndex } from '../src/format/key-index.js';
+import { imageInput, memtableImage } from '../src/memtable/memtable-image.js';
+import { Memtable } from '../src/memtable/memtable.js';
+import { encodeKeys } from '../src/keys/pk-encoding.js';
 
 const schema = new Schema([
   new Field('id', new Int64(), false),

@@ -1,9 +1,9 @@
 import { Float64, Int32, Table, Utf8, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchByteSize } from '../src/arrow-util.js';
-import { Memtable } from '../src/memtable.js';
-import { encodeKeys, keyToHex, type EncodedKeys } from '../src/pk-encoding.js';
+import { batchByteSize } from '../src/arrow/arrow-util.js';
+import { Memtable } from '../src/memtable/memtable.js';
+import { encodeKeys, keyToHex, type EncodedKeys } from '../src/keys/pk-encoding.js';
 
 function puts(ids: number[], tag = 'v'): RecordBatch {
   return new Table({

@@ -8,15 +8,15 @@
 import { Bool, Field, Int32, RecordBatch, Schema, Struct, makeData, vectorFromArray } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FileReader, emptyStats } from '../src/file-reader.js';
-import { generationFileSchema } from '../src/generation-file.js';
-import { MemtableVersions } from '../src/memtable-versions.js';
-import { Memtable } from '../src/memtable.js';
-import { DEDUPLICATE, DELETED, VersionPair, chooseVersion, mergePolicyOf, type MergePolicy, type VersionRun } from '../src/merge-versions.js';
-import { encodeKeys } from '../src/pk-encoding.js';
-import { Table } from '../src/table.js';
-import { MemoryStore } from '../src/memory-store.js';
-import { writeParquetFile } from '../src/parquet-codec.js';
+import { FileReader, emptyStats } from '../src/read/file-reader.js';
+import { generationFileSchema } from '../src/format/generation-file.js';
+import { MemtableVersions } from '../src/memtable/memtable-versions.js';
+import { Memtable } from '../src/memtable/memtable.js';
+import { DEDUPLICATE, DELETED, VersionPair, chooseVersion, mergePolicyOf, type MergePolicy, type VersionRun } from '../src/merge/merge-versions.js';
+import { encodeKeys } from '../src/keys/pk-encoding.js';
+import { Table } from '../src/table/table.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { writeParquetFile } from '../src/format/parquet-codec.js';
 
 const SEED = 0x14_0e;
 

@@ -16,7 +16,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptEntryError } from '../src/errors.js';
-import { readParquetFile, writeParquetFile } from '../src/parquet-codec.js';
+import { readParquetFile, writeParquetFile } from '../src/format/parquet-codec.js';
 
 function batch(schema: Schema, columns: Record<string, unknown[] | ArrayLike<unknown>>, typed: Record<string, boolean> = {}): RecordBatch {
   const n = Object.values(columns)[0].length;

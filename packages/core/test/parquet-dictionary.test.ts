@@ -5,8 +5,8 @@
  */
 import { Dictionary, Int32, Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { readParquetFile, writeParquetFile } from '../src/parquet-codec.js';
-import { uniqueColumns } from '../src/parquet-dictionary.js';
+import { readParquetFile, writeParquetFile } from '../src/format/parquet-codec.js';
+import { uniqueColumns } from '../src/format/parquet-dictionary.js';
 
 function table(n: number) {
   return new Table({

@@ -9,7 +9,7 @@ import {
 } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeKeys } from '../src/pk-encoding.js';
+import { encodeKeys } from '../src/keys/pk-encoding.js';
 
 interface Case {
   name: string;

@@ -22,7 +22,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NullPrimaryKeyError, SchemaMismatchError, isFreshtierError } from '../src/errors.js';
-import { assertKeyColumns, compareBytes, encodeKeys, keyAt, keyToHex, type EncodedKeys } from '../src/pk-encoding.js';
+import { assertKeyColumns, compareBytes, encodeKeys, keyAt, keyToHex, type EncodedKeys } from '../src/keys/pk-encoding.js';
 
 const utf8 = new TextEncoder();
 

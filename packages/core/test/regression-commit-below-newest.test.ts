@@ -7,10 +7,10 @@
  * on the newest version.
  */
 import { describe, expect, it } from 'vitest';
-import { ManifestStore } from '../src/manifest-store.js';
-import { MemoryStore } from '../src/memory-store.js';
-import { initialShardManifest, shardManifestSchema, type ShardManifest } from '../src/manifest-schemas.js';
-import { layout } from '../src/layout.js';
+import { ManifestStore } from '../src/manifest/manifest-store.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { initialShardManifest, shardManifestSchema, type ShardManifest } from '../src/manifest/manifest-schemas.js';
+import { layout } from '../src/layout/layout.js';
 
 const DIR = 'shards/3/_manifests/';
 const doc = (note: string): ShardManifest => ({ ...initialShardManifest(3), epoch: 1, committedAt: '2025-01-02T03:04:05.000Z', note });

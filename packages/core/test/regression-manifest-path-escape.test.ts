@@ -9,11 +9,11 @@ import fc from 'fast-check';
 import { Field, Int64, Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { CorruptEntryError } from '../src/errors.js';
-import { layout, storedPathProblem } from '../src/layout.js';
-import { initialBaseManifest, initialShardManifest, type BaseManifest, type DataFile, type ShardManifest } from '../src/manifest-schemas.js';
-import { MemoryStore } from '../src/memory-store.js';
-import type { ObjectStore } from '../src/object-store.js';
-import { Table } from '../src/table.js';
+import { layout, storedPathProblem } from '../src/layout/layout.js';
+import { initialBaseManifest, initialShardManifest, type BaseManifest, type DataFile, type ShardManifest } from '../src/manifest/manifest-schemas.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import type { ObjectStore } from '../src/store/object-store.js';
+import { Table } from '../src/table/table.js';
 
 const GOOD_DATA = 'shards/0/gen-1-abcd1234/data.parquet';
 const GOOD_KEYS = 'shards/0/gen-1-abcd1234/data.keys.arrow';

@@ -1,6 +1,6 @@
 /**
  * The one contract test suite every {@link ObjectStore} must pass (see the contract in
- * `src/object-store.ts`). A store's test file calls {@link runStoreContract} with a factory
+ * `src/store/object-store.ts`). A store's test file calls {@link runStoreContract} with a factory
  * that makes a fresh, empty store per test.
  *
  * @example
@@ -9,7 +9,7 @@
  * ```
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ObjectStore, PutIfAbsentResult } from '../src/object-store.js';
+import type { ObjectStore, PutIfAbsentResult } from '../src/store/object-store.js';
 import { isFreshtierError } from '../src/errors.js';
 
 export interface StoreFixture {

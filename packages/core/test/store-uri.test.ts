@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionsError } from '../src/errors.js';
-import { LocalStore } from '../src/local-store.js';
-import { MemoryStore } from '../src/memory-store.js';
-import { openStore, registerStoreScheme } from '../src/store-uri.js';
+import { LocalStore } from '../src/store/local-store.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { openStore, registerStoreScheme } from '../src/store/store-uri.js';
 
 let dir: string;
 beforeAll(async () => {

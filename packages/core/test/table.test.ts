@@ -6,10 +6,10 @@ import { describe, expect, it } from 'vitest';
 import {
   AlreadyExistsError, CorruptEntryError, InvalidOptionsError, NotFoundError, SchemaMismatchError, UnsupportedFormatError,
 } from '../src/errors.js';
-import { layout } from '../src/layout.js';
-import { MemoryStore } from '../src/memory-store.js';
-import { encodeKeys } from '../src/pk-encoding.js';
-import { Table } from '../src/table.js';
+import { layout } from '../src/layout/layout.js';
+import { MemoryStore } from '../src/store/memory-store.js';
+import { encodeKeys } from '../src/keys/pk-encoding.js';
+import { Table } from '../src/table/table.js';
 
 const schema = new Schema([
   new Field('tenant', new Utf8(), false, new Map([['doc', 'the tenant']])),

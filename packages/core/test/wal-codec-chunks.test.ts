@@ -6,7 +6,7 @@
 import { Bool, Dictionary, Field, Int32, Int64, List, Table, Utf8, tableToIPC, vectorFromArray, type RecordBatch } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeWalEntry, encodeWalEntry } from '../src/wal-codec.js';
+import { decodeWalEntry, encodeWalEntry } from '../src/format/wal-codec.js';
 
 /** The entry layout: "FTW1", u32 header length, header, bodies, u32 CRC. */
 function bodies(entry: Uint8Array): Uint8Array[] {

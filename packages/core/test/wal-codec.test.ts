@@ -3,10 +3,10 @@ import {
 } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { crc32 } from '../src/crc32.js';
+import { crc32 } from '../src/format/crc32.js';
 import { CorruptEntryError } from '../src/errors.js';
-import { decodeWalEntry, encodeWalEntry, type WalEntry } from '../src/wal-codec.js';
-import { writeParquetFile } from '../src/parquet-codec.js';
+import { decodeWalEntry, encodeWalEntry, type WalEntry } from '../src/format/wal-codec.js';
+import { writeParquetFile } from '../src/format/parquet-codec.js';
 
 const PATH = 'shards/3/wal/00000000000000000042.arrow';
 

@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ShardWriter, listWal } from '../src/index.js';
-import { sharedFlushPool } from '../src/flush-pool.js';
+import { sharedFlushPool } from '../src/flush/flush-pool.js';
 
 const ROWS = Number(process.env.ROWS ?? 2_000_000);
 const PRODUCERS = Number(process.env.PRODUCERS ?? 10);

@@ -31,14 +31,15 @@
  * `checkout` read table versions; `rollback` returns to one in a single commit (12); `gc`
  * deletes what no retained version, tag or live snapshot needs (11).
  */
-export { ShardWriter, type ShardWriterStatus } from './shard-writer.js';
-export type { ShardWriterOptions, ResolvedWriterOptions, Durability, FlushRetryOptions } from './options.js';
-export { systemClock, type WriterClock } from './backpressure.js';
-export type { WriterEvent, WriterEventBody, WriterEventType, WriterEventListener, FreezeReason } from './events.js';
-export { splitByShard } from './batches.js';
-export { listWal, readWalEntry, type WalListing } from './wal.js';
-export { compact, type CompactOptions, type CompactionProgress, type CompactionResult } from './compaction.js';
-export type { IngestInput, IngestSource, IngestResult } from './ingest.js';
-export { head, versions, tag, tags, deleteTag, resolveVersion, checkout, type TableVersion, type VersionRef, type VersionInfo } from './versions.js';
-export { rollback, type RollbackOptions, type RollbackResult, type RollbackStep } from './rollback.js';
-export { gc, type GcOptions, type GcReport } from './gc.js';
+export { ShardWriter } from './shard/shard-writer.js';
+export type { ShardWriterStatus } from './shard/writer-state.js';
+export type { ShardWriterOptions, ResolvedWriterOptions, Durability, FlushRetryOptions } from './shard/options.js';
+export { systemClock, type WriterClock } from './shard/backpressure.js';
+export type { WriterEvent, WriterEventBody, WriterEventType, WriterEventListener, FreezeReason } from './shard/events.js';
+export { splitByShard } from './shard/batches.js';
+export { listWal, readWalEntry, type WalListing } from './shard/wal.js';
+export { compact, type CompactOptions, type CompactionProgress, type CompactionResult } from './maintenance/compaction.js';
+export type { IngestInput, IngestSource, IngestResult } from './shard/ingest.js';
+export { head, versions, tag, tags, deleteTag, resolveVersion, checkout, type TableVersion, type VersionRef, type VersionInfo } from './maintenance/versions.js';
+export { rollback, type RollbackOptions, type RollbackResult, type RollbackStep } from './maintenance/rollback.js';
+export { gc, type GcOptions, type GcReport } from './maintenance/gc.js';

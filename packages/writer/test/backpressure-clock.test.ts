@@ -6,8 +6,8 @@
  */
 import { MemoryStore, WriterClosedError, isFreshtierError } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { BackpressureGate, systemClock } from '../src/backpressure.js';
-import { parseWriterOptions } from '../src/options.js';
+import { BackpressureGate, systemClock } from '../src/shard/backpressure.js';
+import { parseWriterOptions } from '../src/shard/options.js';
 import { ShardWriter } from '../src/index.js';
 import { ManualClock } from './support/manual-clock.js';
 import { makeTable } from './support/fixtures.js';

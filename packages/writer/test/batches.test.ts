@@ -2,7 +2,7 @@ import { MemoryStore, encodeKeys } from '@freshtier/core';
 import { Field, Int32, RecordBatch, Schema, Struct, makeData, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { splitByShard } from '../src/index.js';
-import { prepareDelete, preparePut } from '../src/batches.js';
+import { prepareDelete, preparePut } from '../src/shard/batches.js';
 import { keysBatch, makeTable, rangeBatch, schema } from './support/fixtures.js';
 
 function nullKeyBatch(): RecordBatch {

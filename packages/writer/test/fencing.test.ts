@@ -1,6 +1,6 @@
 import { MemoryStore, isFreshtierError } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { claimEpoch, commitGuarded } from '../src/fencing.js';
+import { claimEpoch, commitGuarded } from '../src/shard/fencing.js';
 import { FaultyStore } from './support/faulty-store.js';
 import { makeTable } from './support/fixtures.js';
 

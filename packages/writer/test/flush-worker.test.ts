@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ShardWriter } from '../src/index.js';
-import { preparePut } from '../src/batches.js';
-import { flushJob } from '../src/flush-job.js';
-import { FlushWorkerPool, sharedFlushPool } from '../src/flush-pool.js';
-import { MemtableSlot } from '../src/memtable-slot.js';
+import { preparePut } from '../src/shard/batches.js';
+import { flushJob } from '../src/flush/flush-job.js';
+import { FlushWorkerPool, sharedFlushPool } from '../src/flush/flush-pool.js';
+import { MemtableSlot } from '../src/shard/memtable-slot.js';
 import { keysBatch, makeTable, rowsBatch } from './support/fixtures.js';
 
 afterEach(() => disarmAllFailpoints());
@@ -167,7 +167,8 @@ const distOf = (pkg: string) => path.join(here, '../..', pkg, 'dist');
 function distIsFresh(): boolean {
   return ['core', 'scanner', 'writer'].every((pkg) => {
     const src = path.join(here, '../..', pkg, 'src');
-    return readdirSync(src).filter((f) => f.endsWith('.ts')).every((f) => {
+    // recursive: the sources sit in folders per concern (writer: shard/, flush/, maintenance/)
+    return (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).every((f) => {
       const built = path.join(distOf(pkg), f.replace(/\.ts$/, '.js'));
       return existsSync(built) && statSync(built).mtimeMs >= statSync(path.join(src, f)).mtimeMs;
     });
@@ -179,7 +180,7 @@ describe('from the built dist/', () => {
     const script = `
       import { MemoryStore, Table } from ${JSON.stringify(path.join(distOf('core'), 'index.js'))};
       import { ShardWriter } from ${JSON.stringify(path.join(distOf('writer'), 'index.js'))};
-      import { sharedFlushPool } from ${JSON.stringify(path.join(distOf('writer'), 'flush-pool.js'))};
+      import { sharedFlushPool } from ${JSON.stringify(path.join(distOf('writer'), 'flush', 'flush-pool.js'))};
       import { tableFromArrays } from 'apache-arrow';
       process.on('warning', (w) => { console.error(w.message); process.exit(3); });
       const schema = tableFromArrays({ id: new BigInt64Array([1n]), v: new Int32Array([1]) }).schema;

@@ -1,8 +1,9 @@
 import { MemoryStore, decodeKeyIndex, initialShardManifest, readParquetFile, type FlushedGeneration } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { preparePut, prepareDelete } from '../src/batches.js';
-import { mergeFlushed, withFlushed, writeGenerationFiles } from '../src/flush.js';
-import { MemtableSlot } from '../src/memtable-slot.js';
+import { preparePut, prepareDelete } from '../src/shard/batches.js';
+import { mergeFlushed, withFlushed } from '../src/flush/commit.js';
+import { writeGenerationFiles } from '../src/flush/write-files.js';
+import { MemtableSlot } from '../src/shard/memtable-slot.js';
 import { FaultyStore } from './support/faulty-store.js';
 import { keysBatch, makeTable, rowsBatch } from './support/fixtures.js';
 

@@ -4,7 +4,7 @@
  * fake timers.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { GroupCommitter } from '../src/group-commit.js';
+import { GroupCommitter } from '../src/shard/group-commit.js';
 
 function recorder(gated = false) {
   const groups: number[][] = [];

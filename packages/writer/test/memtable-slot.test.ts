@@ -1,7 +1,7 @@
 import { Memtable, MemoryStore } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { preparePut } from '../src/batches.js';
-import { MemtableSlot, replayPoint } from '../src/memtable-slot.js';
+import { preparePut } from '../src/shard/batches.js';
+import { MemtableSlot, replayPoint } from '../src/shard/memtable-slot.js';
 import { makeTable, rangeBatch } from './support/fixtures.js';
 
 describe('MemtableSlot', () => {

@@ -1,6 +1,6 @@
 import { MemoryStore, isFreshtierError } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { parseWriterOptions } from '../src/options.js';
+import { parseWriterOptions } from '../src/shard/options.js';
 import { makeTable } from './support/fixtures.js';
 
 describe('parseWriterOptions', () => {

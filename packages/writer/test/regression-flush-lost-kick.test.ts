@@ -12,9 +12,9 @@
  */
 import { MemoryStore, type FlushedGeneration } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { preparePut } from '../src/batches.js';
-import { Flusher, type FlushHost } from '../src/flush.js';
-import { MemtableSlot } from '../src/memtable-slot.js';
+import { preparePut } from '../src/shard/batches.js';
+import { Flusher, type FlushHost } from '../src/flush/flusher.js';
+import { MemtableSlot } from '../src/shard/memtable-slot.js';
 import { makeTable, rangeBatch } from './support/fixtures.js';
 
 const OPTIONS = { autoFlush: true, flushRetry: { initialDelayMs: 0, maxDelayMs: 0, maxAttempts: 3 } };

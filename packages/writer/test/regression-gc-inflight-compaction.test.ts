@@ -16,7 +16,7 @@
 import { CommitConflictError, MemoryStore, isFreshtierError, type Table } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
 import { ShardWriter, compact, gc } from '../src/index.js';
-import { commitGcFence, gcFenceOf } from '../src/gc-fence.js';
+import { commitGcFence, gcFenceOf } from '../src/maintenance/gc-fence.js';
 import { FaultyStore } from './support/faulty-store.js';
 import { makeTable, rangeBatch } from './support/fixtures.js';
 import { holdCall } from './support/hold.js';

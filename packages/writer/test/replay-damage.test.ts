@@ -8,7 +8,6 @@
 import { MemoryStore, decodeWalEntry, encodeWalEntry, isFreshtierError, layout, type Table } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
 import { ShardWriter, listWal, readWalEntry, type WriterEvent } from '../src/index.js';
-import { quarantinePath } from '../src/wal.js';
 import { makeTable, rangeBatch } from './support/fixtures.js';
 import { readShard } from './support/read-shard.js';
 
@@ -33,8 +32,8 @@ describe('replay of a damaged WAL', () => {
     await store.put(tail.key, torn);
     const events: WriterEvent[] = [];
     const w = await ShardWriter.open(table, { shard: 0, autoFlush: false, onEvent: (e) => events.push(e) });
-    expect(events.find((e) => e.type === 'wal-quarantined')).toMatchObject({ position: tail.position, quarantinePath: quarantinePath(0, tail.position, w.epoch) });
-    expect(await store.get(quarantinePath(0, tail.position, w.epoch))).toEqual(torn);
+    expect(events.find((e) => e.type === 'wal-quarantined')).toMatchObject({ position: tail.position, quarantinePath: layout.walQuarantine(0, tail.position, w.epoch) });
+    expect(await store.get(layout.walQuarantine(0, tail.position, w.epoch))).toEqual(torn);
     const filler = await readWalEntry(store, 0, tail.position);
     expect(filler).toMatchObject({ kind: 'fence', epoch: w.epoch }); // the hole is filled, never reused
     expect(await ids(table, w)).toEqual(Array.from({ length: 20 }, (_, i) => i));

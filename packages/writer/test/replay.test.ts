@@ -1,6 +1,6 @@
 import { MemoryStore, encodeWalEntry, layout, type WalRecord } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
-import { replayWal } from '../src/replay.js';
+import { replayWal } from '../src/shard/replay.js';
 import { keysBatch, makeTable, rangeBatch } from './support/fixtures.js';
 
 async function walWith(entries: readonly { epoch: number; kind?: 'data' | 'fence'; records?: readonly WalRecord[] }[]) {

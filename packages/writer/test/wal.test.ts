@@ -1,7 +1,7 @@
 import { MemoryStore, decodeWalEntry, encodeWalEntry, isFreshtierError, layout } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
 import { listWal, readWalEntry } from '../src/index.js';
-import { WalAppender, quarantineTornTail, writeFence } from '../src/wal.js';
+import { WalAppender, quarantineTornTail, writeFence } from '../src/shard/wal.js';
 import { FaultyStore } from './support/faulty-store.js';
 import { rangeBatch } from './support/fixtures.js';
 

@@ -1,0 +1,155 @@
+/**
+ * The flushed-generation file format: how one frozen memtable becomes a Parquet
+ * data file plus its key index (DESIGN.md "Write path").
+ *
+ * 1. Merge within the generation: one row per key, its state under the table's merge
+ *    policy (the one merge, merge-versions.ts); a deleted key keeps its newest version,
+ *    a tombstone, which hides the key's versions in older tiers.
+ * 2. Sort by encoded primary key, so scans can merge sorted runs and lookups binary-search.
+ * 3. Gather the rows into the data file's schema: the table's fields (all nullable,
+ *    a tombstone holds only its key) plus system columns
+ *    - `_ft_batch` (Int32): the batch of the generation the row version came from;
+ *    - `_ft_tombstone` (Bool): the row is a delete.
+ *    Other Parquet readers see two extra columns and can ignore them.
+ * 4. Build the key index: keys ascending, their row, the *first* batch of the
+ *    generation that held the key (so `containsPksAsOf` stays exact after the
+ *    flush, invariant 10), and the tombstone flag.
+ *
+ * Append-only tables skip 1, 2 and 4: rows keep their order and there is no index.
+ *
+ * Folder `format/`: the bytes of stored objects — this file (flushed generations), the
+ * key index (key-index.ts), Parquet (parquet-codec.ts, parquet-dictionary.ts, all-null-bool.ts)
+ * and WAL entries (wal-codec.ts, checksummed with crc32.ts).
+ */
+import { Bool, Field, Int32, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
+import { nullableSchema } from '../arrow/arrow-util.js';
+import { gatherColumn, type RowSelection } from '../arrow/gather.js';
+import type { KeyIndex } from './key-index.js';
+import type { Memtable, MemtableBatch } from '../memtable/memtable.js';
+import { writeParquetFile, type ParquetWriteOptions } from './parquet-codec.js';
+import { sortKeyIds } from '../keys/key-sort.js';
+import { DEDUPLICATE, DELETED, type MergePolicy } from '../merge/merge-versions.js';
+import { MemtableVersions, batchOfOrdinal } from '../memtable/memtable-versions.js';
+import { keyToHex } from '../keys/pk-encoding.js';
+
+/** Name of the system column holding each row's batch index within its generation. */
+export const BATCH_COLUMN = '_ft_batch';
+/** Name of the system column flagging tombstones. */
+export const TOMBSTONE_COLUMN = '_ft_tombstone';
+
+/** The schema of a flushed generation's data file. */
+export function generationFileSchema(schema: Schema): Schema {
+  return nullableSchema(schema, [new Field(BATCH_COLUMN, new Int32(), false), new Field(TOMBSTONE_COLUMN, new Bool(), false)]);
+}
+
+/**
+ * What encoding reads from a memtable: a `Memtable`, or a `MemtableImage` of one
+ * rebuilt in another thread (the writer's flush worker).
+ */
+export type GenerationInput = Pick<Memtable, 'keyCount' | 'rowCount' | 'batchRowOffsets' | 'keyEntries' | 'firstBatchOfEntry' | 'newestOfEntry' | 'previousVersion'> & {
+  batch(i: number): Pick<MemtableBatch, 'batch' | 'op'>;
+};
+
+/** A generation ready to upload. */
+export interface EncodedGeneration {
+  parquet: Uint8Array;
+  /** Absent on append-only tables. */
+  keyIndex: KeyIndex | undefined;
+  rows: number;
+  pkMin?: string;
+  pkMax?: string;
+}
+
+/**
+ * Encodes the first `batchCount` batches of a memtable as a generation file, each
+ * key's versions merged by `policy` (the table's, `mergePolicyOf(table)`).
+ *
+ * @example
+ * ```ts
+ * const g = encodeGeneration(frozen, table.schema, frozen.batchCount, { rowGroupSize: 65_536 });
+ * await store.putIfAbsent(dataPath, g.parquet);
+ * ```
+ */
+export function encodeGeneration(
+  memtable: GenerationInput, schema: Schema, batchCount: number, options: ParquetWriteOptions = {}, policy: MergePolicy = DEDUPLICATE,
+): EncodedGeneration {
+  const picked = memtable.keyCount > 0 || memtable.rowCount === 0 ? mergedSorted(memtable, batchCount, policy) : allRows(memtable, batchCount);
+  const batches = Array.from({ length: batchCount }, (_, i) => memtable.batch(i).batch);
+  const sel: RowSelection = { count: picked.count, batchOf: picked.batchOf, rowOf: picked.rowOf };
+  const fileSchema = generationFileSchema(schema);
+  const children = schema.fields.map((f) => gatherColumn(batches, f.name, f.type, sel));
+  children.push(makeData({ type: new Int32(), length: sel.count, data: sel.batchOf }));
+  children.push(tombstoneData(memtable, sel, picked.index?.tombstone));
+  const data = makeData({ type: new Struct(fileSchema.fields), length: sel.count, nullCount: 0, children });
+  const parquet = writeParquetFile([new RecordBatch(fileSchema, data)], options);
+  const keyIndex = picked.index;
+  const last = keyIndex && keyIndex.count > 0 ? keyIndex.count - 1 : -1;
+  return {
+    parquet, keyIndex, rows: sel.count,
+    pkMin: last >= 0 ? keyToHex(keyIndex!.keyBytes.subarray(keyIndex!.keyOffsets[0], keyIndex!.keyOffsets[1])) : undefined,
+    pkMax: last >= 0 ? keyToHex(keyIndex!.keyBytes.subarray(keyIndex!.keyOffsets[last], keyIndex!.keyOffsets[last + 1])) : undefined,
+  };
+}
+
+interface Picked {
+  count: number;
+  batchOf: Int32Array;
+  rowOf: Int32Array;
+  index: KeyIndex | undefined;
+}
+
+function allRows(m: GenerationInput, batchCount: number): Picked {
+  const n = m.batchRowOffsets[batchCount];
+  const batchOf = new Int32Array(n);
+  const rowOf = new Int32Array(n);
+  for (let b = 0, i = 0; b < batchCount; b++) {
+    for (let r = 0; r < m.batch(b).batch.numRows; r++, i++) {
+      batchOf[i] = b;
+      rowOf[i] = r;
+    }
+  }
+  return { count: n, batchOf, rowOf, index: undefined };
+}
+
+function mergedSorted(m: GenerationInput, batchCount: number, policy: MergePolicy): Picked {
+  const { arena, offsets, count } = m.keyEntries();
+  const ids = new Uint32Array(count);
+  let n = 0;
+  for (let e = 0; e < count; e++) if (m.firstBatchOfEntry(e) < batchCount) ids[n++] = e;
+  const order = sortKeyIds(arena, offsets, ids.subarray(0, n));
+  return pickInOrder(m, order, arena, offsets, batchCount, policy);
+}
+
+function pickInOrder(m: GenerationInput, order: Uint32Array, arena: Uint8Array, offsets: Uint32Array, batchCount: number, policy: MergePolicy): Picked {
+  const n = order.length;
+  const batchOf = new Int32Array(n);
+  const rowOf = new Int32Array(n);
+  const keyOffsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) keyOffsets[i + 1] = keyOffsets[i] + offsets[order[i] + 1] - offsets[order[i]];
+  const keyBytes = new Uint8Array(keyOffsets[n]);
+  const firstBatch = new Int32Array(n);
+  const tombstone = new Uint8Array(n);
+  const rowOffsets = m.batchRowOffsets;
+  const versions = new MemtableVersions(m);
+  for (let i = 0; i < n; i++) {
+    const e = order[i];
+    const newest = m.newestOfEntry(e, batchCount);
+    const winner = versions.winner(newest, policy);
+    const ord = winner === DELETED ? newest : winner; // a deleted key is stored as its newest version, a tombstone
+    const b = batchOfOrdinal(rowOffsets, ord, versions.lastBatch); // the merge has usually just looked this ordinal up
+    batchOf[i] = b;
+    rowOf[i] = ord - rowOffsets[b];
+    for (let k = offsets[e], p = keyOffsets[i]; k < offsets[e + 1]; k++) keyBytes[p++] = arena[k]; // no view per key
+    firstBatch[i] = m.firstBatchOfEntry(e);
+    tombstone[i] = winner === DELETED ? 1 : 0;
+  }
+  const rows = Uint32Array.from({ length: n }, (_, i) => i);
+  return { count: n, batchOf, rowOf, index: { count: n, keyBytes, keyOffsets, rows, firstBatch, tombstone } };
+}
+
+/** The tombstone bits: the merge's answer per key (keyed), or each row's batch op (append-only). */
+function tombstoneData(m: GenerationInput, sel: RowSelection, merged: Uint8Array | undefined) {
+  const bits = new Uint8Array((sel.count + 7) >> 3);
+  for (let i = 0; i < sel.count; i++) if (merged ? merged[i] : m.batch(sel.batchOf[i]).op === 'delete') bits[i >> 3] |= 1 << (i & 7);
+  return makeData({ type: new Bool(), length: sel.count, data: bits });
+}

@@ -1,0 +1,161 @@
+/**
+ * Key index files. Every data file (a flushed generation or a base file) has a
+ * companion index holding its keys in ascending byte order, so membership and
+ * point lookups read the index, never the data file, for a key the file lacks.
+ *
+ * Stored as an Arrow IPC stream with columns:
+ * - `key` (Binary): the encoded primary key, ascending, unique;
+ * - `row` (Uint32): the key's row in the data file (files are sorted by key, so row = position,
+ *   kept explicitly so the format can hold unsorted files later);
+ * - `firstBatch` (Int32): in a flushed generation, the first batch of the generation that held
+ *   the key, which keeps `containsPksAsOf` exact after flush (invariant 10); -1 in base files;
+ * - `tombstone` (Bool): the newest version in this file is a delete.
+ *
+ * The stream is stored brotli-compressed (quality 1) behind a 4-byte magic `FTKZ`:
+ * sorted keys compress about 3x, and on S3 a key index is fetched whole on a cold
+ * lookup, so bytes are latency. Uncompressed streams are still read.
+ */
+import { Binary, Bool, Int32, Uint32, makeData, RecordBatch, Schema, Field, Struct, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { CorruptEntryError } from '../errors.js';
+import { compareBytes } from '../keys/pk-encoding.js';
+
+/** An in-memory key index: columns as flat typed arrays. */
+export interface KeyIndex {
+  readonly count: number;
+  /** Key i is `keyBytes[keyOffsets[i], keyOffsets[i+1])`, ascending. */
+  readonly keyBytes: Uint8Array;
+  readonly keyOffsets: Int32Array;
+  readonly rows: Uint32Array;
+  readonly firstBatch: Int32Array;
+  /** 1 where the newest version in the file is a tombstone. */
+  readonly tombstone: Uint8Array;
+}
+
+const SCHEMA = new Schema([
+  new Field('key', new Binary(), false),
+  new Field('row', new Uint32(), false),
+  new Field('firstBatch', new Int32(), false),
+  new Field('tombstone', new Bool(), false),
+]);
+
+/**
+ * Serialises a key index (keys must already be ascending and unique).
+ *
+ * @example
+ * ```ts
+ * await store.putIfAbsent(indexPath, encodeKeyIndex(index));
+ * ```
+ */
+export function encodeKeyIndex(index: KeyIndex): Uint8Array {
+  const n = index.count;
+  const bits = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (index.tombstone[i]) bits[i >> 3] |= 1 << (i & 7);
+  const children = [
+    makeData({ type: new Binary(), length: n, valueOffsets: index.keyOffsets, data: index.keyBytes }),
+    makeData({ type: new Uint32(), length: n, data: index.rows }),
+    makeData({ type: new Int32(), length: n, data: index.firstBatch }),
+    makeData({ type: new Bool(), length: n, data: bits }),
+  ];
+  const data = makeData({ type: new Struct(SCHEMA.fields), length: n, children });
+  return compress(tableToIPC(new Table([new RecordBatch(SCHEMA, data)]), 'stream'));
+}
+
+const EOS = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
+
+/**
+ * Parses a key index file; `path` names it in a `CorruptEntryError`.
+ *
+ * @example
+ * ```ts
+ * const index = decodeKeyIndex(await store.get(indexPath), indexPath);
+ * ```
+ */
+export function decodeKeyIndex(stored: Uint8Array, path: string): KeyIndex {
+  const bytes = decompress(stored, path);
+  // A stream cut after its schema parses as zero batches, i.e. as an empty index: require the
+  // end-of-stream marker (0xFFFFFFFF 0x00000000) that encodeKeyIndex always writes.
+  if (bytes.length < 8 || EOS.some((b, i) => bytes[bytes.length - 8 + i] !== b)) throw new CorruptEntryError(path, 'truncated key index (no end-of-stream marker)');
+  let t: Table;
+  try {
+    t = tableFromIPC(bytes);
+  } catch (e) {
+    throw new CorruptEntryError(path, 'unreadable key index', e);
+  }
+  if (t.schema.fields.map((f) => f.name).join() !== 'key,row,firstBatch,tombstone') throw new CorruptEntryError(path, 'not a key index (unexpected columns)');
+  if (t.batches.length === 0) return emptyKeyIndex();
+  if (t.batches.length !== 1) throw new CorruptEntryError(path, `key index has ${t.batches.length} batches, expected 1`);
+  const b = t.batches[0];
+  const key = b.getChildAt(0)!.data[0];
+  const tomb = b.getChildAt(3)!.data[0];
+  const n = b.numRows;
+  const tombstone = new Uint8Array(n);
+  // the column is non-nullable (encodeKeyIndex writes no validity), so only the value bits matter
+  const bits = tomb.values as Uint8Array;
+  for (let i = 0, j = tomb.offset; i < n; i++, j++) tombstone[i] = (bits[j >> 3] >> (j & 7)) & 1;
+  const offs = key.valueOffsets as Int32Array;
+  const base = offs[key.offset];
+  const keyOffsets = rebase(offs.subarray(key.offset, key.offset + n + 1), base);
+  return {
+    count: n,
+    keyBytes: (key.values as Uint8Array).subarray(base, base + keyOffsets[n]),
+    keyOffsets,
+    rows: (b.getChildAt(1)!.data[0].values as Uint32Array).subarray(b.getChildAt(1)!.data[0].offset, b.getChildAt(1)!.data[0].offset + n),
+    firstBatch: (b.getChildAt(2)!.data[0].values as Int32Array).subarray(b.getChildAt(2)!.data[0].offset, b.getChildAt(2)!.data[0].offset + n),
+    tombstone,
+  };
+}
+
+/** An index of no keys. */
+export function emptyKeyIndex(): KeyIndex {
+  return { count: 0, keyBytes: new Uint8Array(0), keyOffsets: new Int32Array(1), rows: new Uint32Array(0), firstBatch: new Int32Array(0), tombstone: new Uint8Array(0) };
+}
+
+/**
+ * Position of `key[s,e)` in the index, or -1 (binary search).
+ *
+ * @example
+ * ```ts
+ * const i = findKey(index, keys.bytes, keys.offsets[0], keys.offsets[1]);
+ * if (i >= 0 && !index.tombstone[i]) console.log('live at row', index.rows[i]);
+ * ```
+ */
+export function findKey(index: KeyIndex, key: Uint8Array, s: number, e: number): number {
+  let lo = 0;
+  let hi = index.count - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareBytes(index.keyBytes, index.keyOffsets[mid], index.keyOffsets[mid + 1], key, s, e);
+    if (c === 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+const MAGIC = [0x46, 0x54, 0x4b, 0x5a]; // "FTKZ"
+
+function compress(ipc: Uint8Array): Uint8Array {
+  const body = brotliCompressSync(ipc, { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: ipc.length } });
+  const out = new Uint8Array(4 + body.length);
+  out.set(MAGIC, 0);
+  out.set(body, 4);
+  return out;
+}
+
+function decompress(stored: Uint8Array, path: string): Uint8Array {
+  if (stored.length < 4 || MAGIC.some((b, i) => stored[i] !== b)) return stored;
+  try {
+    return new Uint8Array(brotliDecompressSync(stored.subarray(4)));
+  } catch (e) {
+    throw new CorruptEntryError(path, 'key index does not decompress', e);
+  }
+}
+
+/** Offsets shifted so the first is 0; a plain view when they already are (the usual case). */
+function rebase(offsets: Int32Array, base: number): Int32Array {
+  if (base === 0) return offsets;
+  const out = new Int32Array(offsets.length);
+  for (let i = 0; i < offsets.length; i++) out[i] = offsets[i] - base;
+  return out;
+}

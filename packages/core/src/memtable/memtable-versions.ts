@@ -1,0 +1,101 @@
+/**
+ * The versions of one key inside a memtable, as a {@link VersionRun} for the one
+ * merge (merge-versions.ts). A memtable links each row to the previous version of
+ * its key, so the run is the chain from the key's newest version within the reader's
+ * bound (a captured batch count, an `AsOfCut`, the flush's batch count) back to its
+ * first: the memtable records the versions in arrival order, the policy decides.
+ *
+ * Used by flush (in the writer's thread or its worker, through `GenerationInput`),
+ * and by the scanner's memtable reads (scans and lookups). Most keys have one
+ * version: loading it is one link read, and nothing is allocated per key.
+ */
+import { DELETED, type MergePolicy, type VersionRun } from '../merge/merge-versions.js';
+
+/**
+ * What a memtable (or its image in the flush worker) tells about versions.
+ *
+ * @example
+ * ```ts
+ * const chain: VersionChain = memtable; // a Memtable, or imageInput(image)
+ * ```
+ */
+export interface VersionChain {
+  /** Ordinal of batch i's first row, for every batch, plus the row count. */
+  readonly batchRowOffsets: readonly number[];
+  batch(i: number): { readonly op: 'put' | 'delete' };
+  /** Ordinal of the previous version of the key of row `ordinal`, or -1 for its first. */
+  previousVersion(ordinal: number): number;
+}
+
+/**
+ * A reusable run over one memtable's version chains.
+ *
+ * @example
+ * ```ts
+ * const versions = new MemtableVersions(memtable);
+ * const ord = versions.winner(memtable.lookup(bytes, s, e, batchCount), DEDUPLICATE);
+ * if (ord !== DELETED) readRow(memtable.locate(ord));
+ * ```
+ */
+export class MemtableVersions implements VersionRun {
+  count = 0;
+  /** Ordinals of the loaded versions, newest first (keeps its length: grows only for a longer chain than any before). */
+  private readonly ords: number[] = [];
+  /** Batch of the last ordinal asked about (`isTombstone`): a guess for the caller's own search of the winner's batch. */
+  lastBatch = 0;
+
+  constructor(private readonly chain: VersionChain) {}
+
+  /** Loads the versions of the key whose newest version (within the reader's bound) is `newest`. */
+  load(newest: number): this {
+    let n = 0;
+    for (let ord = newest; ord >= 0; ord = this.chain.previousVersion(ord)) this.ords[n++] = ord;
+    this.count = n;
+    return this;
+  }
+
+  /** Ordinal of the loaded version at `position` (0 = oldest). */
+  ordinal(position: number): number {
+    return this.ords[this.count - 1 - position];
+  }
+
+  isTombstone(position: number): boolean {
+    this.lastBatch = batchOfOrdinal(this.chain.batchRowOffsets, this.ordinal(position), this.lastBatch);
+    return this.chain.batch(this.lastBatch).op === 'delete';
+  }
+
+  /**
+   * Ordinal of the row holding the key's state within this memtable, or `DELETED`.
+   * `newest` is the key's newest ordinal within the bound (must be >= 0). A policy
+   * whose newest version decides is shown that version alone (what `newestDecides`
+   * promises), which spares following the links: a cache miss per key in a flush.
+   */
+  winner(newest: number, policy: MergePolicy): number {
+    if (policy.newestDecides) {
+      this.ords[0] = newest;
+      this.count = 1;
+    } else this.load(newest);
+    const w = policy.chooseVersion(this);
+    return w === DELETED ? DELETED : this.ordinal(w);
+  }
+}
+
+/**
+ * Batch holding `ordinal`; starts from a guess because sorted keys often come from nearby batches.
+ *
+ * @example
+ * ```ts
+ * const b = batchOfOrdinal(memtable.batchRowOffsets, ordinal, 0);
+ * ```
+ */
+export function batchOfOrdinal(rowOffsets: readonly number[], ordinal: number, guess: number): number {
+  if (rowOffsets[guess] <= ordinal && ordinal < rowOffsets[guess + 1]) return guess;
+  let lo = 0;
+  let hi = rowOffsets.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (rowOffsets[mid] <= ordinal) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

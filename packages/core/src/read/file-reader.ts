@@ -1,0 +1,202 @@
+/**
+ * Reading data files and key indexes from the object store, with the counters
+ * tests and benchmarks use to prove that lookups skip files (`ScanStats`). Scans,
+ * lookups, compaction and ingest all read files this way, hence core.
+ *
+ * - Data files are fetched whole (parquet-wasm parses from bytes) and decoded one
+ *   row group at a time, so decoded memory stays at a row group, not a file.
+ * - Key indexes are immutable objects, so a decoded index is cached by path
+ *   (least recently used, bounded in bytes) and never goes stale.
+ * - A file named by the manifests a read collected but missing from the store was
+ *   removed after the read pinned it (GC past retention): that read fails with
+ *   `SnapshotExpiredError`, never a silently different answer.
+ *
+ * Folder `read/`: what both sides need to read stored data — this reader, row-group
+ * geometry (row-groups.ts) and the live-snapshot registry GC consults (snapshot-registry.ts).
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { conformBatch } from '../batch-cast.js';
+import { CorruptEntryError, SnapshotExpiredError, isFreshtierError } from '../errors.js';
+import { BATCH_COLUMN, TOMBSTONE_COLUMN } from '../format/generation-file.js';
+import { decodeKeyIndex, type KeyIndex } from '../format/key-index.js';
+import type { DataFile } from '../manifest/manifest-schemas.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { readParquetFile } from '../format/parquet-codec.js';
+import { DELETED, mergePolicyOf, type MergePolicy } from '../merge/merge-versions.js';
+import { compareBytes, encodeKeys } from '../keys/pk-encoding.js';
+import { rowGroupCount, rowGroupRows } from './row-groups.js';
+import type { Table } from '../table/table.js';
+
+/**
+ * I/O counters of a {@link FileReader} (cumulative; a scanner shows its reader's as
+ * `LsmScanner.stats`, see `LsmScanner.resetStats`).
+ *
+ * @example
+ * ```ts
+ * scanner.resetStats();
+ * await scanner.containsPks(absentKeys);
+ * console.log(scanner.stats.dataFileReads); // 0: key indexes answered
+ * ```
+ */
+export interface ScanStats {
+  /** Data files (Parquet) fetched from the store. */
+  dataFileReads: number;
+  /** Key index files fetched from the store (cache misses). */
+  keyIndexReads: number;
+  /** Row groups decoded. */
+  rowGroupsRead: number;
+  /** Bytes fetched (data files and key indexes). */
+  bytesRead: number;
+}
+
+/**
+ * A fresh set of zeroed counters.
+ *
+ * @example
+ * ```ts
+ * const stats = emptyStats();
+ * ```
+ */
+export function emptyStats(): ScanStats {
+  return { dataFileReads: 0, keyIndexReads: 0, rowGroupsRead: 0, bytesRead: 0 };
+}
+
+/**
+ * Fetches and decodes the files of one table.
+ *
+ * @example
+ * ```ts
+ * const reader = new FileReader(table, emptyStats(), 64 << 20);
+ * const index = await reader.keyIndexOf(file, 'flushed');
+ * ```
+ */
+export class FileReader {
+  private readonly store: ObjectStore;
+  private readonly cache = new Map<string, { index: KeyIndex; bytes: number }>();
+  private readonly inFlight = new Map<string, Promise<KeyIndex>>();
+  private cachedBytes = 0;
+
+  constructor(private readonly table: Table, readonly stats: ScanStats, private readonly cacheLimit: number) {
+    this.store = table.store;
+  }
+
+  /** The bytes of a data file. */
+  async dataFile(path: string): Promise<Uint8Array> {
+    const bytes = await this.fetch(path);
+    this.stats.dataFileReads++;
+    return bytes;
+  }
+
+  /**
+   * Decodes one row group (all columns: parquet-wasm 0.8 ignores column projection),
+   * checking its row count against the manifest.
+   */
+  readRowGroup(bytes: Uint8Array, file: DataFile, rg: number): RecordBatch[] {
+    const t = readParquetFile(bytes, file.path, { rowGroups: [rg], batchSize: file.rowGroupSize });
+    this.stats.rowGroupsRead++;
+    if (t.numRows !== rowGroupRows(file, rg)) throw new CorruptEntryError(file.path, `row group ${rg} has ${t.numRows} rows, the manifest implies ${rowGroupRows(file, rg)}`);
+    return t.batches;
+  }
+
+  /**
+   * The key index of a data file: its index file when the manifest names one
+   * (cached), else built from the data file's key columns (counted as a data read).
+   */
+  keyIndexOf(file: DataFile, kind: 'base' | 'flushed'): Promise<KeyIndex> {
+    const path = file.keyIndexPath;
+    if (!path) return this.indexFromData(file, kind);
+    const hit = this.cache.get(path);
+    if (hit) {
+      this.cache.delete(path); // refresh LRU position
+      this.cache.set(path, hit);
+      return Promise.resolve(hit.index);
+    }
+    let p = this.inFlight.get(path);
+    if (!p) {
+      p = this.loadIndex(path).finally(() => this.inFlight.delete(path));
+      this.inFlight.set(path, p);
+    }
+    return p;
+  }
+
+  private async loadIndex(path: string): Promise<KeyIndex> {
+    const index = decodeKeyIndex(await this.fetch(path), path);
+    this.stats.keyIndexReads++;
+    const bytes = index.keyBytes.byteLength + index.count * 17;
+    if (bytes <= this.cacheLimit) {
+      this.cache.set(path, { index, bytes });
+      this.cachedBytes += bytes;
+      for (const [k, v] of this.cache) {
+        if (this.cachedBytes <= this.cacheLimit) break;
+        this.cache.delete(k);
+        this.cachedBytes -= v.bytes;
+      }
+    }
+    return index;
+  }
+
+  private async fetch(path: string): Promise<Uint8Array> {
+    try {
+      const bytes = await this.store.get(path);
+      this.stats.bytesRead += bytes.byteLength;
+      return bytes;
+    } catch (e) {
+      if (isFreshtierError(e, 'NOT_FOUND')) {
+        throw new SnapshotExpiredError(`${path}, named by the manifest versions this read pinned, is gone (removed by GC after the read collected its sources)`, { path, cause: e });
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Fallback for a file without an index file (the manifest allows it): keys sorted,
+   * `firstBatch` = the stored version's batch, which can only make `containsPksAsOf`
+   * under-report for such a file.
+   */
+  private async indexFromData(file: DataFile, kind: 'base' | 'flushed'): Promise<KeyIndex> {
+    const bytes = await this.dataFile(file.path);
+    const entries: Entry[] = [];
+    for (let rg = 0, row = 0; rg < rowGroupCount(file); rg++) {
+      for (const raw of this.readRowGroup(bytes, file, rg)) {
+        const b = conformBatch(raw, this.table.schema.fields.filter((f) => this.table.primaryKey.includes(f.name)), [BATCH_COLUMN, TOMBSTONE_COLUMN]);
+        const keys = encodeKeys(b, this.table.primaryKey);
+        const batchCol = kind === 'flushed' ? b.getChild(BATCH_COLUMN) : null;
+        const tombCol = kind === 'flushed' ? b.getChild(TOMBSTONE_COLUMN) : null;
+        for (let r = 0; r < b.numRows; r++, row++) {
+          entries.push({ key: keys.bytes.slice(keys.offsets[r], keys.offsets[r + 1]), row, batch: batchCol ? Number(batchCol.get(r)) : -1, tomb: tombCol?.get(r) ? 1 : 0 });
+        }
+      }
+    }
+    // one entry per key, its state by the one merge over its rows in coordinate order (batch, then row), like an index file
+    entries.sort((a, b) => compareBytes(a.key, 0, a.key.length, b.key, 0, b.key.length) || a.batch - b.batch || a.row - b.row);
+    return indexOf(statesOf(entries, mergePolicyOf(this.table)));
+  }
+}
+
+type Entry = { key: Uint8Array; row: number; batch: number; tomb: number };
+
+/** Per run of equal keys (sorted entries), the winner, or the newest entry as a tombstone when the key is deleted. */
+function statesOf(entries: Entry[], policy: MergePolicy): Entry[] {
+  const out: Entry[] = [];
+  for (let i = 0, j = 1; i < entries.length; i = j++) {
+    const k = entries[i].key;
+    while (j < entries.length && compareBytes(k, 0, k.length, entries[j].key, 0, entries[j].key.length) === 0) j++;
+    const w = policy.chooseVersion({ count: j - i, isTombstone: (p) => entries[i + p].tomb === 1 });
+    out.push(w === DELETED ? { ...entries[j - 1], tomb: 1 } : entries[i + w]);
+  }
+  return out;
+}
+
+function indexOf(entries: Entry[]): KeyIndex {
+  const n = entries.length;
+  const keyOffsets = new Int32Array(n + 1);
+  entries.forEach((e, i) => (keyOffsets[i + 1] = keyOffsets[i] + e.key.length));
+  const keyBytes = new Uint8Array(keyOffsets[n]);
+  entries.forEach((e, i) => keyBytes.set(e.key, keyOffsets[i]));
+  return {
+    count: n, keyBytes, keyOffsets,
+    rows: Uint32Array.from(entries, (e) => e.row),
+    firstBatch: Int32Array.from(entries, (e) => e.batch),
+    tombstone: Uint8Array.from(entries, (e) => e.tomb),
+  };
+}

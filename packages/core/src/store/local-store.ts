@@ -1,0 +1,271 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FreshtierError, NotFoundError, StoreFailureError } from '../errors.js';
+import { RootGuard } from './local-root.js';
+import { assertValidKey, type ObjectMeta, type ObjectStore, type PutIfAbsentResult } from './object-store.js';
+
+/** Names of in-flight (or crash-orphaned) temporary files; `list` never reports them. */
+const TEMP_PREFIX = '.tmp-';
+
+/**
+ * An {@link ObjectStore} on a local (POSIX) filesystem: key `a/b/c` is file `<root>/a/b/c`.
+ *
+ * Every write goes to a temporary file in the target directory that is fsynced
+ * before it gets its final name, and the directory is fsynced afterwards. So an
+ * object under its final name is always complete, even after a crash or power loss;
+ * a crash leaves at most `.tmp-*` files, which `list` ignores and keys may not use.
+ * - `put` renames the temporary file over the final name (atomic replace).
+ * - `putIfAbsent` hard-links it to the final name, which fails if the name exists
+ *   (atomic create, also across processes sharing the directory).
+ *
+ * A key cannot be both an object and a "directory" of other keys (`a` and `a/b`).
+ * No operation follows a symbolic link out of the root (local-root.ts): such a path
+ * is refused with `OutsideRootError`, and `list` never reports or enters links.
+ *
+ * @example
+ * ```ts
+ * const store = new LocalStore('/data/tables/events');
+ * const r = await store.putIfAbsent('_manifest/00000001.json', bytes); // 'created' | 'exists'
+ * const files = await store.list('shards/0/wal/');
+ * ```
+ */
+export class LocalStore implements ObjectStore {
+  readonly uri: string;
+  /** Absolute path of the directory holding the objects. */
+  readonly root: string;
+  private readonly guard: RootGuard;
+
+  /** @param rootDir Directory for the objects; created on the first write. */
+  constructor(rootDir: string) {
+    this.root = path.resolve(rootDir);
+    this.uri = pathToFileURL(this.root).href;
+    this.guard = new RootGuard(this.root);
+  }
+
+  async get(key: string): Promise<Uint8Array> {
+    const file = this.fileOf(key);
+    try {
+      await this.guard.assertReadable('get', key, file);
+      return asPlainBytes(await fs.readFile(file));
+    } catch (e) {
+      throw isMissing(e) ? new NotFoundError(file) : wrap('get', file, e);
+    }
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    const file = this.fileOf(key);
+    assertValidRange(offset, length);
+    try {
+      await this.guard.assertReadable('getRange', key, file);
+      const fh = await fs.open(file, 'r');
+      try {
+        return await readRange(fh, offset, length);
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      throw isMissing(e) ? new NotFoundError(file) : wrap('getRange', file, e);
+    }
+  }
+
+  async head(key: string): Promise<ObjectMeta | undefined> {
+    const file = this.fileOf(key);
+    try {
+      await this.guard.assertReadable('head', key, file);
+      const st = await fs.stat(file);
+      return st.isFile() ? { key, size: st.size, lastModified: Math.floor(st.mtimeMs) } : undefined;
+    } catch (e) {
+      if (isMissing(e)) return undefined;
+      throw wrap('head', file, e);
+    }
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const file = this.fileOf(key);
+    try {
+      await this.guard.assertParentInside('put', key, file);
+      const tmp = await writeTempFile(path.dirname(file), data);
+      await fs.rename(tmp, file).catch(async (e: unknown) => {
+        await fs.rm(tmp, { force: true });
+        throw e;
+      });
+      await syncDir(path.dirname(file)); // makes the rename itself durable
+    } catch (e) {
+      throw wrap('put', file, e);
+    }
+  }
+
+  async putIfAbsent(key: string, data: Uint8Array): Promise<PutIfAbsentResult> {
+    const file = this.fileOf(key);
+    try {
+      await this.guard.assertParentInside('putIfAbsent', key, file);
+      const tmp = await writeTempFile(path.dirname(file), data);
+      const result = await linkOnce(tmp, file).finally(() => fs.rm(tmp, { force: true }));
+      // Sync also on 'exists': the winner may not have synced yet, and callers act on what they saw.
+      await syncDir(path.dirname(file));
+      return result;
+    } catch (e) {
+      throw wrap('putIfAbsent', file, e);
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectMeta[]> {
+    const base = prefixDir(prefix);
+    const dir = base === '' ? this.root : this.fileOf(base);
+    try {
+      await this.guard.assertListable(base === '' ? prefix : base, dir);
+      const found = await walk(dir, base, prefix);
+      return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    } catch (e) {
+      throw wrap('list', dir, e);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const file = this.fileOf(key);
+    try {
+      await this.guard.assertParentInside('delete', key, file);
+      await fs.unlink(file);
+    } catch (e) {
+      if (isMissing(e)) return; // already gone: delete is idempotent
+      throw wrap('delete', file, e);
+    }
+    // Empty parent directories are left in place: removing them would race with a
+    // concurrent put that just created the directory and is about to write into it.
+  }
+
+  /** Validates `key` and maps it to its file path. */
+  private fileOf(key: string): string {
+    assertValidKey(key);
+    if (key.split('/').some((s) => s.startsWith(TEMP_PREFIX))) {
+      throw new TypeError(`Invalid object key "${key}": segments starting with "${TEMP_PREFIX}" are reserved for temporary files.`);
+    }
+    return path.join(this.root, ...key.split('/'));
+  }
+}
+
+/** Writes `data` to a fresh temporary file in `dir` (created if needed) and fsyncs it. */
+async function writeTempFile(dir: string, data: Uint8Array): Promise<string> {
+  await ensureDir(dir);
+  const tmp = path.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
+  const fh = await fs.open(tmp, 'wx'); // 'wx': never share a temp file with another writer
+  try {
+    await fh.writeFile(data);
+    await fh.sync(); // the bytes must be on disk before any name points at them
+    await fh.close();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
+  return tmp;
+}
+
+/** Gives `tmp` the name `file` unless that exists: link(2) fails with EEXIST (rename would replace). */
+async function linkOnce(tmp: string, file: string): Promise<PutIfAbsentResult> {
+  try {
+    await fs.link(tmp, file);
+    return 'created';
+  } catch (e) {
+    if (hasCode(e, 'EEXIST')) return 'exists';
+    throw e;
+  }
+}
+
+/** Creates `dir`, fsyncing the parent of each directory it created so the path survives power loss. */
+async function ensureDir(dir: string): Promise<void> {
+  const first = await fs.mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  const stop = path.dirname(first);
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    await syncDir(d);
+    if (d === stop || d === path.dirname(d)) return;
+  }
+}
+
+/** fsyncs a directory so entries created, renamed or removed in it are durable. */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, 'r');
+  try {
+    await fh.sync();
+  } catch (e) {
+    // Some platforms and filesystems cannot fsync a directory; there is nothing better to do.
+    if (!hasCode(e, 'EINVAL', 'EPERM', 'EISDIR', 'ENOTSUP')) throw e;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads `[offset, offset+length)`, clipped to the file size; `read` may return short counts. */
+async function readRange(fh: FileHandle, offset: number, length: number): Promise<Uint8Array> {
+  const size = (await fh.stat()).size;
+  const buf = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+  let done = 0;
+  while (done < buf.byteLength) {
+    const { bytesRead } = await fh.read(buf, done, buf.byteLength - done, offset + done);
+    if (bytesRead === 0) break; // file shrank under us (put replaces by rename, so only if edited by hand)
+    done += bytesRead;
+  }
+  return done === buf.byteLength ? buf : buf.slice(0, done);
+}
+
+/**
+ * Collects the objects under `dir` (whose key is `base`) with keys starting with
+ * `prefix`, skipping temporary files and subtrees that cannot match.
+ */
+async function walk(dir: string, base: string, prefix: string): Promise<ObjectMeta[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
+    if (isMissing(e)) return []; // no such "directory" (or removed meanwhile): nothing under it
+    throw e;
+  });
+  const parts = await Promise.all(entries.map(async (ent): Promise<ObjectMeta[]> => {
+    if (ent.name.startsWith(TEMP_PREFIX)) return [];
+    const key = base === '' ? ent.name : `${base}/${ent.name}`;
+    const file = path.join(dir, ent.name);
+    if (ent.isDirectory()) return (key + '/').startsWith(prefix) ? walk(file, key, prefix) : [];
+    if (!ent.isFile() || !key.startsWith(prefix)) return []; // symlinks etc. are not objects (a link is never followed)
+    const st = await fs.lstat(file).catch((e: unknown) => (isMissing(e) ? undefined : Promise.reject(e)));
+    return st === undefined ? [] : [{ key, size: st.size, lastModified: Math.floor(st.mtimeMs) }];
+  }));
+  return parts.flat();
+}
+
+/** The key of the directory a prefix points into: `shards/0/wal/0000` -> `shards/0/wal`. */
+function prefixDir(prefix: string): string {
+  const slash = prefix.lastIndexOf('/');
+  if (slash < 0) return '';
+  const dir = prefix.slice(0, slash);
+  assertValidKey(dir); // also rejects prefixes that could escape the root
+  return dir;
+}
+
+function assertValidRange(offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`Invalid byte range offset=${offset} length=${length}: both must be non-negative integers.`);
+  }
+}
+
+/** `readFile` returns a Buffer, whose `slice` shares memory; callers get a plain Uint8Array. */
+function asPlainBytes(buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
+/**
+ * ENOENT: no such file. ENOTDIR: a path segment is a file, so the key cannot exist.
+ * EISDIR: the key names a "directory" of other keys, not an object.
+ */
+function isMissing(e: unknown): boolean {
+  return hasCode(e, 'ENOENT', 'ENOTDIR', 'EISDIR');
+}
+
+function hasCode(e: unknown, ...codes: string[]): boolean {
+  return typeof e === 'object' && e !== null && codes.includes((e as { code?: unknown }).code as string);
+}
+
+/** Keeps freshtier's own errors; wraps anything else from the filesystem, keeping the cause. */
+function wrap(op: string, file: string, e: unknown): Error {
+  return e instanceof FreshtierError ? e : new StoreFailureError(op, file, e);
+}

@@ -1,0 +1,147 @@
+/**
+ * A table: a root in an object store with `_table.json` (schema, primary key,
+ * shard count, format version), one base manifest directory and one manifest
+ * directory per shard. `Table` is a cheap handle; it holds no data.
+ *
+ * Folder `table/`: the table handle and the rules for its column names (column-names.ts).
+ */
+import { RecordBatch, Struct, makeData, type Schema } from 'apache-arrow';
+import { z } from 'zod';
+import { describeFields, isArrowRecordBatch, sameType, schemaFromBase64, schemaToBase64 } from '../arrow/arrow-util.js';
+import { AlreadyExistsError, SchemaMismatchError, UnsupportedFormatError } from '../errors.js';
+import { assertBatchColumnNames, columnNameProblems } from './column-names.js';
+import { layout } from '../layout/layout.js';
+import { hashBytes } from '../keys/key-map.js';
+import {
+  FORMAT_VERSION, baseManifestSchema, initialBaseManifest, initialShardManifest, shardManifestSchema, tableDocSchema,
+  type BaseManifest, type ShardManifest, type TableDoc,
+} from '../manifest/manifest-schemas.js';
+import { ManifestStore } from '../manifest/manifest-store.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { assertKeyColumns, type EncodedKeys } from '../keys/pk-encoding.js';
+import { jsonBytes, parseJsonBytes, parseOptions, parseStored } from '../validate.js';
+
+/** Options of {@link Table.create}. */
+export interface CreateTableOptions {
+  schema: Schema;
+  /** Primary-key columns; empty or absent makes an append-only table. */
+  primaryKey?: string[];
+  /** Number of shards (default 1). */
+  shards?: number;
+}
+
+// strict: an unknown key (say `mergeEngine` on a build without it) is refused, never silently dropped
+const createOptionsSchema = z.strictObject({
+  schema: z.custom<Schema>((s) => typeof s === 'object' && s !== null && Array.isArray((s as Schema).fields) && (s as Schema).fields.length > 0, 'an Arrow Schema with at least one field')
+    .superRefine((s, ctx) => {
+      if (!Array.isArray(s?.fields)) return; // reported by the check above
+      for (const p of columnNameProblems(s.fields.map((f) => f.name))) ctx.addIssue({ code: 'custom', path: ['fields', p.index, 'name'], message: p.message });
+    }),
+  primaryKey: z.array(z.string().min(1)).default([]),
+  shards: z.number().int().min(1).max(4096).default(1),
+});
+
+/**
+ * A freshtier table in an object store.
+ *
+ * @example
+ * ```ts
+ * const store = new LocalStore('/data/users');
+ * const table = await Table.create(store, { schema, primaryKey: ['id'], shards: 4 });
+ * const again = await Table.open(store);
+ * ```
+ */
+export class Table {
+  readonly baseManifests: ManifestStore<BaseManifest>;
+  private readonly shardStores: ManifestStore<ShardManifest>[];
+
+  private constructor(readonly store: ObjectStore, readonly doc: TableDoc, readonly schema: Schema) {
+    this.baseManifests = new ManifestStore(store, layout.baseManifests, baseManifestSchema, initialBaseManifest);
+    this.shardStores = Array.from({ length: doc.shards }, (_, s) =>
+      new ManifestStore(store, layout.shardManifests(s), shardManifestSchema, () => initialShardManifest(s)));
+  }
+
+  /** Creates `_table.json` (put-if-absent); fails with `AlreadyExistsError` if the table exists. */
+  static async create(store: ObjectStore, options: CreateTableOptions): Promise<Table> {
+    const opts = parseOptions(createOptionsSchema, options, 'Table.create options');
+    if (opts.primaryKey.length > 0) assertKeyColumns(opts.schema, opts.primaryKey);
+    const dup = opts.primaryKey.find((c, i) => opts.primaryKey.indexOf(c) !== i);
+    if (dup !== undefined) throw new SchemaMismatchError(`primary-key column "${dup}" is named twice`, { column: dup });
+    const doc: TableDoc = {
+      formatVersion: FORMAT_VERSION, createdAt: new Date().toISOString(), arrowSchema: schemaToBase64(opts.schema),
+      fields: describeFields(opts.schema), primaryKey: opts.primaryKey, shards: opts.shards,
+    };
+    if ((await store.putIfAbsent(layout.tableDoc, jsonBytes(doc))) === 'exists') {
+      throw new AlreadyExistsError(`${store.uri}/${layout.tableDoc}`, 'a table already exists here: open it with Table.open');
+    }
+    const table = new Table(store, doc, opts.schema);
+    // hints for version 0, so the first reads of a fresh table need no LIST (a request that costs on S3)
+    await Promise.all([table.baseManifests.hint(0), ...table.shardStores.map((s) => s.hint(0))]);
+    return table;
+  }
+
+  /** Opens an existing table; `NotFoundError` if none, `UnsupportedFormatError` if from another format. */
+  static async open(store: ObjectStore): Promise<Table> {
+    const raw = parseJsonBytes(await store.get(layout.tableDoc), layout.tableDoc) as { formatVersion?: unknown };
+    if (raw?.formatVersion !== FORMAT_VERSION) throw new UnsupportedFormatError(layout.tableDoc, raw?.formatVersion, FORMAT_VERSION);
+    const doc = parseStored(tableDocSchema, raw, layout.tableDoc);
+    return new Table(store, doc, schemaFromBase64(doc.arrowSchema));
+  }
+
+  get primaryKey(): readonly string[] {
+    return this.doc.primaryKey;
+  }
+
+  get shardCount(): number {
+    return this.doc.shards;
+  }
+
+  /** True when the table has no primary key: puts append, nothing is deduplicated. */
+  get appendOnly(): boolean {
+    return this.doc.primaryKey.length === 0;
+  }
+
+  /** The manifest versions of one shard. */
+  shardManifests(shard: number): ManifestStore<ShardManifest> {
+    const s = this.shardStores[shard];
+    if (!s) throw new RangeError(`shard ${shard} does not exist: the table has shards 0..${this.doc.shards - 1}`);
+    return s;
+  }
+
+  /** The shard of each key: a stable hash of its encoded bytes modulo the shard count. */
+  shardsOf(keys: EncodedKeys): Uint16Array {
+    const out = new Uint16Array(keys.count);
+    if (this.doc.shards === 1) return out;
+    for (let i = 0; i < keys.count; i++) out[i] = hashBytes(keys.bytes, keys.offsets[i], keys.offsets[i + 1]) % this.doc.shards;
+    return out;
+  }
+
+  /**
+   * Checks a batch against the table schema and returns it with columns in table
+   * order. Throws `SchemaMismatchError` (nothing written) on a missing, extra,
+   * repeated, reserved (`_ft_`) or retyped column, or a null in a non-nullable column.
+   */
+  conform(batch: unknown): RecordBatch {
+    if (!isArrowRecordBatch(batch)) throw new SchemaMismatchError('expected an Arrow RecordBatch');
+    const names = batch.schema.fields.map((f) => f.name);
+    assertBatchColumnNames(names, 'the batch');
+    const extra = names.filter((n) => !this.schema.fields.some((f) => f.name === n));
+    if (extra.length) throw new SchemaMismatchError(`unexpected column(s) ${extra.join(', ')}`, { extra });
+    const children = this.schema.fields.map((f) => this.conformColumn(batch, f.name, f.type, f.nullable));
+    // always re-wrapped (cheap: no buffer is copied), so stored batches carry the table's exact schema
+    const data = makeData({ type: new Struct(this.schema.fields), length: batch.numRows, nullCount: 0, children: children.map((c) => c.data[0]) });
+    return new RecordBatch(this.schema, data);
+  }
+
+  private conformColumn(batch: RecordBatch, name: string, type: Schema['fields'][number]['type'], nullable: boolean) {
+    const idx = batch.schema.fields.findIndex((f) => f.name === name);
+    if (idx < 0) throw new SchemaMismatchError(`missing column "${name}"`, { column: name });
+    const got = batch.schema.fields[idx].type;
+    if (!sameType(got, type)) throw new SchemaMismatchError(`column "${name}" has type ${String(got)}, the table has ${String(type)}`, { column: name });
+    const vec = batch.getChildAt(idx)!;
+    if (vec.data.length !== 1) throw new SchemaMismatchError(`column "${name}" must be a single chunk`, { column: name });
+    // key columns are checked by encodeKeys, which raises the more precise NullPrimaryKeyError
+    if (!nullable && vec.nullCount > 0 && !this.doc.primaryKey.includes(name)) throw new SchemaMismatchError(`column "${name}" is not nullable but holds ${vec.nullCount} null(s)`, { column: name });
+    return vec;
+  }
+}

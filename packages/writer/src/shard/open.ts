@@ -1,0 +1,60 @@
+/**
+ * Opening a shard for writing (DESIGN.md invariant 8), after `parseWriterOptions`
+ * validated the options (nothing is claimed if they are bad):
+ * 1. claim `epoch + 1` with a conditional commit of the shard manifest (fencing.ts);
+ * 2. cancel a pending rollback, before any ack (rollback-pending.ts);
+ * 3. move a torn final WAL entry aside (wal.ts `quarantineTornTail`);
+ * 4. write a fence entry at the WAL tip: an older writer's next append fails;
+ * 5. replay the WAL entries after `replayAfter` into frozen memtables, keeping each
+ *    record's generation (replay.ts). The writer flushes them in the background.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Table } from '@freshtier/core';
+import { emitEvent, type WriterEvent, type WriterEventBody } from './events.js';
+import { claimEpoch, type ShardHead } from './fencing.js';
+import { cancelPendingRollback } from '../maintenance/rollback-pending.js';
+import type { ResolvedWriterOptions } from './options.js';
+import { durableGenerations, replayWal, type ReplayResult } from './replay.js';
+import { listWal, quarantineTornTail, writeFence } from './wal.js';
+
+/**
+ * What opening a shard leaves for its new writer.
+ *
+ * @example
+ * ```ts
+ * const { head, fencePosition, replayed } = await openShard(table, opts);
+ * ```
+ */
+export interface OpenedShard {
+  /** The shard manifest version that claimed this writer's epoch. */
+  readonly head: ShardHead;
+  /** The WAL position of this writer's fence entry; its own entries follow it. */
+  readonly fencePosition: number;
+  readonly replayed: ReplayResult;
+}
+
+/**
+ * Runs steps 1–5 of the module doc for `opts.shard`.
+ *
+ * @example
+ * ```ts
+ * const opened = await openShard(table, parseWriterOptions(table, { shard: 0 }));
+ * ```
+ */
+export async function openShard(table: Table, opts: ResolvedWriterOptions): Promise<OpenedShard> {
+  const { store } = table;
+  const claimed = await claimEpoch(table, opts.shard, randomUUID());
+  const { epoch, replayAfter } = claimed.doc;
+  await cancelPendingRollback(table, `writer of shard ${opts.shard} (epoch ${epoch})`); // before any ack: see rollback-pending.ts
+  const emit = (e: WriterEventBody) => emitEvent(opts.onEvent, { shard: opts.shard, epoch, ...e } as WriterEvent);
+  const listed = await listWal(store, opts.shard, replayAfter);
+  for (const quarantined of await quarantineTornTail(store, opts.shard, epoch, listed)) emit({ type: 'wal-quarantined', ...quarantined });
+  const tip = Math.max(replayAfter, listed.length > 0 ? listed[listed.length - 1].position : -1);
+  const fencePosition = await writeFence(store, opts.shard, epoch, tip + 1);
+  const durable = await durableGenerations(table, claimed);
+  const replayed = await replayWal({
+    store, table, shard: opts.shard, epoch, after: replayAfter, isDurable: durable,
+    onProgress: (entriesDone, entriesTotal, position) => emit({ type: 'replay-progress', entriesDone, entriesTotal, position }),
+  });
+  return { head: claimed, fencePosition, replayed };
+}

@@ -1,0 +1,284 @@
+/**
+ * The write-ahead log of a shard: one object per entry at
+ * `shards/<id>/wal/<20-digit position>.arrow` (`layout.walEntry`), each created
+ * with `putIfAbsent`, each encoded by core's `encodeWalEntry` (writer epoch,
+ * and per record its generation, batch index and op; checksummed).
+ *
+ * Positions and fencing. A writer appends at consecutive positions, one write
+ * in flight at a time. A new writer writes a *fence* entry at the tip. When an
+ * append finds its position taken, the position was created by someone else:
+ * the entry there decides — a newer epoch means this writer was fenced
+ * (`ShardFencedError`, nothing acked); an older epoch is a zombie writer's entry
+ * below the fence and is stepped over. Because every writer writes its positions
+ * in order and a fence sits at or above every position existing when it was
+ * written, a fenced writer can never create an entry above the fence.
+ *
+ * Unknown outcomes. If `putIfAbsent` throws, the entry may or may not exist
+ * (possibly later). The appender cannot tell, so it raises `WriterPoisonedError`
+ * and the writer stops; reopening replays whatever landed.
+ *
+ * Torn tail. A corrupt *final* entry — or one only fence entries follow — (stores create objects atomically, so this
+ * is damage at rest, not a half-written crash; a second read must confirm it, so a
+ * bad read never costs acked rows) is copied to
+ * `shards/<id>/wal-quarantine/`, deleted, and its position is filled with a fence
+ * entry before the new fence is written above it: the hole must not stay open, or
+ * a zombie whose next position it is could create an entry there that replay has
+ * already passed. Corruption anywhere else aborts the open (`CorruptEntryError`).
+ */
+import {
+  CorruptEntryError, ShardFencedError, StoreFailureError, WriterPoisonedError, decodeWalEntry, encodeWalEntry, isFreshtierError, layout,
+  failpoint, parseWalPosition, type ObjectStore, type ShardId, type WalEntry, type WalRecord,
+} from '@freshtier/core';
+
+/**
+ * A listed WAL entry.
+ *
+ * @example
+ * ```ts
+ * const [first]: WalListing[] = await listWal(store, 0);
+ * ```
+ */
+export interface WalListing {
+  readonly position: number;
+  readonly key: string;
+  readonly size: number;
+}
+
+/**
+ * The WAL entries of a shard with position > `after`, ascending.
+ *
+ * @example
+ * ```ts
+ * const pending = await listWal(store, 0, manifest.replayAfter);
+ * ```
+ */
+export async function listWal(store: ObjectStore, shard: ShardId, after = -1): Promise<WalListing[]> {
+  const metas = await store.list(layout.walDir(shard));
+  const out: WalListing[] = [];
+  for (const m of metas) {
+    const position = parseWalPosition(m.key);
+    if (position !== undefined && position > after) out.push({ position, key: m.key, size: m.size });
+  }
+  return out.sort((a, b) => a.position - b.position);
+}
+
+/**
+ * Reads and verifies one WAL entry (`CorruptEntryError` on damage, `NotFoundError` if absent).
+ *
+ * @example
+ * ```ts
+ * const entry = await readWalEntry(store, 0, 17);
+ * if (entry.kind === 'fence') console.log('fence of epoch', entry.epoch);
+ * ```
+ */
+export async function readWalEntry(store: ObjectStore, shard: ShardId, position: number): Promise<WalEntry> {
+  const key = layout.walEntry(shard, position);
+  return decodeWalEntry(await store.get(key), key);
+}
+
+/** The bytes of a fence entry of `epoch`. */
+function fenceBytes(shard: ShardId, epoch: number): Uint8Array {
+  return encodeWalEntry({ kind: 'fence', shard, epoch, records: [] });
+}
+
+/**
+ * Decides about a position someone else created: throws `ShardFencedError` for a
+ * newer epoch, returns `'older'` for an older epoch (step over it) and `'same'`
+ * for our own epoch (which only an earlier attempt of ours with a lost ack can explain).
+ */
+async function inspectTaken(store: ObjectStore, shard: ShardId, epoch: number, position: number): Promise<'older' | 'same'> {
+  const entry = await readWalEntry(store, shard, position);
+  if (entry.epoch > epoch) throw new ShardFencedError(shard, epoch, entry.epoch);
+  return entry.epoch < epoch ? 'older' : 'same';
+}
+
+/** How far past the listed tip the first fence lands (doubled each time a busy writer passed it). */
+const FENCE_JUMP = 8;
+/** Positions filled at once below the fence. */
+const FILL_CONCURRENCY = 32;
+
+/**
+ * Writes the fence entry of `epoch` above every position a previous writer holds, in a
+ * bounded number of store round trips whatever that writer does; returns its position.
+ *
+ * 1. Jump ahead: create the fence at `from + FENCE_JUMP - 1`. A previous writer appends
+ *    one position per round trip, so it rarely gets there first; if it did (an older
+ *    epoch's entry is there), jump twice as far above it and try again.
+ * 2. Fill every free position between `from` and the fence with fence entries, all at
+ *    once. A position the previous writer took first holds its entry (acked, and replay
+ *    reads it); one we took stops it: its append there finds a newer epoch and fails
+ *    with `ShardFencedError`. After the fill no position below the fence is free, so
+ *    nothing the previous writer creates later can hide below it from replay.
+ * Chasing the tip one position at a time instead lost every race against a writer
+ * putting back to back: its open never finished while that writer kept acking.
+ * Throws `ShardFencedError` if a newer writer's entry is met.
+ *
+ * @example
+ * ```ts
+ * const fencePosition = await writeFence(store, 0, head.doc.epoch, tip + 1);
+ * ```
+ */
+export async function writeFence(store: ObjectStore, shard: ShardId, epoch: number, from: number): Promise<number> {
+  const bytes = fenceBytes(shard, epoch);
+  let position = from + FENCE_JUMP - 1;
+  for (let jump = FENCE_JUMP; ; jump *= 2) {
+    failpoint('open:before-fence');
+    if ((await store.putIfAbsent(layout.walEntry(shard, position), bytes)) === 'created') break;
+    if ((await inspectTaken(store, shard, epoch, position)) === 'same') {
+      throw new CorruptEntryError(layout.walEntry(shard, position), `an entry of epoch ${epoch} exists before its writer wrote its fence`);
+    }
+    position += jump; // a previous writer is past it: jump farther
+  }
+  await fillBelow(store, shard, epoch, from, position, bytes);
+  return position;
+}
+
+/** Step 2 of {@link writeFence}: fence entries in every free position of `[from, fence)`. */
+async function fillBelow(store: ObjectStore, shard: ShardId, epoch: number, from: number, fence: number, bytes: Uint8Array): Promise<void> {
+  for (let lo = from; lo < fence; lo += FILL_CONCURRENCY) {
+    const positions = Array.from({ length: Math.min(FILL_CONCURRENCY, fence - lo) }, (_, i) => lo + i);
+    const results = await Promise.all(positions.map((p) => store.putIfAbsent(layout.walEntry(shard, p), bytes)));
+    // a taken position holds an older writer's entry (replay reads it) or a newer writer's: then we are fenced
+    await Promise.all(positions.filter((_, i) => results[i] === 'exists').map((p) => inspectTaken(store, shard, epoch, p)));
+  }
+}
+
+/**
+ * A quarantined torn tail entry.
+ *
+ * @example
+ * ```ts
+ * const [q]: QuarantinedEntry[] = await quarantineTornTail(store, 0, epoch, listed);
+ * ```
+ */
+export interface QuarantinedEntry {
+  readonly position: number;
+  readonly quarantinePath: string;
+  readonly error: unknown;
+}
+
+/** How many trailing entries the torn-tail check reads at most. */
+const MAX_TAIL_SCAN = 64;
+
+/**
+ * Moves corrupt tail entries aside (see the module doc). `listed` is the WAL listing
+ * after `replayAfter`. The tail is the final entry and every entry that only fence
+ * entries follow: a fence carries no rows, so a torn entry below fences is as final as
+ * one at the end (an open that failed while filling the positions below its fence leaves
+ * exactly that). The check walks back from the end and stops at the first data entry.
+ *
+ * @example
+ * ```ts
+ * const quarantined = await quarantineTornTail(store, 0, epoch, await listWal(store, 0, replayAfter));
+ * ```
+ */
+export async function quarantineTornTail(store: ObjectStore, shard: ShardId, epoch: number, listed: readonly WalListing[]): Promise<QuarantinedEntry[]> {
+  const out: QuarantinedEntry[] = [];
+  for (let i = listed.length - 1; i >= Math.max(0, listed.length - MAX_TAIL_SCAN); i--) {
+    const verdict = await examineTailEntry(store, shard, epoch, listed[i]);
+    if (verdict === 'data') break;
+    if (verdict !== 'fence') out.push(verdict);
+  }
+  return out.reverse();
+}
+
+/** A tail entry: a fence, a data entry (the walk stops), or a corrupt one, now quarantined. */
+async function examineTailEntry(store: ObjectStore, shard: ShardId, epoch: number, entry: WalListing): Promise<'fence' | 'data' | QuarantinedEntry> {
+  const bytes = await store.get(entry.key);
+  try {
+    return decodeWalEntry(bytes, entry.key).kind === 'fence' ? 'fence' : 'data';
+  } catch (error) {
+    if (!isFreshtierError(error, 'CORRUPT_ENTRY')) throw error;
+    if (!(await damagedAtRest(store, entry, bytes))) return 'data'; // a bad read of a healthy entry: leave the tail alone
+    const path = layout.walQuarantine(shard, entry.position, epoch);
+    await store.put(path, bytes);
+    await store.delete(entry.key);
+    // fill the hole: only a zombie could race us into it, and its entry is then a real one replay reads
+    if ((await store.putIfAbsent(entry.key, fenceBytes(shard, epoch))) === 'exists') await inspectTaken(store, shard, epoch, entry.position);
+    return { position: entry.position, quarantinePath: path, error };
+  }
+}
+
+/**
+ * Whether a tail that failed to decode is damaged at rest, not just read badly (a short
+ * or garbled read of a healthy entry must never get it deleted: it holds acked rows).
+ * Damage at rest reads back the same twice, at the size the listing reported. Returns
+ * false when a second read decodes; throws `StoreFailureError` when the reads disagree.
+ */
+async function damagedAtRest(store: ObjectStore, last: WalListing, first: Uint8Array): Promise<boolean> {
+  const again = await store.get(last.key);
+  const same = again.byteLength === first.byteLength && Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(first);
+  if (same && first.byteLength === last.size) return true;
+  try {
+    decodeWalEntry(again, last.key);
+    return false;
+  } catch {
+    throw new StoreFailureError('get', last.key, new Error(`two reads of the final WAL entry disagree (${first.byteLength} and ${again.byteLength} bytes, listed ${last.size}); nothing was quarantined, retry the open`));
+  }
+}
+
+/**
+ * Appends data entries after the fence, one at a time. See the module doc for
+ * what a taken position and an unknown outcome mean.
+ *
+ * @example
+ * ```ts
+ * const wal = new WalAppender(store, 0, epoch, fencePosition);
+ * const position = await wal.append([{ generation: 4, batchIndex: 0, op: 'put', batch }]);
+ * ```
+ */
+export class WalAppender {
+  private next: number;
+  private last: number;
+  private busy = false;
+
+  constructor(private readonly store: ObjectStore, readonly shard: ShardId, readonly epoch: number, fencePosition: number) {
+    this.next = fencePosition + 1;
+    this.last = fencePosition;
+  }
+
+  /** The highest position this writer created (its fence before the first append). */
+  get lastWritten(): number {
+    return this.last;
+  }
+
+  /** Writes one entry holding `records`; resolves with its position once it is persisted. */
+  async append(records: WalRecord[]): Promise<number> {
+    if (this.busy) throw new Error('WalAppender.append called while another append is in flight');
+    this.busy = true;
+    try {
+      return await this.appendEncoded(encodeWalEntry({ kind: 'data', shard: this.shard, epoch: this.epoch, records }));
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async appendEncoded(bytes: Uint8Array): Promise<number> {
+    for (;;) {
+      const position = this.next;
+      const key = layout.walEntry(this.shard, position);
+      let result;
+      try {
+        failpoint('wal:before-append'); // inside the try: a failure here counts as an unknown outcome, like a store error
+        result = await this.store.putIfAbsent(key, bytes);
+      } catch (e) {
+        throw new WriterPoisonedError(this.shard, `the WAL write of ${key} failed with an unknown outcome`, e);
+      }
+      this.next = position + 1;
+      if (result === 'created') failpoint('wal:after-append');
+      if (result === 'created') return (this.last = position);
+      await this.checkTaken(position, key);
+    }
+  }
+
+  private async checkTaken(position: number, key: string): Promise<void> {
+    let verdict;
+    try {
+      verdict = await inspectTaken(this.store, this.shard, this.epoch, position);
+    } catch (e) {
+      if (e instanceof ShardFencedError || isFreshtierError(e, 'SHARD_FENCED')) throw e;
+      throw new WriterPoisonedError(this.shard, `${key} was taken by an unreadable entry`, e);
+    }
+    if (verdict === 'same') throw new WriterPoisonedError(this.shard, `${key} already holds an entry of this writer's epoch`);
+  }
+}

@@ -26,6 +26,12 @@
  * fenced writer gets `ShardFencedError`, never a false ack. From core: `putIfAbsent` is an atomic
  * create; manifests are never rewritten; WAL entries are checksummed.
  *
+ * Folders: `shard/` the shard write path (`ShardWriter`, its state `writer-state.ts`, open,
+ * write path, WAL, group commit, fencing, replay, backpressure, ingest); `flush/` frozen
+ * memtables into committed generations (rounds and retries `flusher.ts`, files
+ * `write-files.ts`, manifest change `commit.ts`, worker threads); `maintenance/` the table's
+ * upkeep (compaction, base files, versions and tags, rollback, GC).
+ *
  * The base table (docs/base-table.md): `compact` merges a shard's flushed generations into
  * base files; `writer.ingest` commits bulk data as one generation (9); `versions`, `tag`,
  * `checkout` read table versions; `rollback` returns to one in a single commit (12); `gc`

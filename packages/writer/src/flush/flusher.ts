@@ -177,8 +177,15 @@ export class Flusher {
   }
 }
 
-/** The oldest slots in memory, in order, while they are frozen and have files. */
-function committablePrefix(slots: readonly MemtableSlot[]): MemtableSlot[] {
+/**
+ * The oldest slots in memory, in order, while they are frozen and have files: what one commit publishes.
+ *
+ * @example
+ * ```ts
+ * const prefix = committablePrefix(state.slots); // [] when the oldest generation has no files yet
+ * ```
+ */
+export function committablePrefix(slots: readonly MemtableSlot[]): MemtableSlot[] {
   const prefix: MemtableSlot[] = [];
   for (const s of slots) {
     if (s.state !== 'frozen' || !s.files) break;

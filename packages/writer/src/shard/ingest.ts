@@ -10,11 +10,11 @@
  *    memtable: dedup, sort by key, `_ft_` system columns, key index) and write the
  *    data file and key index under `shards/<id>/ingest-e<epoch>-<uuid>/`: the generation
  *    number is not known yet, it is taken at the commit.
- * 3. Commit through the writer (`ShardWriter.ingest`): under its lock, freeze the
- *    active memtable, wait until every older generation is committed, take the next
- *    generation and commit the files as it (`source: 'ingest'`). Writes acked before
- *    are in lower generations, writes after in higher ones — also after a crash, as
- *    replay keeps every record's generation.
+ * 3. Commit through the writer (`ShardWriter.ingest`, ingest-commit.ts): under its
+ *    lock, freeze the active memtable, wait until every older generation is committed,
+ *    take the next generation and commit the files as it (`source: 'ingest'`). Writes
+ *    acked before are in lower generations, writes after in higher ones — also after a
+ *    crash, as replay keeps every record's generation.
  */
 import {
   Memtable, SchemaMismatchError, assertBatchColumnNames, conformBatch, encodeGeneration, encodeKeyIndex, isArrowRecordBatch, isArrowTable, layout, publishDataFile, readParquetFile,
@@ -109,37 +109,6 @@ export async function writeIngestFiles(target: GenerationFileTarget, source: Ing
     batches: memtable.batchCount,
     bytesWritten,
   };
-}
-
-/**
- * Step 3's lock (invariant 9): while an ingest commits, puts and deletes wait on
- * `pending` (resuming in call order), and another ingest waits its turn.
- *
- * @example
- * ```ts
- * const generation = await gate.run(async () => { await flushEverything(); return takeGeneration(); });
- * ```
- */
-export class IngestGate {
-  private held: Promise<void> | undefined;
-
-  /** Resolves when the ingest committing now is done; undefined when none is. */
-  get pending(): Promise<void> | undefined {
-    return this.held;
-  }
-
-  /** Runs `commit` holding the gate: one ingest commit at a time. */
-  async run<T>(commit: () => Promise<T>): Promise<T> {
-    while (this.held) await this.held;
-    let open!: () => void;
-    this.held = new Promise<void>((resolve) => (open = resolve));
-    try {
-      return await commit();
-    } finally {
-      this.held = undefined;
-      open();
-    }
-  }
 }
 
 /** Step 1: every batch of the source, checked for `shard`. */

@@ -11,9 +11,7 @@
  * (writer-state.ts). This class only orchestrates: it calls a transition, then
  * tells the others (flusher kick, events, backpressure progress).
  */
-import {
-  type FreshtierError, type Generation, type MemtableSource, type ShardId, type ShardMemtableRefs, type Table,
-} from '@freshtier/core';
+import type { FreshtierError, Generation, MemtableSource, ShardId, ShardMemtableRefs, Table } from '@freshtier/core';
 import type { RecordBatch } from 'apache-arrow';
 import { prepareDelete, preparePut } from './batches.js';
 import { emitEvent, type WriterEvent, type WriterEventBody } from './events.js';
@@ -21,7 +19,8 @@ import type { ShardHead } from './fencing.js';
 import { FlushCommits } from '../flush/commit.js';
 import { Flusher } from '../flush/flusher.js';
 import { sharedFlushPool } from '../flush/flush-pool.js';
-import { IngestGate, writeIngestFiles, type IngestFiles, type IngestResult, type IngestSource } from './ingest.js';
+import { writeIngestFiles, type IngestResult, type IngestSource } from './ingest.js';
+import { IngestGate } from './ingest-commit.js';
 import { writerFlushHost } from './flush-host.js';
 import { openShard, type OpenedShard } from './open.js';
 import { parseWriterOptions, type Durability, type ResolvedWriterOptions, type ShardWriterOptions } from './options.js';
@@ -183,7 +182,7 @@ export class ShardWriter implements MemtableSource {
     const target = { store: this.table.store, table: this.table, shard: this.shard, epoch: this.epoch, rowGroupSize: this.options.rowGroupSize, compression: this.options.compression };
     const written = await writeIngestFiles(target, source);
     if (!written) return { generation: undefined, rows: 0, fileRows: 0, batches: 0, bytesWritten: 0 };
-    const generation = await this.commitIngest(written.files);
+    const generation = await this.ingestGate.commit({ state: this.state, writes: this.writes, flushThrough: (g) => this.flusher.flushThrough(g) }, written.files);
     return { generation, rows: written.rows, fileRows: written.files.file.rows, batches: written.batches, bytesWritten: written.bytesWritten };
   }
 
@@ -257,24 +256,6 @@ export class ShardWriter implements MemtableSource {
   inMemoryMemtableRefs(): ShardMemtableRefs {
     if (this.state.fatal) throw this.state.fatal;
     return { shard: this.shard, epoch: this.epoch, refs: this.state.refs() };
-  }
-
-  /**
-   * Invariant 9: puts wait at the gate; commit everything in memory (looping: a put past backpressure
-   * may still land), then commit the files as the next generation. If that commit fails, the files
-   * stay a frozen generation the flusher retries, like any flush.
-   */
-  private commitIngest(files: IngestFiles): Promise<Generation> {
-    return this.ingestGate.run(async () => {
-      do {
-        this.state.assertWritable();
-        this.writes.freeze('ingest');
-        await this.flusher.flushThrough(this.activeGeneration - 1);
-      } while (!this.state.drained);
-      const slot = this.state.takeForIngest(files);
-      await this.flusher.flushThrough(slot.generation);
-      return slot.generation;
-    });
   }
 
   /** Stops the writer for good (`WriterState.poison`): every later call fails with the returned error. */

@@ -19,7 +19,7 @@ import { BackpressureGate } from './backpressure.js';
 import type { PreparedBatch } from './batches.js';
 import type { FreezeReason, WriterEventBody } from './events.js';
 import { GroupCommitter } from './group-commit.js';
-import type { IngestGate } from './ingest.js';
+import type { IngestGate } from './ingest-commit.js';
 import type { MemtableSlot } from './memtable-slot.js';
 import type { ResolvedWriterOptions } from './options.js';
 import { WalAppender } from './wal.js';

@@ -60,7 +60,7 @@ export interface ShardWriterStatus {
   readonly walLoggedThrough: number;
   readonly manifestVersion: number;
   readonly replayAfter: number;
-  readonly state: 'open' | 'closed' | 'fenced' | 'poisoned';
+  readonly state: WriterLifecycle;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Bad input catalogue: one case per kind of bad input, each on a fresh copy of a
+ * Bad input catalogue (DESIGN.md invariants 13 and 16, "Errors"): one case per kind of bad input, each on a fresh copy of a
  * real table (badInputFixture in bad-input-cases.ts: a flushed generation and three unflushed WAL
  * entries). Each case must fail with a typed error whose `code` and message name what
  * is wrong — or, for input that is valid but odd (duplicate keys in a batch, NaN and

@@ -29,7 +29,7 @@ export { isArrowRecordBatch, isArrowTable, schemaToBase64, schemaFromBase64, nul
 export { encodeKeys, assertKeyColumns, compareBytes, keyAt, keyToHex, type EncodedKeys } from './keys/pk-encoding.js';
 export { KeyMap, hashBytes, hashKeys } from './keys/key-map.js';
 export { hashKey } from './keys/key-hash.js';
-export { encodeKeyIndex, decodeKeyIndex, findKey, emptyKeyIndex, type KeyIndex } from './format/key-index.js';
+export { encodeKeyIndex, decodeKeyIndex, findKey, lowerBoundKey, emptyKeyIndex, type KeyIndex } from './format/key-index.js';
 export { encodeWalEntry, decodeWalEntry, type WalEntry, type WalRecord } from './format/wal-codec.js';
 export { writeParquetFile, readParquetFile, type ParquetWriteOptions, type ParquetReadOptions } from './format/parquet-codec.js';
 export { publishDataFile, type DataFileToPublish, type PublishedDataFile } from './format/publish-files.js';

@@ -2,7 +2,7 @@ import { Binary, Field, Int32, Schema, Struct, RecordBatch, Table, makeData, tab
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorruptEntryError } from '../src/errors.js';
-import { decodeKeyIndex, emptyKeyIndex, encodeKeyIndex, findKey, type KeyIndex } from '../src/format/key-index.js';
+import { decodeKeyIndex, emptyKeyIndex, encodeKeyIndex, findKey, lowerBoundKey, type KeyIndex } from '../src/format/key-index.js';
 import { compareBytes } from '../src/keys/pk-encoding.js';
 
 const PATH = 'shards/0/gen-3-abcd/data.keys.arrow';
@@ -141,5 +141,17 @@ describe('damage is a CorruptEntryError', () => {
       ],
     }));
     expectCorrupt(tableToIPC(new Table([b, b]), 'stream'));
+  });
+});
+
+describe('lowerBoundKey', () => {
+  it('is the first position whose key is >= the probe (a model over random keys)', () => {
+    const key = fc.uint8Array({ minLength: 0, maxLength: 4 });
+    fc.assert(fc.property(fc.array(key, { maxLength: 30 }), key, (keys, probe) => {
+      const ix = indexOf(keys.map((k, row) => ({ key: k, row, firstBatch: 0, tombstone: false })));
+      const sorted = Array.from({ length: ix.count }, (_, i) => ix.keyBytes.subarray(ix.keyOffsets[i], ix.keyOffsets[i + 1]));
+      const expected = sorted.findIndex((k) => cmp(k, probe) >= 0);
+      expect(lowerBoundKey(ix, probe, 0, probe.length)).toBe(expected < 0 ? ix.count : expected);
+    }), { seed: 1203, numRuns: 300 });
   });
 });

@@ -133,6 +133,26 @@ export function findKey(index: KeyIndex, key: Uint8Array, s: number, e: number):
   return -1;
 }
 
+/**
+ * First position whose key is >= `key[s,e)` (`index.count` if none): where a key range
+ * starts in the index.
+ *
+ * @example
+ * ```ts
+ * const from = lowerBoundKey(index, range.min, 0, range.min.length);
+ * ```
+ */
+export function lowerBoundKey(index: KeyIndex, key: Uint8Array, s: number, e: number): number {
+  let lo = 0;
+  let hi = index.count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareBytes(index.keyBytes, index.keyOffsets[mid], index.keyOffsets[mid + 1], key, s, e) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 const MAGIC = [0x46, 0x54, 0x4b, 0x5a]; // "FTKZ"
 
 function compress(ipc: Uint8Array): Uint8Array {

@@ -21,7 +21,7 @@
  * before the compaction still answer exactly (`containsPksAsOf`).
  */
 import {
-  CommitConflictError, FileReader, InvalidOptionsError, baseCoverage, emptyStats, keyRangeOf, mergePolicyOf, parseOptions,
+  CommitConflictError, FileReader, InvalidOptionsError, baseCoverage, emptyStats, keyRangeOf, lowerBoundKey, mergePolicyOf, parseOptions,
   type BaseFile, type DataFile, type KeyIndex, type Table,
 } from '@freshtier/core';
 import { z } from 'zod';
@@ -183,23 +183,10 @@ async function planCompaction(table: Table, shard: number, reader: FileReader): 
 function holdsKeyIn(index: KeyIndex, file: BaseFile): boolean {
   const range = keyRangeOf(file);
   if (!range) return true;
-  const pos = lowerBound(index, range.min);
+  const pos = lowerBoundKey(index, range.min, 0, range.min.length);
   if (pos >= index.count) return false;
   const { keyBytes: b, keyOffsets: o } = index;
   return Buffer.compare(b.subarray(o[pos], o[pos + 1]), range.max) <= 0;
-}
-
-/** First position whose key is >= `key`. */
-function lowerBound(index: KeyIndex, key: Uint8Array): number {
-  let lo = 0;
-  let hi = index.count;
-  const { keyBytes: b, keyOffsets: o } = index;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (Buffer.compare(b.subarray(o[mid], o[mid + 1]), key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** Step 4a: the rewritten base files (oldest) and the picked generations, ascending. */

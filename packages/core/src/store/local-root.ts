@@ -22,6 +22,7 @@
  * between the check and the operation is not caught: this guards against a table
  * laid out across links, not against an adversary with write access to the root.
  */
+import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { OutsideRootError } from '../errors.js';
@@ -37,12 +38,37 @@ import { OutsideRootError } from '../errors.js';
  */
 export class RootGuard {
   private real: string | undefined;
+  /** Directories already found to be really under the root (reads only, see `openReadable`). */
+  private readonly readableDirs = new Set<string>();
 
   constructor(private readonly root: string) {}
 
   /** Throws unless the real location of `file`, following every link, is under the root. */
   async assertReadable(op: string, key: string, file: string): Promise<void> {
     await this.assertInside(op, key, file);
+  }
+
+  /**
+   * Opens `file` for reading, only if its real location is under the root. The hot read
+   * path costs no extra store round trip: the directory's check is remembered (directories
+   * under a table root are created once and never replaced by freshtier), and the file
+   * itself is opened without following a link (`O_NOFOLLOW`); only a file that is a link is
+   * resolved, and followed if it stays inside. Writes and deletes check every time
+   * (`assertParentInside`): they are where a link out of the root would do damage.
+   */
+  async openReadable(op: string, key: string, file: string): Promise<fs.FileHandle> {
+    const dir = path.dirname(file);
+    if (!this.readableDirs.has(dir)) {
+      await this.assertInside(op, key, dir);
+      this.readableDirs.add(dir);
+    }
+    try {
+      return await fs.open(file, fsConstants.O_RDONLY | (fsConstants.O_NOFOLLOW ?? 0));
+    } catch (e) {
+      if (!hasCode(e, 'ELOOP')) throw e;
+    }
+    await this.assertInside(op, key, file);
+    return fs.open(file, 'r');
   }
 
   /** Throws unless the directory holding `file` really is under the root (`file` itself is not followed). */

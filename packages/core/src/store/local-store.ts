@@ -48,8 +48,12 @@ export class LocalStore implements ObjectStore {
   async get(key: string): Promise<Uint8Array> {
     const file = this.fileOf(key);
     try {
-      await this.guard.assertReadable('get', key, file);
-      return asPlainBytes(await fs.readFile(file));
+      const fh = await this.guard.openReadable('get', key, file);
+      try {
+        return asPlainBytes(await fh.readFile());
+      } finally {
+        await fh.close();
+      }
     } catch (e) {
       throw isMissing(e) ? new NotFoundError(file) : wrap('get', file, e);
     }
@@ -59,8 +63,7 @@ export class LocalStore implements ObjectStore {
     const file = this.fileOf(key);
     assertValidRange(offset, length);
     try {
-      await this.guard.assertReadable('getRange', key, file);
-      const fh = await fs.open(file, 'r');
+      const fh = await this.guard.openReadable('getRange', key, file);
       try {
         return await readRange(fh, offset, length);
       } finally {

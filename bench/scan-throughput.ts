@@ -19,7 +19,7 @@
  *   node --conditions=freshtier-src --import tsx bench/scan-throughput.ts
  */
 import {
-  MemoryStore, Memtable, Table, encodeGeneration, encodeKeyIndex, encodeKeys, keyIndexPathFor, keyToHex, layout, readParquetFile, writeParquetFile,
+  MemoryStore, Memtable, Table, crc32, encodeGeneration, encodeKeyIndex, encodeKeys, keyIndexPathFor, keyToHex, layout, readParquetFile, writeParquetFile,
   type DataFile, type FlushedGeneration, type MemtableSource,
 } from '@freshtier/core';
 import { LsmScanner, col } from '@freshtier/scanner';
@@ -58,7 +58,7 @@ async function writeBase(table: Table): Promise<DataFile & { shard: number }> {
   await table.store.putIfAbsent(path, parquet);
   await table.store.putIfAbsent(keyIndexPathFor(path), encodeKeyIndex(index));
   const hex = (i: number) => keyToHex(keys.bytes.subarray(keys.offsets[i], keys.offsets[i + 1]));
-  return { path, keyIndexPath: keyIndexPathFor(path), rows: BASE_ROWS, bytes: parquet.byteLength, rowGroupSize: ROW_GROUP, pkMin: hex(0), pkMax: hex(BASE_ROWS - 1), shard: 0 };
+  return { path, keyIndexPath: keyIndexPathFor(path), rows: BASE_ROWS, bytes: parquet.byteLength, checksum: crc32(parquet), rowGroupSize: ROW_GROUP, pkMin: hex(0), pkMax: hex(BASE_ROWS - 1), shard: 0 };
 }
 
 /** A memtable of generation g: 20,000 new ids, 10,000 updates of base ids, in 10,000-row batches. */
@@ -84,7 +84,7 @@ async function flush(table: Table, m: Memtable): Promise<FlushedGeneration> {
   await table.store.putIfAbsent(keyIndexPathFor(path), encodeKeyIndex(enc.keyIndex!));
   const entry: FlushedGeneration = {
     generation: m.generation, batchRowOffsets: [...m.batchRowOffsets], walLast: -1, source: 'flush',
-    file: { path, keyIndexPath: keyIndexPathFor(path), rows: enc.rows, bytes: enc.parquet.byteLength, rowGroupSize: ROW_GROUP, pkMin: enc.pkMin, pkMax: enc.pkMax },
+    file: { path, keyIndexPath: keyIndexPathFor(path), rows: enc.rows, bytes: enc.parquet.byteLength, checksum: crc32(enc.parquet), rowGroupSize: ROW_GROUP, pkMin: enc.pkMin, pkMax: enc.pkMax },
   };
   const { version, doc } = await table.shardManifests(0).latest();
   await table.shardManifests(0).commit(version + 1, { ...doc, nextGeneration: m.generation + 1, flushed: [...doc.flushed, entry], note: `flush ${m.generation}` });

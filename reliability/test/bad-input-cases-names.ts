@@ -5,7 +5,7 @@
  * a path outside the table root, and a tag that does not exist. Each is refused with a typed
  * error whose message names what is wrong, and the store is byte-identical afterwards.
  */
-import { LocalStore, Table, layout } from '@freshtier/core';
+import { LocalStore, Table, layout, sealedJsonBytes } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
 import { ShardWriter, checkout, compact, gc, rollback } from '@freshtier/writer';
 import { Bool, Field, Int32, Int64, Schema, Utf8 } from 'apache-arrow';
@@ -36,7 +36,8 @@ async function plantEscape(f: Fixture, which: 'shard' | 'base', field: 'path' | 
   const edited = which === 'shard'
     ? { ...doc, flushed: (doc as { flushed: { file: object }[] }).flushed.map((g, i) => (i === 0 ? { ...g, file: { ...g.file, [field]: to } } : g)) }
     : { ...doc, files: [{ ...file, shard: 0, [field]: to }] };
-  await f.store.putIfAbsent(layout.manifest(store.dir, version + 1), new TextEncoder().encode(JSON.stringify(edited)));
+  // sealed with a valid checksum, as an attacker who recomputes it would: the path check must still refuse it
+  await f.store.putIfAbsent(layout.manifest(store.dir, version + 1), sealedJsonBytes(edited));
 }
 
 const unknownKey = (key: string) => new RegExp(`${key.replace('.', '\\.')}: unknown option`);

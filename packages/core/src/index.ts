@@ -25,6 +25,7 @@ export { MemoryStore } from './store/memory-store.js';
 export { LocalStore } from './store/local-store.js';
 export { openStore, registerStoreScheme } from './store/store-uri.js';
 export { crc32 } from './format/crc32.js';
+export { sealedJsonBytes, openStoredJson, type OpenedDoc } from './format/doc-checksum.js';
 export { isArrowRecordBatch, isArrowTable, schemaToBase64, schemaFromBase64, nullableSchema, batchByteSize, sameType } from './arrow/arrow-util.js';
 export { encodeKeys, assertKeyColumns, compareBytes, keyAt, keyToHex, type EncodedKeys } from './keys/pk-encoding.js';
 export { KeyMap, hashBytes, hashKeys } from './keys/key-map.js';

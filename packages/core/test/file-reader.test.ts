@@ -41,7 +41,7 @@ describe('FileReader', () => {
     expect(b).toBe(a); // one fetch for concurrent callers
     expect(await reader.keyIndexOf(file, 'flushed')).toBe(a);
     expect(stats).toMatchObject({ keyIndexReads: 1, dataFileReads: 0 });
-    const bytes = await reader.dataFile(file.path);
+    const bytes = await reader.dataFile(file);
     const decoded = Array.from({ length: rowGroupCount(file) }, (_, rg) => reader.readRowGroup(bytes, file, rg).reduce((n, x) => n + x.numRows, 0));
     expect(decoded).toEqual([2, 2, 1]);
     expect(stats).toMatchObject({ dataFileReads: 1, rowGroupsRead: 3 });
@@ -70,7 +70,7 @@ describe('FileReader', () => {
   it('refuses a row group whose row count differs from the manifest entry (CorruptEntryError)', async () => {
     const { table, file } = await fixture();
     const reader = new FileReader(table, emptyStats(), 1 << 20);
-    const bytes = await reader.dataFile(file.path);
+    const bytes = await reader.dataFile(file);
     expect(() => reader.readRowGroup(bytes, { ...file, rows: 6 }, 2)).toThrow(CorruptEntryError);
   });
 
@@ -79,6 +79,6 @@ describe('FileReader', () => {
     await table.store.delete(file.keyIndexPath!);
     const reader = new FileReader(table, emptyStats(), 1 << 20);
     await expect(reader.keyIndexOf(file, 'flushed')).rejects.toThrow(SnapshotExpiredError);
-    await expect(reader.dataFile('shards/0/gone.parquet')).rejects.toThrow(SnapshotExpiredError);
+    await expect(reader.dataFile({ path: 'shards/0/gone.parquet', bytes: 0 })).rejects.toThrow(SnapshotExpiredError);
   });
 });

@@ -7,6 +7,7 @@ import { layout } from '../src/layout/layout.js';
 import { LocalStore } from '../src/store/local-store.js';
 import { FORMAT_VERSION, initialShardManifest, shardManifestSchema, type ShardManifest } from '../src/manifest/manifest-schemas.js';
 import { ManifestStore } from '../src/manifest/manifest-store.js';
+import { sealedJsonBytes } from '../src/format/doc-checksum.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import type { ObjectStore } from '../src/store/object-store.js';
 
@@ -66,8 +67,9 @@ describe.each(stores)('ManifestStore on %s', (_name, makeStore) => {
     expect(await ms.versions()).toEqual([1, 2]);
     expect(await store.head(`${DIR}v00000000000000000002.json`)).toBeDefined();
     expect(await rejection(ms.load(3))).toBeInstanceOf(NotFoundError);
-    // the stored JSON is what was committed
-    expect(JSON.parse(new TextDecoder().decode(await store.get(layout.manifest(DIR, 1))))).toEqual(doc('one'));
+    // the stored bytes are what was committed, sealed with its checksum (format/doc-checksum.ts)
+    expect(await store.get(layout.manifest(DIR, 1))).toEqual(sealedJsonBytes(doc('one')));
+    expect(JSON.parse(new TextDecoder().decode(await store.get(layout.manifest(DIR, 1))))).toEqual({ checksum: expect.stringMatching(/^crc32:[0-9a-f]{8}$/), ...doc('one') });
   });
 
   it('committing an existing version is a CommitConflictError and changes nothing', async () => {

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AlreadyExistsError, isFreshtierError } from '../src/errors.js';
+import { crc32 } from '../src/format/crc32.js';
 import { publishDataFile, type DataFileToPublish } from '../src/format/publish-files.js';
 import { keyIndexPathFor } from '../src/layout/layout.js';
 import { MemoryStore } from '../src/store/memory-store.js';
@@ -38,13 +39,13 @@ describe('publishDataFile', () => {
     const { store, created } = loggingStore();
     const r = await publishDataFile(store, { dataPath: DATA, data: bytes(1, 2, 3), keyIndex: bytes(9, 9) });
     expect(created).toEqual([DATA, KEYS]);
-    expect(r).toEqual({ keyIndexPath: KEYS, bytesWritten: 5 });
+    expect(r).toEqual({ keyIndexPath: KEYS, bytesWritten: 5, checksum: crc32(bytes(1, 2, 3)) });
     expect([...(await store.get(KEYS))]).toEqual([9, 9]);
   });
 
   it('append-only (no key index): only the data file', async () => {
     const { store, created } = loggingStore();
-    expect(await publishDataFile(store, { dataPath: DATA, data: bytes(1) })).toEqual({ keyIndexPath: undefined, bytesWritten: 1 });
+    expect(await publishDataFile(store, { dataPath: DATA, data: bytes(1) })).toEqual({ keyIndexPath: undefined, bytesWritten: 1, checksum: crc32(bytes(1)) });
     expect(created).toEqual([DATA]);
   });
 

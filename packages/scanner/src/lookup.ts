@@ -157,7 +157,7 @@ function groupByFile(order: Found[]): Map<DataFile, Extract<Found, { kind: 'file
 
 /** Rows `rows` of a data file as one compact batch (row i of the result = rows[i]). */
 async function readRows(file: DataFile, rows: number[], fields: readonly Field[], reader: FileReader): Promise<RecordBatch> {
-  const bytes = await reader.dataFile(file.path);
+  const bytes = await reader.dataFile(file);
   const groups = [...new Set(rows.map((r) => Math.floor(r / file.rowGroupSize)))].sort((a, b) => a - b);
   const decoded = groups.flatMap((rg) => decodeGroup(bytes, file, rg, fields, reader));
   const batchOf = new Int32Array(rows.length);

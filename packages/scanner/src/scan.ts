@@ -143,7 +143,7 @@ class ScanRun {
     if (file.rows === 0 || (c && !fileMayMatch(c, keyRangeOf(file)))) return;
     const groups = await this.rowGroups(file, kind);
     if (groups.length === 0) return;
-    const bytes = await this.reader.dataFile(file.path);
+    const bytes = await this.reader.dataFile(file);
     for (const rg of groups) {
       if (this.done) return;
       let firstRow = rg * file.rowGroupSize;

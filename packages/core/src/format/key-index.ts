@@ -11,13 +11,16 @@
  *   the key, which keeps `containsPksAsOf` exact after flush (invariant 10); -1 in base files;
  * - `tombstone` (Bool): the newest version in this file is a delete.
  *
- * The stream is stored brotli-compressed (quality 1) behind a 4-byte magic `FTKZ`:
- * sorted keys compress about 3x, and on S3 a key index is fetched whole on a cold
- * lookup, so bytes are latency. Uncompressed streams are still read.
+ * The stream is stored brotli-compressed (quality 1) in an `FTK2` frame with a CRC-32
+ * checked before decompressing (key-index-frame.ts): sorted keys compress about 3x, and on
+ * S3 a key index is fetched whole on a cold lookup, so bytes are latency. Legacy `FTKZ`
+ * files and uncompressed streams are still read. Every length and count is checked against
+ * the buffers before use (ipc-bounds.ts, `checkedIndex`), so damage is a `CorruptEntryError`.
  */
 import { Binary, Bool, Int32, Uint32, makeData, RecordBatch, Schema, Field, Struct, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { CorruptEntryError } from '../errors.js';
+import { checkIpcStreamBounds } from './ipc-bounds.js';
+import { frameKeyIndex, unframeKeyIndex } from './key-index-frame.js';
 import { compareBytes } from '../keys/pk-encoding.js';
 
 /** An in-memory key index: columns as flat typed arrays. */
@@ -58,10 +61,8 @@ export function encodeKeyIndex(index: KeyIndex): Uint8Array {
     makeData({ type: new Bool(), length: n, data: bits }),
   ];
   const data = makeData({ type: new Struct(SCHEMA.fields), length: n, children });
-  return compress(tableToIPC(new Table([new RecordBatch(SCHEMA, data)]), 'stream'));
+  return frameKeyIndex(tableToIPC(new Table([new RecordBatch(SCHEMA, data)]), 'stream'));
 }
-
-const EOS = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
 
 /**
  * Parses a key index file; `path` names it in a `CorruptEntryError`.
@@ -72,10 +73,10 @@ const EOS = [0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0];
  * ```
  */
 export function decodeKeyIndex(stored: Uint8Array, path: string): KeyIndex {
-  const bytes = decompress(stored, path);
-  // A stream cut after its schema parses as zero batches, i.e. as an empty index: require the
-  // end-of-stream marker (0xFFFFFFFF 0x00000000) that encodeKeyIndex always writes.
-  if (bytes.length < 8 || EOS.some((b, i) => bytes[bytes.length - 8 + i] !== b)) throw new CorruptEntryError(path, 'truncated key index (no end-of-stream marker)');
+  const bytes = unframeKeyIndex(stored, path);
+  // Also rejects a stream cut after its schema (which would parse as an empty index): the
+  // end-of-stream marker encodeKeyIndex always writes must end the buffer.
+  checkIpcStreamBounds(bytes, schemaMessage(), path);
   let t: Table;
   try {
     t = tableFromIPC(bytes);
@@ -85,23 +86,45 @@ export function decodeKeyIndex(stored: Uint8Array, path: string): KeyIndex {
   if (t.schema.fields.map((f) => f.name).join() !== 'key,row,firstBatch,tombstone') throw new CorruptEntryError(path, 'not a key index (unexpected columns)');
   if (t.batches.length === 0) return emptyKeyIndex();
   if (t.batches.length !== 1) throw new CorruptEntryError(path, `key index has ${t.batches.length} batches, expected 1`);
-  const b = t.batches[0];
-  const key = b.getChildAt(0)!.data[0];
-  const tomb = b.getChildAt(3)!.data[0];
+  return checkedIndex(t.batches[0], path);
+}
+
+let schemaBytes: Uint8Array | undefined;
+
+/** The IPC schema message every key index starts with (apache-arrow writes it deterministically). */
+function schemaMessage(): Uint8Array {
+  if (!schemaBytes) {
+    const ipc = tableToIPC(new Table(SCHEMA), 'stream');
+    schemaBytes = ipc.slice(0, 8 + new DataView(ipc.buffer, ipc.byteOffset).getInt32(4, true));
+  }
+  return schemaBytes;
+}
+
+/** The batch's columns as a KeyIndex, every count and offset checked against its buffers first. */
+function checkedIndex(b: RecordBatch, path: string): KeyIndex {
+  const bad = (what: string) => new CorruptEntryError(path, `key index ${what}`);
+  const [key, row, first, tomb] = [0, 1, 2, 3].map((i) => b.getChildAt(i)?.data[0]);
+  if (!key || !row || !first || !tomb || b.getChildAt(0)!.data.length !== 1) throw bad('columns are missing or split');
+  if (!(key.values instanceof Uint8Array) || !(key.valueOffsets instanceof Int32Array)) throw bad('key column is not Binary');
+  if (!(row.values instanceof Uint32Array) || !(first.values instanceof Int32Array) || !(tomb.values instanceof Uint8Array)) throw bad('has a column of the wrong type');
   const n = b.numRows;
+  if (!Number.isSafeInteger(n) || n < 0 || [key, row, first, tomb].some((d) => d.length !== n)) throw bad(`row count ${n} disagrees with its columns`);
+  if (row.values.length - row.offset < n || first.values.length - first.offset < n || tomb.values.length * 8 - tomb.offset < n) throw bad(`declares ${n} rows, more than its columns hold`);
+  const offs = key.valueOffsets;
+  if (offs.length - key.offset < n + 1) throw bad(`declares ${n} keys, more than its key offsets hold`);
+  const base = offs[key.offset];
+  for (let i = key.offset; i < key.offset + n; i++) if (offs[i + 1] < offs[i]) throw bad(`key offsets decrease at key ${i - key.offset}`);
+  if (base < 0 || offs[key.offset + n] > key.values.length) throw bad('key offsets point outside the key bytes');
   const tombstone = new Uint8Array(n);
   // the column is non-nullable (encodeKeyIndex writes no validity), so only the value bits matter
-  const bits = tomb.values as Uint8Array;
-  for (let i = 0, j = tomb.offset; i < n; i++, j++) tombstone[i] = (bits[j >> 3] >> (j & 7)) & 1;
-  const offs = key.valueOffsets as Int32Array;
-  const base = offs[key.offset];
+  for (let i = 0, j = tomb.offset; i < n; i++, j++) tombstone[i] = (tomb.values[j >> 3] >> (j & 7)) & 1;
   const keyOffsets = rebase(offs.subarray(key.offset, key.offset + n + 1), base);
   return {
     count: n,
-    keyBytes: (key.values as Uint8Array).subarray(base, base + keyOffsets[n]),
+    keyBytes: key.values.subarray(base, base + keyOffsets[n]),
     keyOffsets,
-    rows: (b.getChildAt(1)!.data[0].values as Uint32Array).subarray(b.getChildAt(1)!.data[0].offset, b.getChildAt(1)!.data[0].offset + n),
-    firstBatch: (b.getChildAt(2)!.data[0].values as Int32Array).subarray(b.getChildAt(2)!.data[0].offset, b.getChildAt(2)!.data[0].offset + n),
+    rows: row.values.subarray(row.offset, row.offset + n),
+    firstBatch: first.values.subarray(first.offset, first.offset + n),
     tombstone,
   };
 }
@@ -151,25 +174,6 @@ export function lowerBoundKey(index: KeyIndex, key: Uint8Array, s: number, e: nu
     else hi = mid;
   }
   return lo;
-}
-
-const MAGIC = [0x46, 0x54, 0x4b, 0x5a]; // "FTKZ"
-
-function compress(ipc: Uint8Array): Uint8Array {
-  const body = brotliCompressSync(ipc, { params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: ipc.length } });
-  const out = new Uint8Array(4 + body.length);
-  out.set(MAGIC, 0);
-  out.set(body, 4);
-  return out;
-}
-
-function decompress(stored: Uint8Array, path: string): Uint8Array {
-  if (stored.length < 4 || MAGIC.some((b, i) => stored[i] !== b)) return stored;
-  try {
-    return new Uint8Array(brotliDecompressSync(stored.subarray(4)));
-  } catch (e) {
-    throw new CorruptEntryError(path, 'key index does not decompress', e);
-  }
 }
 
 /** Offsets shifted so the first is 0; a plain view when they already are (the usual case). */

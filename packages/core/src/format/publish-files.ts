@@ -14,6 +14,7 @@
  * and the caller's attempt fails; a retry picks a new name.
  */
 import { AlreadyExistsError } from '../errors.js';
+import { crc32 } from './crc32.js';
 import { keyIndexPathFor } from '../layout/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 
@@ -44,7 +45,7 @@ export interface DataFileToPublish {
  *
  * @example
  * ```ts
- * const { keyIndexPath, bytesWritten } = await publishDataFile(store, files);
+ * const { keyIndexPath, bytesWritten, checksum } = await publishDataFile(store, files);
  * ```
  */
 export interface PublishedDataFile {
@@ -52,6 +53,11 @@ export interface PublishedDataFile {
   readonly keyIndexPath: string | undefined;
   /** Bytes of the data file and key index together. */
   readonly bytesWritten: number;
+  /**
+   * CRC-32 of the data file: the manifest entry naming it records this as `checksum`
+   * (with `bytes` its size), and every read of the file checks both (`FileReader.dataFile`).
+   */
+  readonly checksum: number;
 }
 
 const DEFAULT_ON_COLLISION = 'the name is fresh per attempt, so this is a name collision: retry the operation';
@@ -63,21 +69,22 @@ const DEFAULT_ON_COLLISION = 'the name is fresh per attempt, so this is a name c
  *
  * @example
  * ```ts
- * const { keyIndexPath } = await publishDataFile(table.store, {
+ * const { keyIndexPath, checksum } = await publishDataFile(table.store, {
  *   dataPath: layout.baseDataFile(), data: parquet, keyIndex: encodeKeyIndex(index),
  *   onCollision: 'run the compaction again',
  * });
- * // only now: commit the manifest version naming dataPath and keyIndexPath
+ * // only now: commit the manifest version naming dataPath and keyIndexPath (with bytes and checksum)
  * ```
  */
 export async function publishDataFile(store: ObjectStore, files: DataFileToPublish): Promise<PublishedDataFile> {
   const onCollision = files.onCollision ?? DEFAULT_ON_COLLISION;
+  const checksum = crc32(files.data);
   await createOnce(store, files.dataPath, files.data, onCollision);
   files.afterData?.();
-  if (files.keyIndex === undefined) return { keyIndexPath: undefined, bytesWritten: files.data.byteLength };
+  if (files.keyIndex === undefined) return { keyIndexPath: undefined, bytesWritten: files.data.byteLength, checksum };
   const keyIndexPath = files.keyIndexPath ?? keyIndexPathFor(files.dataPath);
   await createOnce(store, keyIndexPath, files.keyIndex, onCollision);
-  return { keyIndexPath, bytesWritten: files.data.byteLength + files.keyIndex.byteLength };
+  return { keyIndexPath, bytesWritten: files.data.byteLength + files.keyIndex.byteLength, checksum };
 }
 
 async function createOnce(store: ObjectStore, path: string, bytes: Uint8Array, onCollision: string): Promise<void> {

@@ -19,6 +19,11 @@ export const tableDocSchema = z.object({
   fields: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })),
   primaryKey: z.array(z.string().min(1)),
   shards: z.number().int().min(1).max(4096),
+  /**
+   * Set on tables created since documents carry checksums (format/doc-checksum.ts): then every
+   * manifest and tag must carry one. Absent on older tables, whose documents are read unchecked.
+   */
+  checksums: z.literal(true).optional(),
 });
 export type TableDoc = z.infer<typeof tableDocSchema>;
 
@@ -41,6 +46,8 @@ export const dataFileSchema = z.object({
   rowGroupSize: z.number().int().positive(),
   pkMin: z.string().optional(),
   pkMax: z.string().optional(),
+  /** CRC-32 of the whole data file (whose size is `bytes`), checked on every read; absent on files written before issue 12. */
+  checksum: z.number().int().nonnegative().max(0xffffffff).optional(),
 });
 export type DataFile = z.infer<typeof dataFileSchema>;
 

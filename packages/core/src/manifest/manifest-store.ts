@@ -20,7 +20,8 @@ import { CommitConflictError, UnsupportedFormatError, isFreshtierError } from '.
 import { layout, parseManifestVersion } from '../layout/layout.js';
 import { FORMAT_VERSION } from './manifest-schemas.js';
 import type { ObjectStore } from '../store/object-store.js';
-import { jsonBytes, parseJsonBytes, parseStored } from '../validate.js';
+import { openStoredJson, sealedJsonBytes } from '../format/doc-checksum.js';
+import { parseStored } from '../validate.js';
 
 /** A manifest document at a version. */
 export interface Versioned<T> {
@@ -68,6 +69,8 @@ export class ManifestStore<T extends { formatVersion: number }> {
     readonly dir: string,
     private readonly schema: z.ZodType<T>,
     private readonly initial: () => T,
+    /** True in a table whose `_table.json` says `checksums: true`: a version without one is corrupt. */
+    private readonly checksumRequired = false,
   ) {}
 
   /**
@@ -108,11 +111,14 @@ export class ManifestStore<T extends { formatVersion: number }> {
     }
   }
 
-  /** Loads one version; a missing version is `NotFoundError`, a bad one `CorruptEntryError`. */
+  /**
+   * Loads one version; a missing version is `NotFoundError`, a bad one `CorruptEntryError`.
+   * The checksum is verified before anything in the document is looked at.
+   */
   async load(version: number): Promise<T> {
     if (version === 0) return this.initial();
     const path = layout.manifest(this.dir, version);
-    const raw = parseJsonBytes(await this.store.get(path), path) as { formatVersion?: unknown };
+    const raw = openStoredJson(await this.store.get(path), path, this.checksumRequired, FORMAT_VERSION).doc as { formatVersion?: unknown };
     if (raw?.formatVersion !== FORMAT_VERSION) throw new UnsupportedFormatError(path, raw?.formatVersion, FORMAT_VERSION);
     return parseStored(this.schema, raw, path);
   }
@@ -126,7 +132,7 @@ export class ManifestStore<T extends { formatVersion: number }> {
   async commit(version: number, doc: T): Promise<void> {
     const path = layout.manifest(this.dir, version);
     const checked = parseStored(this.schema, doc, path);
-    if ((await this.store.putIfAbsent(path, jsonBytes(checked))) === 'exists') throw new CommitConflictError(path, version);
+    if ((await this.store.putIfAbsent(path, sealedJsonBytes(checked))) === 'exists') throw new CommitConflictError(path, version);
     if (await this.store.head(layout.manifest(this.dir, version + 1))) {
       // GC pruned `version` after newer commits; we re-created it below the newest, where no
       // reader looks. Undo and report a conflict: the caller reloads and builds on the newest.

@@ -18,6 +18,7 @@ import type { RecordBatch } from 'apache-arrow';
 import { conformBatch } from '../batch-cast.js';
 import { CorruptEntryError, SnapshotExpiredError, isFreshtierError } from '../errors.js';
 import { BATCH_COLUMN, TOMBSTONE_COLUMN } from '../format/generation-file.js';
+import { crc32 } from '../format/crc32.js';
 import { decodeKeyIndex, type KeyIndex } from '../format/key-index.js';
 import type { DataFile } from '../manifest/manifest-schemas.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -80,10 +81,18 @@ export class FileReader {
     this.store = table.store;
   }
 
-  /** The bytes of a data file. */
-  async dataFile(path: string): Promise<Uint8Array> {
-    const bytes = await this.fetch(path);
+  /**
+   * The bytes of a data file, checked against the size and CRC-32 its manifest entry
+   * records (Parquet pages carry no checksum, so damage would otherwise decode as other
+   * values). Files written before issue 12 record no checksum and are read unchecked.
+   */
+  async dataFile(file: Pick<DataFile, 'path' | 'bytes' | 'checksum'>): Promise<Uint8Array> {
+    const bytes = await this.fetch(file.path);
     this.stats.dataFileReads++;
+    if (file.checksum === undefined) return bytes;
+    if (bytes.byteLength !== file.bytes) throw new CorruptEntryError(file.path, `unreadable Parquet file: it is ${bytes.byteLength} bytes, its manifest entry says ${file.bytes} (cut short or replaced)`);
+    const got = crc32(bytes);
+    if (got !== file.checksum) throw new CorruptEntryError(file.path, `data file checksum mismatch (manifest ${hex(file.checksum)}, computed ${hex(got)})`);
     return bytes;
   }
 
@@ -154,7 +163,7 @@ export class FileReader {
    * under-report for such a file.
    */
   private async indexFromData(file: DataFile, kind: 'base' | 'flushed'): Promise<KeyIndex> {
-    const bytes = await this.dataFile(file.path);
+    const bytes = await this.dataFile(file);
     const entries: Entry[] = [];
     for (let rg = 0, row = 0; rg < rowGroupCount(file); rg++) {
       for (const raw of this.readRowGroup(bytes, file, rg)) {
@@ -200,3 +209,5 @@ function indexOf(entries: Entry[]): KeyIndex {
     tombstone: Uint8Array.from(entries, (e) => e.tomb),
   };
 }
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;

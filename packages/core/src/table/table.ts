@@ -7,8 +7,8 @@
  */
 import { RecordBatch, Struct, makeData, type Schema } from 'apache-arrow';
 import { z } from 'zod';
-import { describeFields, isArrowRecordBatch, sameType, schemaFromBase64, schemaToBase64 } from '../arrow/arrow-util.js';
-import { AlreadyExistsError, SchemaMismatchError, UnsupportedFormatError } from '../errors.js';
+import { describeFields, isArrowRecordBatch, sameType, schemaToBase64 } from '../arrow/arrow-util.js';
+import { AlreadyExistsError, CorruptEntryError, SchemaMismatchError, UnsupportedFormatError } from '../errors.js';
 import { assertBatchColumnNames, columnNameProblems } from './column-names.js';
 import { layout } from '../layout/layout.js';
 import { hashBytes } from '../keys/key-map.js';
@@ -19,7 +19,9 @@ import {
 import { ManifestStore } from '../manifest/manifest-store.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { assertKeyColumns, type EncodedKeys } from '../keys/pk-encoding.js';
-import { jsonBytes, parseJsonBytes, parseOptions, parseStored } from '../validate.js';
+import { parseOptions, parseStored } from '../validate.js';
+import { openStoredJson, sealedJsonBytes } from '../format/doc-checksum.js';
+import { checkedSchemaFromBase64 } from '../arrow/checked-schema.js';
 
 /** Options of {@link Table.create}. */
 export interface CreateTableOptions {
@@ -56,9 +58,10 @@ export class Table {
   private readonly shardStores: ManifestStore<ShardManifest>[];
 
   private constructor(readonly store: ObjectStore, readonly doc: TableDoc, readonly schema: Schema) {
-    this.baseManifests = new ManifestStore(store, layout.baseManifests, baseManifestSchema, initialBaseManifest);
+    const required = doc.checksums === true;
+    this.baseManifests = new ManifestStore(store, layout.baseManifests, baseManifestSchema, initialBaseManifest, required);
     this.shardStores = Array.from({ length: doc.shards }, (_, s) =>
-      new ManifestStore(store, layout.shardManifests(s), shardManifestSchema, () => initialShardManifest(s)));
+      new ManifestStore(store, layout.shardManifests(s), shardManifestSchema, () => initialShardManifest(s), required));
   }
 
   /** Creates `_table.json` (put-if-absent); fails with `AlreadyExistsError` if the table exists. */
@@ -69,9 +72,9 @@ export class Table {
     if (dup !== undefined) throw new SchemaMismatchError(`primary-key column "${dup}" is named twice`, { column: dup });
     const doc: TableDoc = {
       formatVersion: FORMAT_VERSION, createdAt: new Date().toISOString(), arrowSchema: schemaToBase64(opts.schema),
-      fields: describeFields(opts.schema), primaryKey: opts.primaryKey, shards: opts.shards,
+      fields: describeFields(opts.schema), primaryKey: opts.primaryKey, shards: opts.shards, checksums: true,
     };
-    if ((await store.putIfAbsent(layout.tableDoc, jsonBytes(doc))) === 'exists') {
+    if ((await store.putIfAbsent(layout.tableDoc, sealedJsonBytes(doc))) === 'exists') {
       throw new AlreadyExistsError(`${store.uri}/${layout.tableDoc}`, 'a table already exists here: open it with Table.open');
     }
     const table = new Table(store, doc, opts.schema);
@@ -82,10 +85,13 @@ export class Table {
 
   /** Opens an existing table; `NotFoundError` if none, `UnsupportedFormatError` if from another format. */
   static async open(store: ObjectStore): Promise<Table> {
-    const raw = parseJsonBytes(await store.get(layout.tableDoc), layout.tableDoc) as { formatVersion?: unknown };
+    // not required here: a legacy table's _table.json has none; the marker below decides for the rest
+    const { doc: raw, checked } = openStoredJson(await store.get(layout.tableDoc), layout.tableDoc, false, FORMAT_VERSION) as { doc: { formatVersion?: unknown; checksums?: unknown } | null; checked: boolean };
     if (raw?.formatVersion !== FORMAT_VERSION) throw new UnsupportedFormatError(layout.tableDoc, raw?.formatVersion, FORMAT_VERSION);
+    // the marker is written only together with the checksum: a marker without one is damage
+    if (!checked && raw !== null && typeof raw === 'object' && 'checksums' in raw) throw new CorruptEntryError(layout.tableDoc, 'it says its documents carry checksums but has none itself; restore it');
     const doc = parseStored(tableDocSchema, raw, layout.tableDoc);
-    return new Table(store, doc, schemaFromBase64(doc.arrowSchema));
+    return new Table(store, doc, checkedSchemaFromBase64(doc.arrowSchema, layout.tableDoc));
   }
 
   get primaryKey(): readonly string[] {

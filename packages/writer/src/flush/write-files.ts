@@ -51,7 +51,7 @@ export async function writeGenerationFiles(target: GenerationFileTarget, slot: M
   const m = slot.memtable;
   const encoded = (slot.encoded ??= await encodeFiles(target, slot));
   const path = layout.generationFile(target.shard, m.generation, target.epoch);
-  const { keyIndexPath } = await publishDataFile(target.store, {
+  const { keyIndexPath, checksum } = await publishDataFile(target.store, {
     dataPath: path, data: encoded.parquet, keyIndex: encoded.keyIndex,
     afterData: () => failpoint('flush:after-parquet'),
     // the directory name is random and fresh per attempt, so 'exists' can only be a name collision
@@ -61,7 +61,7 @@ export async function writeGenerationFiles(target: GenerationFileTarget, slot: M
   slot.encoded = undefined;
   return {
     generation: m.generation,
-    file: { path, keyIndexPath, rows: encoded.rows, bytes: encoded.parquet.byteLength, rowGroupSize: target.rowGroupSize, pkMin: encoded.pkMin, pkMax: encoded.pkMax },
+    file: { path, keyIndexPath, rows: encoded.rows, bytes: encoded.parquet.byteLength, checksum, rowGroupSize: target.rowGroupSize, pkMin: encoded.pkMin, pkMax: encoded.pkMax },
     batchRowOffsets: [...m.batchRowOffsets],
     walLast: slot.walLast,
     source: 'flush',

@@ -78,10 +78,10 @@ export async function writeBaseFile(table: Table, shard: number, merged: Merged,
   const path = layout.baseDataFile();
   const index = table.appendOnly ? undefined : keyIndexOf(merged, start, end);
   // base file names are random UUIDs: 'exists' can only be a collision, never our own earlier write
-  const { keyIndexPath, bytesWritten } = await publishDataFile(table.store, {
+  const { keyIndexPath, bytesWritten, checksum } = await publishDataFile(table.store, {
     dataPath: path, data: parquet, keyIndex: index && encodeKeyIndex(index), onCollision: 'a base file name collided; run the compaction again',
   });
-  const file: BaseFile = { path, rows: sel.count, bytes: parquet.byteLength, rowGroupSize: shape.rowGroupSize, shard };
+  const file: BaseFile = { path, rows: sel.count, bytes: parquet.byteLength, checksum, rowGroupSize: shape.rowGroupSize, shard };
   if (!index) return { file, bytesWritten };
   const key = (i: number) => keyToHex(index.keyBytes.subarray(index.keyOffsets[i], index.keyOffsets[i + 1]));
   return { file: { ...file, keyIndexPath, pkMin: key(0), pkMax: key(index.count - 1) }, bytesWritten };

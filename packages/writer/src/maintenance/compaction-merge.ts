@@ -50,7 +50,7 @@ export interface Run {
 export async function readRun(table: Table, reader: FileReader, file: DataFile, kind: 'base' | 'flushed', priority: number): Promise<Run> {
   const run: Run = { batches: [], keys: [], tombstones: [], priority, rows: file.rows };
   if (file.rows === 0) return run;
-  const bytes = await reader.dataFile(file.path);
+  const bytes = await reader.dataFile(file);
   for (let rg = 0; rg < rowGroupCount(file); rg++) {
     for (const raw of reader.readRowGroup(bytes, file, rg)) {
       const batch = conformBatch(raw, table.schema.fields, kind === 'flushed' ? [TOMBSTONE_COLUMN] : []);

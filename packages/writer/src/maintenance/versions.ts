@@ -9,8 +9,8 @@
  * `_tags/<name>.json` (put-if-absent); `checkout()` reads one, read-only.
  */
 import {
-  AlreadyExistsError, FORMAT_VERSION, InvalidOptionsError, NotFoundError, UnsupportedFormatError, assertKnownKeys, layout, parseJsonBytes, parseOptions,
-  parseStored, jsonBytes, tagDocSchema, type ManifestStore, type Table, type TagDoc,
+  AlreadyExistsError, FORMAT_VERSION, InvalidOptionsError, NotFoundError, UnsupportedFormatError, assertKnownKeys, layout, openStoredJson, parseOptions,
+  parseStored, sealedJsonBytes, tagDocSchema, type ManifestStore, type Table, type TagDoc,
 } from '@freshtier/core';
 import { LsmScanner, type LsmScannerOptions } from '@freshtier/scanner';
 import { z } from 'zod';
@@ -126,7 +126,7 @@ export async function tag(table: Table, name: string, version?: VersionRef): Pro
     formatVersion: FORMAT_VERSION, name, baseVersion: v.baseVersion,
     shardVersions: Object.fromEntries(v.shardVersions.map((sv, s) => [String(s), sv])), createdAt: new Date().toISOString(),
   };
-  if ((await table.store.putIfAbsent(layout.tag(name), jsonBytes(doc))) === 'exists') {
+  if ((await table.store.putIfAbsent(layout.tag(name), sealedJsonBytes(doc))) === 'exists') {
     throw new AlreadyExistsError(layout.tag(name), `tag "${name}" exists: choose another name or deleteTag it first`);
   }
   return doc;
@@ -214,7 +214,8 @@ async function readTag(table: Table, name: string): Promise<TagDoc> {
   assertTagName(name);
   const path = layout.tag(name);
   if (!(await table.store.head(path))) throw noSuchTag(table, name);
-  const raw = parseJsonBytes(await table.store.get(path), path) as { formatVersion?: unknown };
+  // verified before use: a flipped byte must not point a tag at another version
+  const raw = openStoredJson(await table.store.get(path), path, table.doc.checksums === true, FORMAT_VERSION).doc as { formatVersion?: unknown };
   if (raw?.formatVersion !== FORMAT_VERSION) throw new UnsupportedFormatError(path, raw?.formatVersion, FORMAT_VERSION);
   return parseStored(tagDocSchema, raw, path);
 }

@@ -97,10 +97,10 @@ export async function writeIngestFiles(target: GenerationFileTarget, source: Ing
   const path = layout.ingestFile(target.shard, target.epoch);
   const index = g.keyIndex ? encodeKeyIndex(g.keyIndex) : undefined;
   // the directory is a fresh random name: 'exists' can only be a collision
-  const { keyIndexPath, bytesWritten } = await publishDataFile(target.store, { dataPath: path, data: g.parquet, keyIndex: index, onCollision: 'the ingest directory name collided; retry the ingest' });
+  const { keyIndexPath, bytesWritten, checksum } = await publishDataFile(target.store, { dataPath: path, data: g.parquet, keyIndex: index, onCollision: 'the ingest directory name collided; retry the ingest' });
   return {
     files: {
-      file: { path, keyIndexPath, rows: g.rows, bytes: g.parquet.byteLength, rowGroupSize: target.rowGroupSize, pkMin: g.pkMin, pkMax: g.pkMax },
+      file: { path, keyIndexPath, rows: g.rows, bytes: g.parquet.byteLength, checksum, rowGroupSize: target.rowGroupSize, pkMin: g.pkMin, pkMax: g.pkMax },
       batchRowOffsets: [...memtable.batchRowOffsets],
       walLast: -1,
       source: 'ingest',

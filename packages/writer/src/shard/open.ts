@@ -3,8 +3,10 @@
  * validated the options (nothing is claimed if they are bad):
  * 1. claim `epoch + 1` with a conditional commit of the shard manifest (fencing.ts);
  * 2. cancel a pending rollback, before any ack (rollback-pending.ts);
- * 3. move a torn final WAL entry aside (wal.ts `quarantineTornTail`);
- * 4. write a fence entry at the WAL tip: an older writer's next append fails;
+ * 3. move a torn tail entry aside (wal.ts `quarantineTornTail`);
+ * 4. write a fence entry above the WAL tip and fill the positions it skipped, in a bounded
+ *    number of round trips whatever an older writer does (wal.ts `writeFence`): its next
+ *    append fails;
  * 5. replay the WAL entries after `replayAfter` into frozen memtables, keeping each
  *    record's generation (replay.ts). The writer flushes them in the background.
  */

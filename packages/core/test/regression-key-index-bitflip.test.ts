@@ -1,5 +1,5 @@
 /**
- * Issue 12: a flipped byte in a key index must never decode as a different index. The
+ * Issue 12 (DESIGN.md invariant 13, "Checked bytes"): a flipped byte in a key index must never decode as a different index. The
  * `FTK2` frame's CRC-32 is checked before brotli runs, so every flip of a current file is a
  * CorruptEntryError; legacy `FTKZ` files and bare IPC streams (no checksum) must at least
  * decode to a CorruptEntryError or an index, never an untyped error or a heap abort.

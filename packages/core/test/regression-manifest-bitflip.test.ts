@@ -1,5 +1,5 @@
 /**
- * Regression (issue 12, "Integrity"): a flipped byte in a shard manifest, base manifest, tag or
+ * Regression (issue 12; DESIGN.md invariant 13, "Checked bytes"): a flipped byte in a shard manifest, base manifest, tag or
  * `_table.json` silently changed answers (a moved `replayAfter`, a changed generation number or
  * `pkMin`, a raised `compacted` mark). Every document now carries a CRC-32 checked before use.
  *

@@ -46,31 +46,26 @@ export class LocalStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array> {
-    const file = this.fileOf(key);
-    try {
-      const fh = await this.guard.openReadable('get', key, file);
-      try {
-        return asPlainBytes(await fh.readFile());
-      } finally {
-        await fh.close();
-      }
-    } catch (e) {
-      throw isMissing(e) ? new NotFoundError(file) : wrap('get', file, e);
-    }
+    return this.readOpen('get', key, async (fh) => asPlainBytes(await fh.readFile()));
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
-    const file = this.fileOf(key);
     assertValidRange(offset, length);
+    return this.readOpen('getRange', key, (fh) => readRange(fh, offset, length));
+  }
+
+  /** Opens `key` for reading inside the root (see `RootGuard.openReadable`), reads it with `read`, closes it. */
+  private async readOpen(op: string, key: string, read: (fh: fs.FileHandle) => Promise<Uint8Array>): Promise<Uint8Array> {
+    const file = this.fileOf(key);
     try {
-      const fh = await this.guard.openReadable('getRange', key, file);
+      const fh = await this.guard.openReadable(op, key, file);
       try {
-        return await readRange(fh, offset, length);
+        return await read(fh);
       } finally {
         await fh.close();
       }
     } catch (e) {
-      throw isMissing(e) ? new NotFoundError(file) : wrap('getRange', file, e);
+      throw isMissing(e) ? new NotFoundError(file) : wrap(op, file, e);
     }
   }
 

@@ -5,32 +5,19 @@
  * field) and every batch entry point — put, delete keys, ingest, and lookup keys of `get`,
  * `containsPks` and `containsPksAsOf` (`SchemaMismatchError`) — with the store unchanged.
  */
-import { MemoryStore, Table, isFreshtierError, type ErrorCode, type ObjectStore } from '@freshtier/core';
+import { MemoryStore, Table } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
 import { Field, Int32, Int64, Schema, Utf8 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { ShardWriter } from '../src/index.js';
 import { batchOf, type Column } from './support/columns.js';
 import { makeTable, rowsBatch } from './support/fixtures.js';
-import { diffObjects, hashObjects } from './support/store-bytes.js';
+import { expectCode, refusedUnchanged } from './support/refusals.js';
 
 const i64 = new Int64();
 const id: Column = ['id', i64, [1n], false];
 const v: Column = ['v', new Int32(), [1]];
 const s: Column = ['s', new Utf8(), ['a']];
-
-async function refusedUnchanged(store: ObjectStore, act: () => Promise<unknown>): Promise<Error> {
-  const before = await hashObjects(store);
-  const err = await act().then(() => undefined, (e: unknown) => e);
-  expect(diffObjects(before, await hashObjects(store))).toEqual({ changed: [], added: [] });
-  expect(err, 'the call must be refused').toBeInstanceOf(Error);
-  return err as Error;
-}
-
-function expectCode(err: Error, code: ErrorCode, ...mentions: string[]): void {
-  expect(isFreshtierError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
-  for (const m of mentions) expect(err.message).toContain(m);
-}
 
 /** Schemas with a repeated name, and where the repeat is. */
 const SCHEMAS: [string, Field[], string, number][] = [

@@ -6,31 +6,17 @@
  * batch — put, delete keys, ingest of batches or Parquet — (`SchemaMismatchError`), with the
  * store byte-identical afterwards.
  */
-import { MemoryStore, Table, isFreshtierError, writeParquetFile, type ErrorCode, type ObjectStore } from '@freshtier/core';
+import { MemoryStore, Table, writeParquetFile } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
 import { Bool, Field, Int32, Int64, Schema, Utf8 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { ShardWriter } from '../src/index.js';
 import { batchOf, type Column } from './support/columns.js';
 import { makeTable } from './support/fixtures.js';
-import { diffObjects, hashObjects } from './support/store-bytes.js';
+import { expectCode, refusedUnchanged } from './support/refusals.js';
 
 const RESERVED = ['_ft_tombstone', '_ft_batch', '_ft_', '_ft_my_column'];
 const i64 = new Int64();
-
-/** Runs `act` and returns what it threw, checking that the store's bytes did not change. */
-async function refusedUnchanged(store: ObjectStore, act: () => Promise<unknown>): Promise<Error> {
-  const before = await hashObjects(store);
-  const err = await act().then(() => undefined, (e: unknown) => e);
-  expect(diffObjects(before, await hashObjects(store))).toEqual({ changed: [], added: [] });
-  expect(err, 'the call must be refused').toBeInstanceOf(Error);
-  return err as Error;
-}
-
-function expectCode(err: Error, code: ErrorCode, ...mentions: string[]): void {
-  expect(isFreshtierError(err, code), `expected ${code}, got ${String(err)}`).toBe(true);
-  for (const m of mentions) expect(err.message).toContain(m);
-}
 
 describe('regression: reserved column names (`_ft_` prefix)', () => {
   it.each(RESERVED.flatMap((name) => [[name, 'a value column'], [name, 'the key column']] as const))('Table.create refuses %s as %s, writing nothing', async (name, role) => {

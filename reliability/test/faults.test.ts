@@ -38,12 +38,14 @@ type Rng = ReturnType<typeof prng>;
  * anything), which calls (writes or reads), what happens (fail, lost ack, delay,
  * reorder, truncate) and how often (first N calls, every k-th, probability p).
  *
- * One exclusion, from the store contract rather than convenience: manifests are
- * never truncated on write. `putIfAbsent` must be an atomic create (object-store.ts,
- * contract 3); a store that leaves a torn manifest under its final name breaks the
- * one thing conditional commits stand on, and no engine can recover from it.
- * WAL entries and data files ARE torn on write (with an error), which the engine
- * must survive: a torn WAL tail is quarantined, a torn data file is an orphan.
+ * One exclusion, from the store contract rather than convenience: manifests and WAL
+ * entries are never truncated on write. `putIfAbsent` must be an atomic create
+ * (object-store.ts, contract 3): LocalStore writes a temporary file and links it, an
+ * S3 object appears whole. A torn manifest under its final name breaks the one thing
+ * conditional commits stand on; a torn WAL entry is indistinguishable from damage at
+ * rest, which stops the writer's open until `repair` (issue 12: no silent loss).
+ * Data files and key indexes ARE torn on write (with an error), which the engine must
+ * survive: a torn data file is an orphan no manifest names.
  */
 // the WAL twice: it holds the acked rows not yet flushed, the most precious bytes in the table
 const TARGETS: { name: string; key?: string }[] = [
@@ -71,11 +73,11 @@ function randomRule(rnd: Rng): PlannedRule {
   const ops = reads ? READS : WRITES;
   // reads: a read performed and then failed is just a failed read, so no lost-ack; a short read is likelier
   let mode = reads ? rnd.pick(['fail', 'delay', 'reorder', 'truncate'] as const) : rnd.pick(['fail', 'fail', 'lost-ack', 'lost-ack', 'delay', 'reorder', 'truncate'] as const);
-  if (mode === 'truncate' && !reads && target.name === 'manifest') mode = 'fail';
+  if (mode === 'truncate' && !reads && (target.name === 'manifest' || target.name === 'wal')) mode = 'fail';
   const rule: FaultRule = { ops, mode };
   if (target.key) rule.key = target.key;
-  // torn writes of "anything" spare manifests too (the exclusion above)
-  else if (mode === 'truncate' && !reads) rule.key = (k: string) => !k.includes('/_manifests/v');
+  // torn writes of "anything" spare manifests and WAL entries too (the exclusion above)
+  else if (mode === 'truncate' && !reads) rule.key = (k: string) => !k.includes('/_manifests/v') && !k.includes('/wal/');
   const sel = rnd.int(0, 3);
   let how: string;
   if (sel === 0) {

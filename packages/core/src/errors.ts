@@ -98,7 +98,7 @@ export class BackpressureError extends FreshtierError {
 /** A stored object (WAL entry, manifest, data file, key index) failed its checks. */
 export class CorruptEntryError extends FreshtierError {
   constructor(path: string, detail: string, cause?: unknown) {
-    super('CORRUPT_ENTRY', `Corrupt object ${path}: ${detail}. The object was not applied; restore it from a backup or, for a torn final WAL entry, reopen the writer which discards it.`, { cause, context: { path, detail } });
+    super('CORRUPT_ENTRY', `Corrupt object ${path}: ${detail}. The object was not used and nothing was changed. "freshtier verify <table>" lists every damaged object and what it affects; "freshtier repair <table>" shows how each can be repaired (a dry run; "--apply" acts), or restore the object from a backup.`, { cause, context: { path, detail } });
   }
 }
 

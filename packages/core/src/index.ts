@@ -31,7 +31,8 @@ export { encodeKeys, assertKeyColumns, compareBytes, keyAt, keyToHex, type Encod
 export { KeyMap, hashBytes, hashKeys } from './keys/key-map.js';
 export { hashKey } from './keys/key-hash.js';
 export { encodeKeyIndex, decodeKeyIndex, findKey, lowerBoundKey, emptyKeyIndex, type KeyIndex } from './format/key-index.js';
-export { encodeWalEntry, decodeWalEntry, type WalEntry, type WalRecord } from './format/wal-codec.js';
+export { decodeCheckedBatch } from './format/ipc-bounds.js';
+export { encodeWalEntry, decodeWalEntry, peekWalHeader, type WalEntry, type WalRecord } from './format/wal-codec.js';
 export { writeParquetFile, readParquetFile, type ParquetWriteOptions, type ParquetReadOptions } from './format/parquet-codec.js';
 export { publishDataFile, type DataFileToPublish, type PublishedDataFile } from './format/publish-files.js';
 export { layout, pad20, keyIndexPathFor, parseManifestVersion, parseWalPosition, storedPathProblem } from './layout/layout.js';

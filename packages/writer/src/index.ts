@@ -15,8 +15,9 @@
  *              in a flush worker thread (flush-pool.ts, `flushInWorker`) on a copy of the memtable
  *            ─ commit the oldest run of flushed generations into the shard manifest (epoch-guarded)
  *            ─ only then drop the frozen memtables from memory
- * open       ─ validate options → claim epoch+1 → move a torn WAL tail aside → fence entry at the WAL tip
- *            ─ replay WAL entries after replayAfter into frozen memtables (original generations) → flush
+ * open       ─ validate options → claim epoch+1 → fence entry at the WAL tip
+ *            ─ replay WAL entries after replayAfter into frozen memtables (original generations) → flush;
+ *              a damaged entry stops the open (CorruptEntryError); only `repair` sets one aside
  * ```
  *
  * Invariants relied on or provided (numbers from DESIGN.md):
@@ -49,3 +50,7 @@ export type { IngestInput, IngestSource, IngestResult } from './shard/ingest.js'
 export { head, versions, tag, tags, deleteTag, resolveVersion, checkout, type TableVersion, type VersionRef, type VersionInfo } from './maintenance/versions.js';
 export { rollback, type RollbackOptions, type RollbackResult, type RollbackStep } from './maintenance/rollback.js';
 export { gc, type GcOptions, type GcReport } from './maintenance/gc.js';
+export { verify, type VerifyOptions, type VerifyReport, type VerifyProgress, type DamagedObject } from './integrity/verify.js';
+export type { ObjectKind } from './integrity/table-objects.js';
+export { repair, type RepairOptions, type RepairReport, type RepairAction } from './integrity/repair.js';
+export type { LostRows } from './integrity/repair-wal.js';

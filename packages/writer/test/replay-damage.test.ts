@@ -1,8 +1,8 @@
 /**
- * Story: replay of a damaged or contested WAL. A corrupt final entry is moved
- * aside (quarantined) and the open goes on; corruption in the middle of the
- * replay range aborts the open with `CorruptEntryError` (acked data is never
- * skipped silently); an entry of a newer epoch aborts it with `ShardFencedError`;
+ * Story: replay of a damaged or contested WAL. A damaged entry anywhere — the final
+ * one too: stores create entries whole, so a failed checksum is damage at rest —
+ * aborts the open with `CorruptEntryError` naming what it held and the repair
+ * command (acked data is never skipped silently, nothing is moved aside); an entry of a newer epoch aborts it with `ShardFencedError`;
  * a gap or duplicate in a generation's batch indexes is corruption.
  */
 import { MemoryStore, decodeWalEntry, encodeWalEntry, isFreshtierError, layout, type Table } from '@freshtier/core';
@@ -25,20 +25,20 @@ async function ids(table: Table, writer: ShardWriter): Promise<number[]> {
 }
 
 describe('replay of a damaged WAL', () => {
-  it('moves a torn tail aside and recovers everything before it', async () => {
-    const { store, table } = await crashedWithThreeEntries();
+  it('stops the open on a damaged final entry, names what it held, and changes nothing', async () => {
+    const { store, table, generation } = await crashedWithThreeEntries();
     const tail = (await listWal(store, 0)).at(-1)!;
-    const torn = (await store.get(tail.key)).slice(0, tail.size - 9);
-    await store.put(tail.key, torn);
-    const events: WriterEvent[] = [];
-    const w = await ShardWriter.open(table, { shard: 0, autoFlush: false, onEvent: (e) => events.push(e) });
-    expect(events.find((e) => e.type === 'wal-quarantined')).toMatchObject({ position: tail.position, quarantinePath: layout.walQuarantine(0, tail.position, w.epoch) });
-    expect(await store.get(layout.walQuarantine(0, tail.position, w.epoch))).toEqual(torn);
-    const filler = await readWalEntry(store, 0, tail.position);
-    expect(filler).toMatchObject({ kind: 'fence', epoch: w.epoch }); // the hole is filled, never reused
-    expect(await ids(table, w)).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    const again = await ShardWriter.open(table, { shard: 0, autoFlush: false });
-    expect(await ids(table, again)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const damaged = (await store.get(tail.key)).slice(0, tail.size - 9);
+    await store.put(tail.key, damaged);
+    const err = await ShardWriter.open(table, { shard: 0, autoFlush: false }).catch((e: unknown) => e);
+    expect(isFreshtierError(err, 'CORRUPT_ENTRY'), String(err)).toBe(true);
+    const message = (err as Error).message;
+    expect(message).toContain(tail.key);
+    expect(message).toContain(`generation ${generation} batch 2 (put)`); // from its (unverified) header
+    expect(message).toContain(`the last intact batch before it is generation ${generation} batch 1`);
+    expect(message).toContain(`freshtier repair ${store.uri} --shard 0`);
+    expect(await store.get(tail.key)).toEqual(damaged); // nothing moved aside
+    expect((await store.list('shards/0/wal-quarantine/')).length).toBe(0);
   });
 
   it('aborts the open on a corrupt entry in the middle, every time', async () => {

@@ -1,7 +1,7 @@
 import { MemoryStore, decodeWalEntry, encodeWalEntry, isFreshtierError, layout } from '@freshtier/core';
 import { describe, expect, it } from 'vitest';
 import { listWal, readWalEntry } from '../src/index.js';
-import { WalAppender, quarantineTornTail, writeFence } from '../src/shard/wal.js';
+import { WalAppender, writeFence } from '../src/shard/wal.js';
 import { FaultyStore } from './support/faulty-store.js';
 import { rangeBatch } from './support/fixtures.js';
 
@@ -57,27 +57,5 @@ describe('WAL', () => {
     const fence = await writeFence(store, 0, 2, 0);
     expect(fence).toBeGreaterThanOrEqual(40);
     expect((await listWal(store, 0)).map((l) => l.position)).toEqual(Array.from({ length: fence + 1 }, (_, p) => p)); // no hole below the fence
-  });
-
-  it('quarantines a torn entry that only fences follow (an open that failed while filling below its fence)', async () => {
-    const store = new MemoryStore();
-    await store.putIfAbsent(layout.walEntry(0, 1), entry(1));
-    await store.putIfAbsent(layout.walEntry(0, 2), entry(1).slice(0, 20)); // torn
-    await writeFence(store, 0, 2, 3); // fences above it
-    const quarantined = await quarantineTornTail(store, 0, 3, await listWal(store, 0));
-    expect(quarantined.map((q) => q.position)).toEqual([2]);
-    expect(await readWalEntry(store, 0, 2)).toMatchObject({ kind: 'fence', epoch: 3 });
-    expect(await readWalEntry(store, 0, 1)).toMatchObject({ kind: 'data' }); // the walk stopped at the data entry
-  });
-
-  it('quarantines only a corrupt final entry and fills its position with a fence', async () => {
-    const store = new MemoryStore();
-    await store.putIfAbsent(layout.walEntry(0, 1), entry(1));
-    await store.putIfAbsent(layout.walEntry(0, 2), entry(1).slice(0, 20));
-    expect(await quarantineTornTail(store, 0, 2, (await listWal(store, 0)).slice(0, 1))).toEqual([]);
-    const [q] = await quarantineTornTail(store, 0, 2, await listWal(store, 0));
-    expect(q).toMatchObject({ position: 2, quarantinePath: 'shards/0/wal-quarantine/00000000000000000002-by-epoch-2.arrow' });
-    expect(await store.get(q!.quarantinePath)).toHaveLength(20);
-    expect(await readWalEntry(store, 0, 2)).toMatchObject({ kind: 'fence', epoch: 2 });
   });
 });

@@ -7,6 +7,7 @@
  * of it), and each record batch's node and buffer vectors lie inside its metadata and its
  * buffers inside its body. Anything else is a `CorruptEntryError`.
  */
+import { RecordBatch, Table, tableFromIPC, tableToIPC, type Schema } from 'apache-arrow';
 import { CorruptEntryError } from '../errors.js';
 
 const CONTINUATION = 0xffffffff;
@@ -129,4 +130,36 @@ function sameBytes(bytes: Uint8Array, at: number, want: Uint8Array): boolean {
   if (at + want.length > bytes.length) return false;
   for (let i = 0; i < want.length; i++) if (bytes[at + i] !== want[i]) return false;
   return true;
+}
+
+/**
+ * The IPC schema message a stream of `schema` starts with (apache-arrow writes it
+ * deterministically), for {@link checkIpcStreamBounds}.
+ *
+ * @example
+ * ```ts
+ * checkIpcStreamBounds(ipc, ipcSchemaMessage(table.schema), path);
+ * ```
+ */
+export function ipcSchemaMessage(schema: Schema): Uint8Array {
+  const ipc = tableToIPC(new Table(schema), 'stream');
+  return ipc.slice(0, 8 + new DataView(ipc.buffer, ipc.byteOffset).getInt32(4, true));
+}
+
+/**
+ * Decodes a one-batch IPC stream of untrusted bytes whose schema is one of `schemas`,
+ * bounds-checked first: never an unbounded allocation, a `CorruptEntryError` otherwise.
+ *
+ * @example
+ * ```ts
+ * const batch = decodeCheckedBatch(body, [table.schema], path);
+ * ```
+ */
+export function decodeCheckedBatch(bytes: Uint8Array, schemas: readonly Schema[], path: string): RecordBatch {
+  const message = schemas.map(ipcSchemaMessage).find((m) => m.length <= bytes.length && m.every((b, i) => bytes[i] === b));
+  if (!message) throw new CorruptEntryError(path, 'not an Arrow stream of an expected schema');
+  checkIpcStreamBounds(bytes, message, path);
+  const t = tableFromIPC(bytes);
+  if (t.batches.length !== 1) throw new CorruptEntryError(path, `expected one record batch, found ${t.batches.length}`);
+  return t.batches[0];
 }

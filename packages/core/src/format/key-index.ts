@@ -19,7 +19,7 @@
  */
 import { Binary, Bool, Int32, Uint32, makeData, RecordBatch, Schema, Field, Struct, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { CorruptEntryError } from '../errors.js';
-import { checkIpcStreamBounds } from './ipc-bounds.js';
+import { checkIpcStreamBounds, ipcSchemaMessage } from './ipc-bounds.js';
 import { frameKeyIndex, unframeKeyIndex } from './key-index-frame.js';
 import { compareBytes } from '../keys/pk-encoding.js';
 
@@ -93,11 +93,7 @@ let schemaBytes: Uint8Array | undefined;
 
 /** The IPC schema message every key index starts with (apache-arrow writes it deterministically). */
 function schemaMessage(): Uint8Array {
-  if (!schemaBytes) {
-    const ipc = tableToIPC(new Table(SCHEMA), 'stream');
-    schemaBytes = ipc.slice(0, 8 + new DataView(ipc.buffer, ipc.byteOffset).getInt32(4, true));
-  }
-  return schemaBytes;
+  return (schemaBytes ??= ipcSchemaMessage(SCHEMA));
 }
 
 /** The batch's columns as a KeyIndex, every count and offset checked against its buffers first. */

@@ -9,6 +9,10 @@
  * record, its batch coordinate `(generation, batchIndex)`, its op (`put` or
  * `delete`) and its byte length. The trailing checksum makes a torn or corrupt
  * entry a `CorruptEntryError` instead of silently wrong rows.
+ *
+ * A fence with `repaired: true` fills the position of a damaged entry that
+ * `repair` set aside (writer/src/integrity/): the batches that entry held are lost,
+ * so replay accepts a gap in batch indices after it.
  */
 import { AsyncByteQueue, RecordBatchStreamWriter, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
@@ -31,6 +35,8 @@ export interface WalEntry {
   shard: number;
   epoch: number;
   records: WalRecord[];
+  /** On a fence: it fills the position of a damaged entry set aside by `repair`. */
+  repaired?: true;
 }
 
 const headerSchema = z.object({
@@ -38,6 +44,7 @@ const headerSchema = z.object({
   kind: z.enum(['data', 'fence']),
   shard: z.number().int().nonnegative(),
   epoch: z.number().int().nonnegative(),
+  repaired: z.literal(true).optional(),
   records: z.array(z.object({
     generation: z.number().int().nonnegative(),
     batchIndex: z.number().int().nonnegative(),
@@ -57,7 +64,7 @@ const headerSchema = z.object({
 export function encodeWalEntry(entry: WalEntry): Uint8Array {
   const bodies = entry.records.map((r) => ipcStreamChunks(r.batch));
   const header = new TextEncoder().encode(JSON.stringify({
-    v: 1, kind: entry.kind, shard: entry.shard, epoch: entry.epoch,
+    v: 1, kind: entry.kind, shard: entry.shard, epoch: entry.epoch, ...(entry.repaired ? { repaired: true } : {}),
     records: entry.records.map((r, i) => ({ generation: r.generation, batchIndex: r.batchIndex, op: r.op, byteLength: bodies[i].byteLength })),
   }));
   const total = 8 + header.length + bodies.reduce((s, b) => s + b.byteLength, 0) + 4;
@@ -114,7 +121,7 @@ export function decodeWalEntry(bytes: Uint8Array, path: string): WalEntry {
   if (bytes.length < 12 || MAGIC.some((m, i) => bytes[i] !== m)) throw new CorruptEntryError(path, 'not a freshtier WAL entry (bad magic or too short)');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = bytes.length - 4;
-  if (crc32(bytes, 0, end) !== dv.getUint32(end, true)) throw new CorruptEntryError(path, 'checksum mismatch (torn or corrupt write)');
+  if (crc32(bytes, 0, end) !== dv.getUint32(end, true)) throw new CorruptEntryError(path, 'checksum mismatch');
   const headerLength = dv.getUint32(4, true);
   if (8 + headerLength > end) throw new CorruptEntryError(path, 'header length past the end');
   const header = parseHeader(bytes.subarray(8, 8 + headerLength), path);
@@ -125,7 +132,33 @@ export function decodeWalEntry(bytes: Uint8Array, path: string): WalEntry {
     p += r.byteLength;
     return { generation: r.generation, batchIndex: r.batchIndex, op: r.op, batch };
   });
-  return { kind: header.kind, shard: header.shard, epoch: header.epoch, records };
+  return { kind: header.kind, shard: header.shard, epoch: header.epoch, records, ...(header.repaired ? { repaired: true as const } : {}) };
+}
+
+/**
+ * What a WAL entry's header claims, read WITHOUT verifying the checksum: for naming
+ * what a damaged entry held in an error or a repair report, never for replaying it.
+ * Undefined when the header itself is unreadable.
+ *
+ * @example
+ * ```ts
+ * const claimed = peekWalHeader(bytes); // { kind: 'data', epoch: 3, records: [{ generation: 7, batchIndex: 0, op: 'put', byteLength: 912 }] }
+ * ```
+ */
+export function peekWalHeader(bytes: Uint8Array): { kind: 'data' | 'fence'; shard: number; epoch: number; records: { generation: number; batchIndex: number; op: 'put' | 'delete'; byteLength: number }[] } | undefined {
+  if (bytes.length < 12 || MAGIC.some((m, i) => bytes[i] !== m)) return undefined;
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  if (8 + headerLength > bytes.length - 4) return undefined;
+  const parsed = headerSchema.safeParse(safeJson(bytes.subarray(8, 8 + headerLength)));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function safeJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
 }
 
 function parseHeader(bytes: Uint8Array, path: string): z.infer<typeof headerSchema> {

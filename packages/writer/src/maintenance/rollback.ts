@@ -154,7 +154,7 @@ async function highestInWal(table: Table, shard: number, after: number, fencePos
       for (const r of entry.records) highest = Math.max(highest, r.generation);
     } catch (e) {
       // a damaged entry's records are unknown: refuse rather than exclude too little
-      if (isFreshtierError(e, 'CORRUPT_ENTRY')) throw new CorruptEntryError(listing.key, 'rollback cannot tell which generations this WAL entry holds; open the shard writer once (it quarantines a torn tail) and retry', e);
+      if (isFreshtierError(e, 'CORRUPT_ENTRY')) throw new CorruptEntryError(listing.key, `rollback cannot tell which generations this WAL entry holds; run \`freshtier repair ${table.store.uri} --shard ${shard}\` (add --apply to set the entry aside) and retry`, e);
       throw e;
     }
   }

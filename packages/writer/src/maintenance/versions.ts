@@ -141,9 +141,20 @@ export async function tag(table: Table, name: string, version?: VersionRef): Pro
  * ```
  */
 export async function tags(table: Table): Promise<TagDoc[]> {
+  return Promise.all((await tagNames(table)).map((n) => readTag(table, n)));
+}
+
+/**
+ * The names of the stored tags, sorted, without reading them.
+ *
+ * @example
+ * ```ts
+ * const names = await tagNames(table); // ['before-migration', 'nightly']
+ * ```
+ */
+export async function tagNames(table: Table): Promise<string[]> {
   const metas = await table.store.list(layout.tagsDir);
-  const names = metas.map((m) => layout.parse(m.key)).flatMap((p) => (p?.kind === 'tag' ? [p.name] : []));
-  return Promise.all(names.sort().map((n) => readTag(table, n)));
+  return metas.map((m) => layout.parse(m.key)).flatMap((p) => (p?.kind === 'tag' ? [p.name] : [])).sort();
 }
 
 /**
@@ -210,7 +221,15 @@ export async function checkout(table: Table, ref: VersionRef, options: Omit<LsmS
   return new LsmScanner(table, { ...options, at: await resolveVersion(table, ref) });
 }
 
-async function readTag(table: Table, name: string): Promise<TagDoc> {
+/**
+ * Reads one tag document, verified before use.
+ *
+ * @example
+ * ```ts
+ * const doc = await readTag(table, 'nightly');
+ * ```
+ */
+export async function readTag(table: Table, name: string): Promise<TagDoc> {
   assertTagName(name);
   const path = layout.tag(name);
   if (!(await table.store.head(path))) throw noSuchTag(table, name);

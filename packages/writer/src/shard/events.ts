@@ -44,7 +44,6 @@ export type WriterEvent =
   | (EventBase & { type: 'flush-committed'; generations: Generation[]; version: number; replayAfter: number })
   | (EventBase & { type: 'flush-failed'; generations: Generation[]; stage: 'write' | 'commit'; attempt: number; error: unknown })
   | (EventBase & { type: 'replay-progress'; entriesDone: number; entriesTotal: number; position: number })
-  | (EventBase & { type: 'wal-quarantined'; position: number; quarantinePath: string; error: unknown })
   | (EventBase & { type: 'fenced'; newerEpoch: number | undefined })
   | (EventBase & { type: 'poisoned'; reason: string; error: unknown });
 

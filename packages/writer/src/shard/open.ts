@@ -3,12 +3,13 @@
  * validated the options (nothing is claimed if they are bad):
  * 1. claim `epoch + 1` with a conditional commit of the shard manifest (fencing.ts);
  * 2. cancel a pending rollback, before any ack (rollback-pending.ts);
- * 3. move a torn tail entry aside (wal.ts `quarantineTornTail`);
- * 4. write a fence entry above the WAL tip and fill the positions it skipped, in a bounded
+ * 3. write a fence entry above the WAL tip and fill the positions it skipped, in a bounded
  *    number of round trips whatever an older writer does (wal.ts `writeFence`): its next
  *    append fails;
- * 5. replay the WAL entries after `replayAfter` into frozen memtables, keeping each
- *    record's generation (replay.ts). The writer flushes them in the background.
+ * 4. replay the WAL entries after `replayAfter` into frozen memtables, keeping each
+ *    record's generation (replay.ts). The writer flushes them in the background. A
+ *    damaged entry anywhere stops the open with `CorruptEntryError` naming what it
+ *    held and the `repair` command; nothing is set aside automatically (wal.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Table } from '@freshtier/core';
@@ -17,7 +18,7 @@ import { claimEpoch, type ShardHead } from './fencing.js';
 import { cancelPendingRollback } from '../maintenance/rollback-pending.js';
 import type { ResolvedWriterOptions } from './options.js';
 import { durableGenerations, replayWal, type ReplayResult } from './replay.js';
-import { listWal, quarantineTornTail, writeFence } from './wal.js';
+import { listWal, writeFence } from './wal.js';
 
 /**
  * What opening a shard leaves for its new writer.
@@ -36,7 +37,7 @@ export interface OpenedShard {
 }
 
 /**
- * Runs steps 1–5 of the module doc for `opts.shard`.
+ * Runs steps 1–4 of the module doc for `opts.shard`.
  *
  * @example
  * ```ts
@@ -50,7 +51,6 @@ export async function openShard(table: Table, opts: ResolvedWriterOptions): Prom
   await cancelPendingRollback(table, `writer of shard ${opts.shard} (epoch ${epoch})`); // before any ack: see rollback-pending.ts
   const emit = (e: WriterEventBody) => emitEvent(opts.onEvent, { shard: opts.shard, epoch, ...e } as WriterEvent);
   const listed = await listWal(store, opts.shard, replayAfter);
-  for (const quarantined of await quarantineTornTail(store, opts.shard, epoch, listed)) emit({ type: 'wal-quarantined', ...quarantined });
   const tip = Math.max(replayAfter, listed.length > 0 ? listed[listed.length - 1].position : -1);
   const fencePosition = await writeFence(store, opts.shard, epoch, tip + 1);
   const durable = await durableGenerations(table, claimed);

@@ -17,16 +17,14 @@
  * (possibly later). The appender cannot tell, so it raises `WriterPoisonedError`
  * and the writer stops; reopening replays whatever landed.
  *
- * Torn tail. A corrupt *final* entry — or one only fence entries follow — (stores create objects atomically, so this
- * is damage at rest, not a half-written crash; a second read must confirm it, so a
- * bad read never costs acked rows) is copied to
- * `shards/<id>/wal-quarantine/`, deleted, and its position is filled with a fence
- * entry before the new fence is written above it: the hole must not stay open, or
- * a zombie whose next position it is could create an entry there that replay has
- * already passed. Corruption anywhere else aborts the open (`CorruptEntryError`).
+ * Damage. Stores create entries whole (temporary file + link; an S3 object is atomic),
+ * so an entry that fails its checksum is damage at rest, never a half-finished write:
+ * it stops the open wherever it lies (replay.ts) and nothing is moved aside
+ * automatically — that would drop acked rows silently. `repair` (integrity/) is the
+ * one explicit way to set it aside; it fills the position with a `repaired` fence.
  */
 import {
-  CorruptEntryError, ShardFencedError, StoreFailureError, WriterPoisonedError, decodeWalEntry, encodeWalEntry, isFreshtierError, layout,
+  CorruptEntryError, ShardFencedError, WriterPoisonedError, decodeWalEntry, encodeWalEntry, isFreshtierError, layout,
   failpoint, parseWalPosition, type ObjectStore, type ShardId, type WalEntry, type WalRecord,
 } from '@freshtier/core';
 
@@ -76,17 +74,30 @@ export async function readWalEntry(store: ObjectStore, shard: ShardId, position:
   return decodeWalEntry(await store.get(key), key);
 }
 
-/** The bytes of a fence entry of `epoch`. */
-function fenceBytes(shard: ShardId, epoch: number): Uint8Array {
-  return encodeWalEntry({ kind: 'fence', shard, epoch, records: [] });
+/**
+ * The bytes of a fence entry of `epoch`; `repaired` marks one that fills the position of
+ * a damaged entry `repair` set aside.
+ *
+ * @example
+ * ```ts
+ * await store.putIfAbsent(layout.walEntry(0, position), fenceBytes(0, epoch, true));
+ * ```
+ */
+export function fenceBytes(shard: ShardId, epoch: number, repaired = false): Uint8Array {
+  return encodeWalEntry({ kind: 'fence', shard, epoch, records: [], ...(repaired ? { repaired: true } : {}) });
 }
 
 /**
  * Decides about a position someone else created: throws `ShardFencedError` for a
  * newer epoch, returns `'older'` for an older epoch (step over it) and `'same'`
  * for our own epoch (which only an earlier attempt of ours with a lost ack can explain).
+ *
+ * @example
+ * ```ts
+ * if ((await store.putIfAbsent(key, bytes)) === 'exists') await inspectTaken(store, 0, epoch, position);
+ * ```
  */
-async function inspectTaken(store: ObjectStore, shard: ShardId, epoch: number, position: number): Promise<'older' | 'same'> {
+export async function inspectTaken(store: ObjectStore, shard: ShardId, epoch: number, position: number): Promise<'older' | 'same'> {
   const entry = await readWalEntry(store, shard, position);
   if (entry.epoch > epoch) throw new ShardFencedError(shard, epoch, entry.epoch);
   return entry.epoch < epoch ? 'older' : 'same';
@@ -140,80 +151,6 @@ async function fillBelow(store: ObjectStore, shard: ShardId, epoch: number, from
     const results = await Promise.all(positions.map((p) => store.putIfAbsent(layout.walEntry(shard, p), bytes)));
     // a taken position holds an older writer's entry (replay reads it) or a newer writer's: then we are fenced
     await Promise.all(positions.filter((_, i) => results[i] === 'exists').map((p) => inspectTaken(store, shard, epoch, p)));
-  }
-}
-
-/**
- * A quarantined torn tail entry.
- *
- * @example
- * ```ts
- * const [q]: QuarantinedEntry[] = await quarantineTornTail(store, 0, epoch, listed);
- * ```
- */
-export interface QuarantinedEntry {
-  readonly position: number;
-  readonly quarantinePath: string;
-  readonly error: unknown;
-}
-
-/** How many trailing entries the torn-tail check reads at most. */
-const MAX_TAIL_SCAN = 64;
-
-/**
- * Moves corrupt tail entries aside (see the module doc). `listed` is the WAL listing
- * after `replayAfter`. The tail is the final entry and every entry that only fence
- * entries follow: a fence carries no rows, so a torn entry below fences is as final as
- * one at the end (an open that failed while filling the positions below its fence leaves
- * exactly that). The check walks back from the end and stops at the first data entry.
- *
- * @example
- * ```ts
- * const quarantined = await quarantineTornTail(store, 0, epoch, await listWal(store, 0, replayAfter));
- * ```
- */
-export async function quarantineTornTail(store: ObjectStore, shard: ShardId, epoch: number, listed: readonly WalListing[]): Promise<QuarantinedEntry[]> {
-  const out: QuarantinedEntry[] = [];
-  for (let i = listed.length - 1; i >= Math.max(0, listed.length - MAX_TAIL_SCAN); i--) {
-    const verdict = await examineTailEntry(store, shard, epoch, listed[i]);
-    if (verdict === 'data') break;
-    if (verdict !== 'fence') out.push(verdict);
-  }
-  return out.reverse();
-}
-
-/** A tail entry: a fence, a data entry (the walk stops), or a corrupt one, now quarantined. */
-async function examineTailEntry(store: ObjectStore, shard: ShardId, epoch: number, entry: WalListing): Promise<'fence' | 'data' | QuarantinedEntry> {
-  const bytes = await store.get(entry.key);
-  try {
-    return decodeWalEntry(bytes, entry.key).kind === 'fence' ? 'fence' : 'data';
-  } catch (error) {
-    if (!isFreshtierError(error, 'CORRUPT_ENTRY')) throw error;
-    if (!(await damagedAtRest(store, entry, bytes))) return 'data'; // a bad read of a healthy entry: leave the tail alone
-    const path = layout.walQuarantine(shard, entry.position, epoch);
-    await store.put(path, bytes);
-    await store.delete(entry.key);
-    // fill the hole: only a zombie could race us into it, and its entry is then a real one replay reads
-    if ((await store.putIfAbsent(entry.key, fenceBytes(shard, epoch))) === 'exists') await inspectTaken(store, shard, epoch, entry.position);
-    return { position: entry.position, quarantinePath: path, error };
-  }
-}
-
-/**
- * Whether a tail that failed to decode is damaged at rest, not just read badly (a short
- * or garbled read of a healthy entry must never get it deleted: it holds acked rows).
- * Damage at rest reads back the same twice, at the size the listing reported. Returns
- * false when a second read decodes; throws `StoreFailureError` when the reads disagree.
- */
-async function damagedAtRest(store: ObjectStore, last: WalListing, first: Uint8Array): Promise<boolean> {
-  const again = await store.get(last.key);
-  const same = again.byteLength === first.byteLength && Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(first);
-  if (same && first.byteLength === last.size) return true;
-  try {
-    decodeWalEntry(again, last.key);
-    return false;
-  } catch {
-    throw new StoreFailureError('get', last.key, new Error(`two reads of the final WAL entry disagree (${first.byteLength} and ${again.byteLength} bytes, listed ${last.size}); nothing was quarantined, retry the open`));
   }
 }
 

@@ -8,6 +8,7 @@ import { append } from './commands/append.js';
 import { benchCommand } from './commands/bench.js';
 import { init } from './commands/init.js';
 import { inspect } from './commands/inspect.js';
+import { repairCommand, verifyCommand } from './commands/integrity.js';
 import { compactCommand, gcCommand, rollbackCommand, tagCommand } from './commands/maintenance.js';
 import { scan } from './commands/scan.js';
 import { makeContext, toJson, type Context } from './context.js';
@@ -158,6 +159,24 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return rollbackCommand(c, cmd.args[0], cmd.args[1]);
     }));
 
+  program.command('verify')
+    .description('read every object a table version needs and report damaged ones (exit 1 if any)')
+    .argument('<uri>', 'the table')
+    .option('--version <v>', 'check this table version (3:8,5 or a base version like 3; default: the newest, with its WAL)')
+    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
+    .option('--tag <name>', 'check the version this tag names')
+    .action(run((c, cmd) => {
+      const o = cmd.opts<{ tableVersion?: string; tag?: string }>();
+      return verifyCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag });
+    }));
+
+  program.command('repair')
+    .description('plan what can be done about damaged objects (a dry run), or do it with --apply')
+    .argument('<uri>', 'the table')
+    .option('--shard <n>', 'only objects of this shard (and table-wide ones)', integer(0, 'a shard number'))
+    .option('--apply', 'act: set damaged WAL entries aside (their rows are lost, and listed), rebuild files from copies that still exist, delete damaged tags; fences the shard\'s writers')
+    .action(run((c, cmd) => repairCommand(c, cmd.args[0], cmd.opts())));
+
   program.command('bench')
     .description('run the benchmark harness (npx -y pnpm@10 bench) of this source checkout')
     .argument('[args...]', 'passed to the harness')
@@ -168,7 +187,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }));
 
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(subcommandVersionFlag(argv), { from: 'user' });
     return exitCode;
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -178,6 +197,20 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     return report(ctx, program, e);
   }
+}
+
+/** Subcommands whose own `--version <v>` names a table version. */
+const TABLE_VERSION_COMMANDS = new Set(['verify']);
+
+/**
+ * commander reads `--version` anywhere on the line as the program's own flag (print the
+ * CLI version), so `freshtier verify t --version 3` would print 0.1.0. For the commands
+ * that take a table version, the flag is renamed to `--table-version` before parsing.
+ */
+function subcommandVersionFlag(argv: readonly string[]): string[] {
+  const command = argv.find((a) => !a.startsWith('-'));
+  if (!command || !TABLE_VERSION_COMMANDS.has(command)) return [...argv];
+  return argv.map((a) => (a === '--version' ? '--table-version' : a.startsWith('--version=') ? `--table-version=${a.slice('--version='.length)}` : a));
 }
 
 function report(ctx: Context, program: Command, e: unknown): number {

@@ -48,7 +48,7 @@ const cases: Case[] = [
   },
   {
     error: new CorruptEntryError('shards/0/wal/1.arrow', 'checksum mismatch', cause), name: 'CorruptEntryError', code: 'CORRUPT_ENTRY',
-    context: { path: 'shards/0/wal/1.arrow', detail: 'checksum mismatch' }, cause, mentions: ['shards/0/wal/1.arrow', 'checksum mismatch'], todo: /restore it from a backup|reopen the writer/,
+    context: { path: 'shards/0/wal/1.arrow', detail: 'checksum mismatch' }, cause, mentions: ['shards/0/wal/1.arrow', 'checksum mismatch'], todo: /restore the object from a backup|freshtier verify/,
   },
   {
     error: new CommitConflictError('base/_manifests/v1.json', 1, cause), name: 'CommitConflictError', code: 'COMMIT_CONFLICT',

@@ -7,7 +7,7 @@
 import { Field, Int32, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import {
-  CorruptEntryError, FileReader, Memtable, MemoryStore, SnapshotExpiredError, Table, emptyStats, encodeGeneration, encodeKeyIndex, encodeKeys,
+  CorruptEntryError, FileReader, Memtable, crc32, MemoryStore, SnapshotExpiredError, Table, emptyStats, encodeGeneration, encodeKeyIndex, encodeKeys,
   rowGroupCount, type DataFile, type KeyIndex,
 } from '../src/index.js';
 
@@ -26,7 +26,7 @@ async function fixture() {
   const g = encodeGeneration(m, schema, m.batchCount, { rowGroupSize: 2 });
   await table.store.putIfAbsent('shards/0/gen/data.parquet', g.parquet);
   await table.store.putIfAbsent('shards/0/gen/data.keyidx', encodeKeyIndex(g.keyIndex!));
-  const file: DataFile = { path: 'shards/0/gen/data.parquet', keyIndexPath: 'shards/0/gen/data.keyidx', rows: g.rows, bytes: g.parquet.byteLength, rowGroupSize: 2, pkMin: g.pkMin, pkMax: g.pkMax };
+  const file: DataFile = { path: 'shards/0/gen/data.parquet', keyIndexPath: 'shards/0/gen/data.keyidx', rows: g.rows, bytes: g.parquet.byteLength, checksum: crc32(g.parquet), rowGroupSize: 2, pkMin: g.pkMin, pkMax: g.pkMax };
   return { table, file };
 }
 

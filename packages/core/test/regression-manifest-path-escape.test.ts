@@ -81,7 +81,7 @@ describe('regression: a manifest naming a path outside the table root', () => {
         expect(msg).toContain(JSON.stringify(bad));
         expect(msg).toMatch(/is not a path inside the table root/);
         expect(msg).toMatch(why);
-        expect(msg).toMatch(/restore it from a backup/);
+        expect(msg).toMatch(/freshtier verify <table>.*restore the object from a backup/);
       }
       expect(await snapshotOf(store)).toEqual(before);
     });

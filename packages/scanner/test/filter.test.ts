@@ -3,7 +3,7 @@
  * back to the table types, and bad columns and literals. (Filters over written data run
  * against the real writer in packages/integration/test/scanner/filter.test.ts.)
  */
-import { InvalidOptionsError, encodeKeyIndex, encodeKeys, keyIndexPathFor, keyToHex, layout, writeParquetFile, type Table } from '@freshtier/core';
+import { InvalidOptionsError, crc32, encodeKeyIndex, encodeKeys, keyIndexPathFor, keyToHex, layout, writeParquetFile, type Table } from '@freshtier/core';
 import { Dictionary, Int32, LargeUtf8, RecordBatch, Schema, Field, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { LsmScanner, col } from '../src/index.js';
@@ -47,10 +47,11 @@ async function writeOddBaseFile(table: Table): Promise<void> {
     const path = layout.baseDataFile();
     const keys = encodeKeys(batch, ['id']);
     const keyOffsets = Int32Array.from(keys.offsets);
-    await table.store.putIfAbsent(path, writeParquetFile([batch], { rowGroupSize: 10 }));
+    const parquet = writeParquetFile([batch], { rowGroupSize: 10 });
+    await table.store.putIfAbsent(path, parquet);
     await table.store.putIfAbsent(keyIndexPathFor(path), encodeKeyIndex({ count: n, keyBytes: keys.bytes, keyOffsets, rows: Uint32Array.from(ids, (_, i) => i), firstBatch: new Int32Array(n).fill(-1), tombstone: new Uint8Array(n) }));
     const hex = (i: number) => keyToHex(keys.bytes.subarray(keys.offsets[i], keys.offsets[i + 1]));
-    files.push({ path, keyIndexPath: keyIndexPathFor(path), rows: n, bytes: 1, rowGroupSize: 10, pkMin: hex(0), pkMax: hex(n - 1), shard: 0 });
+    files.push({ path, keyIndexPath: keyIndexPathFor(path), rows: n, bytes: parquet.byteLength, checksum: crc32(parquet), rowGroupSize: 10, pkMin: hex(0), pkMax: hex(n - 1), shard: 0 });
   }
   const { version, doc } = await table.baseManifests.latest();
   await table.baseManifests.commit(version + 1, { ...doc, files, compacted: {}, note: 'test base' });

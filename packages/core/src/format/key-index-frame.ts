@@ -48,15 +48,17 @@ export function frameKeyIndex(ipc: Uint8Array): Uint8Array {
 
 /**
  * The IPC stream inside a stored key index, checked and bounded; `path` names it in a
- * `CorruptEntryError`.
+ * `CorruptEntryError`. `checksummed`: the table writes only `FTK2` frames (its
+ * `_table.json` says `checksums: true`), so any other framing is damage, not a legacy file.
  *
  * @example
  * ```ts
  * const ipc = unframeKeyIndex(await store.get(indexPath), indexPath);
  * ```
  */
-export function unframeKeyIndex(stored: Uint8Array, path: string): Uint8Array {
+export function unframeKeyIndex(stored: Uint8Array, path: string, checksummed = false): Uint8Array {
   if (hasMagic(stored, MAGIC_V2)) return unframeV2(stored, path);
+  if (checksummed) throw new CorruptEntryError(path, 'key index without an FTK2 checksum frame, in a table whose key indexes all carry one');
   if (hasMagic(stored, MAGIC_LEGACY)) return inflate(stored.subarray(4), MAX_KEY_INDEX_BYTES, path);
   return stored;
 }

@@ -65,15 +65,16 @@ export function encodeKeyIndex(index: KeyIndex): Uint8Array {
 }
 
 /**
- * Parses a key index file; `path` names it in a `CorruptEntryError`.
+ * Parses a key index file; `path` names it in a `CorruptEntryError`. `checksummed`: the
+ * table's key indexes all carry a checksum (`TableDoc.checksums`), so legacy framing is refused.
  *
  * @example
  * ```ts
  * const index = decodeKeyIndex(await store.get(indexPath), indexPath);
  * ```
  */
-export function decodeKeyIndex(stored: Uint8Array, path: string): KeyIndex {
-  const bytes = unframeKeyIndex(stored, path);
+export function decodeKeyIndex(stored: Uint8Array, path: string, checksummed = false): KeyIndex {
+  const bytes = unframeKeyIndex(stored, path, checksummed);
   // Also rejects a stream cut after its schema (which would parse as an empty index): the
   // end-of-stream marker encodeKeyIndex always writes must end the buffer.
   checkIpcStreamBounds(bytes, schemaMessage(), path);

@@ -84,12 +84,16 @@ export class FileReader {
   /**
    * The bytes of a data file, checked against the size and CRC-32 its manifest entry
    * records (Parquet pages carry no checksum, so damage would otherwise decode as other
-   * values). Files written before issue 12 record no checksum and are read unchecked.
+   * values). Files of tables created before checksums record none and are read unchecked.
    */
   async dataFile(file: Pick<DataFile, 'path' | 'bytes' | 'checksum'>): Promise<Uint8Array> {
     const bytes = await this.fetch(file.path);
     this.stats.dataFileReads++;
-    if (file.checksum === undefined) return bytes;
+    if (file.checksum === undefined) {
+      // a table created with checksums names no data file without one: the entry was damaged or edited
+      if (this.table.doc.checksums) throw new CorruptEntryError(file.path, 'its manifest entry records no checksum, which every data file of this table has');
+      return bytes;
+    }
     if (bytes.byteLength !== file.bytes) throw new CorruptEntryError(file.path, `unreadable Parquet file: it is ${bytes.byteLength} bytes, its manifest entry says ${file.bytes} (cut short or replaced)`);
     const got = crc32(bytes);
     if (got !== file.checksum) throw new CorruptEntryError(file.path, `data file checksum mismatch (manifest ${hex(file.checksum)}, computed ${hex(got)})`);
@@ -129,7 +133,7 @@ export class FileReader {
   }
 
   private async loadIndex(path: string): Promise<KeyIndex> {
-    const index = decodeKeyIndex(await this.fetch(path), path);
+    const index = decodeKeyIndex(await this.fetch(path), path, this.table.doc.checksums === true);
     this.stats.keyIndexReads++;
     const bytes = index.keyBytes.byteLength + index.count * 17;
     if (bytes <= this.cacheLimit) {

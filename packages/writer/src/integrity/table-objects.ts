@@ -167,7 +167,7 @@ function fileObjects(table: Table, reader: FileReader, file: DataFile, shard: nu
       affects: `the key index of ${what}: scans, gets and containsPks that reach it fail${note}`,
       check: async () => {
         const bytes = await table.store.get(path);
-        decodeKeyIndex(bytes, path);
+        decodeKeyIndex(bytes, path, table.doc.checksums === true);
         return bytes.byteLength;
       },
     });

@@ -146,8 +146,8 @@ export class AlreadyExistsError extends FreshtierError {
 
 /** A stored document has a format version this build cannot read. */
 export class UnsupportedFormatError extends FreshtierError {
-  constructor(path: string, found: unknown, supported: number) {
-    super('UNSUPPORTED_FORMAT', `${path} has format version ${String(found)}, this build reads version ${supported}. Upgrade freshtier to read it; nothing was changed.`, { context: { path, found, supported } });
+  constructor(path: string, found: unknown, supported: number, doubt?: string) {
+    super('UNSUPPORTED_FORMAT', `${path} has format version ${String(found)}, this build reads version ${supported}${doubt ? ` (${doubt})` : ''}. Upgrade freshtier to read it; nothing was changed.`, { context: { path, found, supported } });
   }
 }
 

@@ -99,7 +99,8 @@ function refusal(bytes: Uint8Array, path: string, supported: number, what: strin
   } catch {
     found = supported; // not JSON: damage, whatever format it was
   }
-  if (typeof found === 'number' && found !== supported) return new UnsupportedFormatError(path, found, supported);
+  // a newer format may seal documents differently, but a flipped bit in the version looks the same: say both
+  if (typeof found === 'number' && found !== supported) return new UnsupportedFormatError(path, found, supported, `or the document is damaged: its checksum does not hold here; \`freshtier verify\` tells which`);
   return new CorruptEntryError(path, `${what}; the document was damaged or edited after freshtier wrote it, so none of it is used`);
 }
 

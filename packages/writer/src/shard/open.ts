@@ -3,9 +3,10 @@
  * validated the options (nothing is claimed if they are bad):
  * 1. claim `epoch + 1` with a conditional commit of the shard manifest (fencing.ts);
  * 2. cancel a pending rollback, before any ack (rollback-pending.ts);
- * 3. write a fence entry above the WAL tip and fill the positions it skipped, in a bounded
- *    number of round trips whatever an older writer does (wal.ts `writeFence`): its next
- *    append fails;
+ * 3. fill the holes below the WAL tip an earlier open left when it crashed mid-fill
+ *    (wal.ts `fillHoles`), then write a fence entry above the tip and fill the positions
+ *    it skipped, in a bounded number of round trips whatever an older writer does (wal.ts
+ *    `writeFence`): an older writer's next append fails wherever it is;
  * 4. replay the WAL entries after `replayAfter` into frozen memtables, keeping each
  *    record's generation (replay.ts). The writer flushes them in the background. A
  *    damaged entry anywhere stops the open with `CorruptEntryError` naming what it
@@ -18,7 +19,7 @@ import { claimEpoch, type ShardHead } from './fencing.js';
 import { cancelPendingRollback } from '../maintenance/rollback-pending.js';
 import type { ResolvedWriterOptions } from './options.js';
 import { durableGenerations, replayWal, type ReplayResult } from './replay.js';
-import { listWal, writeFence } from './wal.js';
+import { fillHoles, listWal, writeFence } from './wal.js';
 
 /**
  * What opening a shard leaves for its new writer.
@@ -51,6 +52,7 @@ export async function openShard(table: Table, opts: ResolvedWriterOptions): Prom
   await cancelPendingRollback(table, `writer of shard ${opts.shard} (epoch ${epoch})`); // before any ack: see rollback-pending.ts
   const emit = (e: WriterEventBody) => emitEvent(opts.onEvent, { shard: opts.shard, epoch, ...e } as WriterEvent);
   const listed = await listWal(store, opts.shard, replayAfter);
+  await fillHoles(store, opts.shard, epoch, listed, replayAfter);
   const tip = Math.max(replayAfter, listed.length > 0 ? listed[listed.length - 1].position : -1);
   const fencePosition = await writeFence(store, opts.shard, epoch, tip + 1);
   const durable = await durableGenerations(table, claimed);

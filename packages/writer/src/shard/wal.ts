@@ -146,12 +146,41 @@ export async function writeFence(store: ObjectStore, shard: ShardId, epoch: numb
 
 /** Step 2 of {@link writeFence}: fence entries in every free position of `[from, fence)`. */
 async function fillBelow(store: ObjectStore, shard: ShardId, epoch: number, from: number, fence: number, bytes: Uint8Array): Promise<void> {
-  for (let lo = from; lo < fence; lo += FILL_CONCURRENCY) {
-    const positions = Array.from({ length: Math.min(FILL_CONCURRENCY, fence - lo) }, (_, i) => lo + i);
-    const results = await Promise.all(positions.map((p) => store.putIfAbsent(layout.walEntry(shard, p), bytes)));
-    // a taken position holds an older writer's entry (replay reads it) or a newer writer's: then we are fenced
-    await Promise.all(positions.filter((_, i) => results[i] === 'exists').map((p) => inspectTaken(store, shard, epoch, p)));
+  await fillPositions(store, shard, epoch, Array.from({ length: fence - from }, (_, i) => from + i), bytes);
+}
+
+/**
+ * Creates a fence entry of `epoch` at each of `positions` that is free, a bounded number
+ * at once. A taken position holds an older writer's entry (replay reads it) or a newer
+ * writer's: then we are fenced (`ShardFencedError`).
+ */
+async function fillPositions(store: ObjectStore, shard: ShardId, epoch: number, positions: readonly number[], bytes: Uint8Array): Promise<void> {
+  for (let lo = 0; lo < positions.length; lo += FILL_CONCURRENCY) {
+    const chunk = positions.slice(lo, lo + FILL_CONCURRENCY);
+    const results = await Promise.all(chunk.map((p) => store.putIfAbsent(layout.walEntry(shard, p), bytes)));
+    await Promise.all(chunk.filter((_, i) => results[i] === 'exists').map((p) => inspectTaken(store, shard, epoch, p)));
   }
+}
+
+/**
+ * Fills the holes of a WAL listing: every free position in `(after, tip]`. An open that
+ * crashed while filling below its fence leaves such holes, and a zombie writer whose
+ * next position one is could still create an entry there — acked, but below every later
+ * listing's tip, so no later replay or fence would cover it. Filling them before the new
+ * fence closes that: the zombie's append there finds a newer epoch and fails.
+ *
+ * @example
+ * ```ts
+ * await fillHoles(store, 0, epoch, await listWal(store, 0, replayAfter), replayAfter);
+ * ```
+ */
+export async function fillHoles(store: ObjectStore, shard: ShardId, epoch: number, listed: readonly WalListing[], after: number): Promise<number> {
+  const taken = new Set(listed.map((l) => l.position));
+  const tip = listed.length > 0 ? listed[listed.length - 1].position : after;
+  const holes: number[] = [];
+  for (let p = after + 1; p < tip; p++) if (!taken.has(p)) holes.push(p);
+  await fillPositions(store, shard, epoch, holes, fenceBytes(shard, epoch));
+  return holes.length;
 }
 
 /**

@@ -33,6 +33,10 @@ export { hashKey } from './keys/key-hash.js';
 export { encodeKeyIndex, decodeKeyIndex, findKey, lowerBoundKey, emptyKeyIndex, type KeyIndex } from './format/key-index.js';
 export { decodeCheckedBatch } from './format/ipc-bounds.js';
 export { encodeWalEntry, decodeWalEntry, peekWalHeader, type WalEntry, type WalRecord } from './format/wal-codec.js';
+// The WAL as readers see it: listing, fetching, replay rules and damage reports (writers' open, remote readers, verify).
+export { listWal, readWalEntry, fetchWalEntries, type WalListing } from './wal/wal-listing.js';
+export { WalReplayer, type ReplayedGeneration } from './wal/wal-replayer.js';
+export { damagedEntryError, decodeOrExplain, describeDamagedEntry, errorDetail, type WalCoordinate } from './wal/wal-damage.js';
 export { writeParquetFile, readParquetFile, type ParquetWriteOptions, type ParquetReadOptions } from './format/parquet-codec.js';
 export { publishDataFile, type DataFileToPublish, type PublishedDataFile } from './format/publish-files.js';
 export { layout, pad20, keyIndexPathFor, parseManifestVersion, parseWalPosition, storedPathProblem } from './layout/layout.js';

@@ -44,7 +44,8 @@ export type { ShardWriterOptions, ResolvedWriterOptions, Durability, FlushRetryO
 export { systemClock, type WriterClock } from './shard/backpressure.js';
 export type { WriterEvent, WriterEventBody, WriterEventType, WriterEventListener, FreezeReason } from './shard/events.js';
 export { splitByShard } from './shard/batches.js';
-export { listWal, readWalEntry, type WalListing } from './shard/wal.js';
+// re-exported from core, where readers share them (kept here for the writer's existing callers)
+export { listWal, readWalEntry, type WalListing } from '@freshtier/core';
 export { compact, type CompactOptions, type CompactionProgress, type CompactionResult } from './maintenance/compaction.js';
 export type { IngestInput, IngestSource, IngestResult } from './shard/ingest.js';
 export { head, versions, tag, tags, deleteTag, resolveVersion, checkout, type TableVersion, type VersionRef, type VersionInfo } from './maintenance/versions.js';

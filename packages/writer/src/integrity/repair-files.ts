@@ -10,12 +10,11 @@
  *   only each key and its row (`firstBatch` -1, no tombstones), all in the data file.
  */
 import {
-  CorruptEntryError, FileReader, Memtable, conformBatch, compareBytes, decodeWalEntry, emptyStats, encodeKeyIndex, encodeKeys, rowGroupCount,
+  CorruptEntryError, FileReader, Memtable, conformBatch, listWal, compareBytes, decodeWalEntry, emptyStats, encodeKeyIndex, encodeKeys, rowGroupCount,
   type DataFile, type FlushedGeneration, type KeyIndex, type ShardId, type Table,
 } from '@freshtier/core';
 import { commitGuarded, type ShardHead } from '../shard/fencing.js';
 import { MemtableSlot } from '../shard/memtable-slot.js';
-import { listWal } from '../shard/wal.js';
 import { writeGenerationFiles } from '../flush/write-files.js';
 
 /**

@@ -16,11 +16,10 @@
  *    then verify again and report what remains.
  */
 import { randomUUID } from 'node:crypto';
-import { layout, parseOptions, type FlushedGeneration, type Table } from '@freshtier/core';
+import { describeDamagedEntry, layout, parseOptions, type FlushedGeneration, type Table } from '@freshtier/core';
 import { z } from 'zod';
 import { deleteTag } from '../maintenance/versions.js';
 import { claimEpoch, type ShardHead } from '../shard/fencing.js';
-import { describeDamagedEntry } from '../shard/wal-damage.js';
 import { generationFromWal, rebuildBaseKeyIndex, replaceGeneration } from './repair-files.js';
 import { damagedAtRest, lostRowsOf, setAsideWalEntry, type LostRows } from './repair-wal.js';
 import { verify, type DamagedObject } from './verify.js';

@@ -14,11 +14,9 @@
  * A manifest that fails its check hides what it names: those objects are not listed.
  */
 import {
-  CorruptEntryError, FileReader, Table, baseCoverage, isFreshtierError, decodeKeyIndex, decodeWalEntry, emptyStats, layout, rowGroupCount,
+  CorruptEntryError, FileReader, Table, baseCoverage, describeDamagedEntry, errorDetail, isFreshtierError, listWal, decodeKeyIndex, decodeWalEntry, emptyStats, layout, rowGroupCount,
   type BaseManifest, type DataFile, type ShardManifest,
 } from '@freshtier/core';
-import { listWal } from '../shard/wal.js';
-import { describeDamagedEntry, errorDetail } from '../shard/wal-damage.js';
 
 /**
  * The kinds of stored object `verify` checks.

@@ -4,10 +4,9 @@
  * affects. It never changes anything. Which objects, in which order:
  * table-objects.ts. `repair` (repair.ts) starts from this report.
  */
-import { isFreshtierError, parseOptions, type Table } from '@freshtier/core';
+import { errorDetail, isFreshtierError, parseOptions, type Table } from '@freshtier/core';
 import { z } from 'zod';
 import { readTag, resolveVersion, tagNames, type TableVersion } from '../maintenance/versions.js';
-import { errorDetail } from '../shard/wal-damage.js';
 import { isDamage, tableDocObject, versionObjects, type ObjectKind, type TableObject } from './table-objects.js';
 
 /**

@@ -18,9 +18,8 @@
  * Everything else also waits until it is older than the cutoff (`now - olderThan`);
  * that is not what keeps in-flight files safe, the rules above are.
  */
-import { layout, type ObjectMeta, type ParsedKey, type ShardManifest, type Table } from '@freshtier/core';
+import { layout, readWalEntry, type ObjectMeta, type ParsedKey, type ShardManifest, type Table } from '@freshtier/core';
 import { epochBoundary, neededPaths, pinnedVersions, retainedVersions, type Retained } from './gc-retention.js';
-import { readWalEntry } from '../shard/wal.js';
 
 /** A listed object with what it is. */
 interface Classified {

@@ -23,13 +23,13 @@
  * meanwhile) is retried with the same document: what it would have changed is undone too.
  */
 import {
-  CorruptEntryError, RollbackAbortedError, baseCoverage, excludedOf, isFreshtierError, type BaseManifest, type GenerationRange, type ShardManifest, type Table,
+  CorruptEntryError, RollbackAbortedError, baseCoverage, excludedOf, isFreshtierError, listWal, readWalEntry, type BaseManifest, type GenerationRange, type ShardManifest, type Table,
 } from '@freshtier/core';
 import { randomUUID } from 'node:crypto';
 import { claimEpoch, commitGuarded } from '../shard/fencing.js';
 import { assertStillPending, clearPendingRollback, finalIfStillPending, markPendingRollback } from './rollback-pending.js';
 import { checkRollbackOptions, resolveVersion, type TableVersion, type VersionRef } from './versions.js';
-import { listWal, readWalEntry, writeFence } from '../shard/wal.js';
+import { writeFence } from '../shard/wal.js';
 
 /**
  * A step of a rollback, reported as it completes (for progress output and crash tests).

@@ -13,13 +13,13 @@
  *    held and the `repair` command; nothing is set aside automatically (wal.ts).
  */
 import { randomUUID } from 'node:crypto';
-import type { Table } from '@freshtier/core';
+import { listWal, type Table } from '@freshtier/core';
 import { emitEvent, type WriterEvent, type WriterEventBody } from './events.js';
 import { claimEpoch, type ShardHead } from './fencing.js';
 import { cancelPendingRollback } from '../maintenance/rollback-pending.js';
 import type { ResolvedWriterOptions } from './options.js';
 import { durableGenerations, replayWal, type ReplayResult } from './replay.js';
-import { fillHoles, listWal, writeFence } from './wal.js';
+import { fillHoles, writeFence } from './wal.js';
 
 /**
  * What opening a shard leaves for its new writer.

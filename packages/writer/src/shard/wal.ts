@@ -24,55 +24,9 @@
  * one explicit way to set it aside; it fills the position with a `repaired` fence.
  */
 import {
-  CorruptEntryError, ShardFencedError, WriterPoisonedError, decodeWalEntry, encodeWalEntry, isFreshtierError, layout,
-  failpoint, parseWalPosition, type ObjectStore, type ShardId, type WalEntry, type WalRecord,
+  CorruptEntryError, ShardFencedError, WriterPoisonedError, encodeWalEntry, isFreshtierError, layout, readWalEntry,
+  failpoint, type ObjectStore, type ShardId, type WalListing, type WalRecord,
 } from '@freshtier/core';
-
-/**
- * A listed WAL entry.
- *
- * @example
- * ```ts
- * const [first]: WalListing[] = await listWal(store, 0);
- * ```
- */
-export interface WalListing {
-  readonly position: number;
-  readonly key: string;
-  readonly size: number;
-}
-
-/**
- * The WAL entries of a shard with position > `after`, ascending.
- *
- * @example
- * ```ts
- * const pending = await listWal(store, 0, manifest.replayAfter);
- * ```
- */
-export async function listWal(store: ObjectStore, shard: ShardId, after = -1): Promise<WalListing[]> {
-  const metas = await store.list(layout.walDir(shard));
-  const out: WalListing[] = [];
-  for (const m of metas) {
-    const position = parseWalPosition(m.key);
-    if (position !== undefined && position > after) out.push({ position, key: m.key, size: m.size });
-  }
-  return out.sort((a, b) => a.position - b.position);
-}
-
-/**
- * Reads and verifies one WAL entry (`CorruptEntryError` on damage, `NotFoundError` if absent).
- *
- * @example
- * ```ts
- * const entry = await readWalEntry(store, 0, 17);
- * if (entry.kind === 'fence') console.log('fence of epoch', entry.epoch);
- * ```
- */
-export async function readWalEntry(store: ObjectStore, shard: ShardId, position: number): Promise<WalEntry> {
-  const key = layout.walEntry(shard, position);
-  return decodeWalEntry(await store.get(key), key);
-}
 
 /**
  * The bytes of a fence entry of `epoch`; `repaired` marks one that fills the position of

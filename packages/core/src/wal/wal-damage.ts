@@ -1,15 +1,17 @@
 /**
- * Naming what a damaged WAL entry held. Replay stops on such an entry (DESIGN.md
- * invariant 13: no silent loss) and `repair` reports what setting it aside loses; both
- * describe it the same way, from two sources:
+ * Naming what a damaged WAL entry held. Replay (a writer's open, a remote reader's
+ * refresh) stops on such an entry (DESIGN.md invariant 13: no silent loss) and `repair`
+ * reports what setting it aside loses; all describe it the same way, from two sources:
  * - the entry's own header, read without its checksum (`peekWalHeader`): usually
  *   intact, since a flipped bit most often lands in the much larger record bodies,
  *   but unverified, and said so;
  * - the verified neighbours: the last batch replayed before it, which bounds what it
  *   can have held even when its header is unreadable.
  */
-import { CorruptEntryError, peekWalHeader, type ObjectStore, type ShardId } from '@freshtier/core';
-import type { WalListing } from './wal.js';
+import { CorruptEntryError } from '../errors.js';
+import { decodeWalEntry, peekWalHeader, type WalEntry } from '../format/wal-codec.js';
+import type { ObjectStore } from '../store/object-store.js';
+import type { WalListing } from './wal-listing.js';
 
 /**
  * A batch coordinate, as the WAL names it.
@@ -67,7 +69,7 @@ function describeRecords(records: readonly { generation: number; batchIndex: num
  * throw damagedEntryError(store, 0, listing, bytes, before, cause);
  * ```
  */
-export function damagedEntryError(store: ObjectStore, shard: ShardId, listing: WalListing, bytes: Uint8Array, before: WalCoordinate | undefined, cause: unknown): CorruptEntryError {
+export function damagedEntryError(store: ObjectStore, shard: number, listing: WalListing, bytes: Uint8Array, before: WalCoordinate | undefined, cause: unknown): CorruptEntryError {
   return new CorruptEntryError(listing.key, [
     `WAL entry ${listing.position} of shard ${shard} is damaged (${errorDetail(cause)}) and holds acked rows the writer must replay, so the writer did not open`,
     describeDamagedEntry(bytes, before ?? 'none'),
@@ -86,4 +88,27 @@ export function damagedEntryError(store: ObjectStore, shard: ShardId, listing: W
 export function errorDetail(e: unknown): string {
   if (e instanceof CorruptEntryError && typeof e.context.detail === 'string') return e.context.detail;
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Decodes a WAL entry, reading it a second time if the first bytes fail (a short or
+ * garbled read of a healthy entry must not stop anything); a second failure is
+ * {@link damagedEntryError}.
+ *
+ * @example
+ * ```ts
+ * const entry = await decodeOrExplain(store, 0, listing, bytes, replayer.lastRead);
+ * ```
+ */
+export async function decodeOrExplain(store: ObjectStore, shard: number, listing: WalListing, bytes: Uint8Array, before: WalCoordinate | undefined): Promise<WalEntry> {
+  try {
+    return decodeWalEntry(bytes, listing.key);
+  } catch (e) {
+    const again = await store.get(listing.key);
+    try {
+      return decodeWalEntry(again, listing.key);
+    } catch {
+      throw damagedEntryError(store, shard, listing, again, before, e);
+    }
+  }
 }

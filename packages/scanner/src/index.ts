@@ -39,13 +39,20 @@
  * - a base version may exclude generation ranges (`excluded`, written by a rollback):
  *   they are skipped like compacted ones, and the cut carries them.
  *
+ * Remote readers: `new LsmScanner(table, { tail: true })` refreshes, before every read, one
+ * `ShardTail` per shard (tail/shard-tail.ts): read-only memtables rebuilt from the WAL
+ * entries after `replayAfter` by core's `WalReplayer` (the writer's replay rules), which
+ * then take a writer's place in step 1. So a reader in any process sees every row acked
+ * durably before the read, and its cuts mean the same in every process (invariant 15).
+ *
  * Pinned reads: `new LsmScanner(table, { at: { baseVersion, shardVersions } })` reads that
  * table version (the writer's `checkout`). Live snapshots register in core's snapshot registry
  * so GC keeps what they read.
  *
  * Invariants provided: read union and read-once (1), frozen stays readable (2),
  * active wins over frozen (3), filters after dedup (4), exact AsOfCut (10),
- * repeatable snapshots that fail with `SnapshotExpiredError` rather than differ (11).
+ * repeatable snapshots that fail with `SnapshotExpiredError` rather than differ (11),
+ * every acked row visible to a tailing reader in any process (15).
  *
  * @example
  * ```ts
@@ -58,6 +65,7 @@
  */
 // The public API.
 export { LsmScanner, type LsmScannerOptions } from './lsm-scanner.js';
+export { ShardTail, type ShardTailRefresh } from './tail/shard-tail.js';
 export { ScanResult, type ScanOptions } from './scan.js';
 export { Snapshot, type GetOptions } from './snapshot.js';
 export { col, and, or, not, ColumnRef, type Filter, type FilterValue, type CompareOp } from './filter.js';

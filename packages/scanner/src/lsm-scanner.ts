@@ -17,6 +17,7 @@ import { findNewest, gatherFound } from './lookup.js';
 import { resolveColumns } from './projection.js';
 import { ScanResult, planScan, streamScan, type ScanOptions } from './scan.js';
 import { Snapshot, type GetOptions } from './snapshot.js';
+import { ShardTail, type ShardTailRefresh } from './tail/shard-tail.js';
 
 /**
  * Options of {@link LsmScanner}.
@@ -41,6 +42,14 @@ export interface LsmScannerOptions {
   /** Bytes of decoded key indexes kept in memory (default 64 MiB). */
   keyIndexCacheBytes?: number;
   /**
+   * Tail the WAL (a *remote reader*, DESIGN.md invariant 15): every read first refreshes
+   * read-only memtables rebuilt from each shard's WAL entries after `replayAfter`, so it
+   * sees every row any writer, in any process, acknowledged durably before the read was
+   * called — not only what was flushed. Costs per shard and read: one WAL LIST, one GET
+   * per new entry, and the manifest reads. Default false (committed data only, plus `writers`).
+   */
+  tail?: boolean;
+  /**
    * Read this table version instead of the newest (read-only; no `writers` then).
    * Every read, cut and snapshot of the scanner uses these manifest versions.
    */
@@ -48,7 +57,7 @@ export interface LsmScannerOptions {
 }
 
 const DEFAULTS = { snapshotRetentionMs: 600_000, batchSize: 65_536, keyIndexCacheBytes: 64 << 20 };
-const OPTION_KEYS = ['writers', 'at', 'now', ...Object.keys(DEFAULTS)];
+const OPTION_KEYS = ['writers', 'at', 'now', 'tail', ...Object.keys(DEFAULTS)];
 /** The keys of {@link GetOptions} (`Snapshot.get` checks the same). */
 const GET_OPTIONS = ['columns'];
 
@@ -67,16 +76,33 @@ export class LsmScanner {
   /** Cumulative I/O counters (data files, key indexes, row groups). */
   readonly stats: ScanStats = emptyStats();
   private readonly writers: readonly MemtableSource[];
+  /** One per shard in tail mode (`LsmScannerOptions.tail`), else none. */
+  private readonly tails: readonly ShardTail[];
   private readonly reader: FileReader;
-  private readonly options: Required<Omit<LsmScannerOptions, 'writers' | 'at'>>;
+  private readonly options: Required<Omit<LsmScannerOptions, 'writers' | 'at' | 'tail'>>;
   /** The pinned table version (see `LsmScannerOptions.at`), or undefined for the newest. */
   readonly at: PinnedVersions | undefined;
 
   constructor(readonly table: Table, options: LsmScannerOptions = {}) {
     this.options = validateOptions(table, options);
     this.at = validateAt(table, options);
-    this.writers = [...(options.writers ?? [])];
+    this.tails = options.tail === true ? Array.from({ length: table.shardCount }, (_, s) => new ShardTail(table, s)) : [];
+    this.writers = [...(options.writers ?? []), ...this.tails];
     this.reader = new FileReader(table, this.stats, this.options.keyIndexCacheBytes);
+  }
+
+  /**
+   * Tail mode: reads each shard's new WAL entries now (every read does this first; call it
+   * to bound how much the next read has to catch up). Without `tail`, resolves to [].
+   */
+  async refresh(): Promise<ShardTailRefresh[]> {
+    return Promise.all(this.tails.map((t) => t.refresh()));
+  }
+
+  /** The sources of a read: tails refreshed first, then memtables captured, then manifests (collector.ts). */
+  private collect(now?: () => number): ReturnType<typeof collectSources> {
+    if (this.tails.length === 0) return collectSources(this.table, this.writers, this.at, now); // captures memtables now
+    return this.refresh().then(() => collectSources(this.table, this.writers, this.at, now));
   }
 
   /** Zeroes `stats`. */
@@ -91,7 +117,7 @@ export class LsmScanner {
    */
   scan(options: ScanOptions = {}): ScanResult {
     const plan = planScan(this.table, options, this.options.batchSize);
-    const view = collectSources(this.table, this.writers, this.at); // captures memtables now
+    const view = this.collect(); // captures memtables now (after a refresh, in tail mode)
     view.catch(() => {}); // surfaced by iteration or `cuts`
     return new ScanResult(plan.outSchema, view, (v) => streamScan(this.table, v, plan, this.reader));
   }
@@ -105,14 +131,14 @@ export class LsmScanner {
     assertKnownKeys(options, GET_OPTIONS, 'get options');
     const fields = resolveColumns(this.table.schema, options.columns);
     const k = normalizeKeys(this.table, keys);
-    const view = await collectSources(this.table, this.writers, this.at);
+    const view = await this.collect();
     return gatherFound(await findNewest(view, k, this.reader, mergePolicyOf(this.table)), fields, this.reader);
   }
 
   /** For each key: is it live now (newest version exists and is not a tombstone)? Reads key indexes, not data files. */
   async containsPks(keys: KeysInput): Promise<boolean[]> {
     const k = normalizeKeys(this.table, keys);
-    const view = await collectSources(this.table, this.writers, this.at);
+    const view = await this.collect();
     return (await findNewest(view, k, this.reader, mergePolicyOf(this.table))).map((f) => f !== undefined);
   }
 
@@ -124,6 +150,7 @@ export class LsmScanner {
   async containsPksAsOf(keys: KeysInput, cuts: AsOfCut | readonly AsOfCut[]): Promise<boolean[]> {
     const k = normalizeKeys(this.table, keys);
     const byShard = cutsByShard(cuts, this.table.shardCount);
+    await this.refresh();
     const memtables = captureMemtables(this.table, this.writers); // memtables first, as in collection
     const shards = [...new Set(k.shards)];
     const manifests = await Promise.all(shards.map((s) => (this.at ? this.table.shardManifests(s).load(this.at.shardVersions[s]) : this.table.shardManifests(s).latest().then((m) => m.doc))));
@@ -145,7 +172,7 @@ export class LsmScanner {
 
   /** Pins the current sources for repeatable reads (see {@link Snapshot}). */
   async snapshot(): Promise<Snapshot> {
-    const view = await collectSources(this.table, this.writers, this.at, this.options.now);
+    const view = await this.collect(this.options.now);
     return new Snapshot(this.table, view, this.reader, this.options.snapshotRetentionMs, this.options.batchSize, this.options.now);
   }
 }
@@ -162,11 +189,12 @@ function validateAt(table: Table, o: LsmScannerOptions): PinnedVersions | undefi
     issues.push({ path: 'at.shardVersions', message: `must hold one shard manifest version (integer >= 0) per shard (${table.shardCount})` });
   }
   if ((o.writers ?? []).length > 0) issues.push({ path: 'writers', message: 'a scanner pinned with `at` reads stored versions only: pass no writers' });
+  if (o.tail === true) issues.push({ path: 'tail', message: 'a scanner pinned with `at` reads stored versions only: it cannot tail the WAL' });
   if (issues.length) throw new InvalidOptionsError('LsmScanner options', issues);
   return { baseVersion: at.baseVersion, shardVersions: [...at.shardVersions] };
 }
 
-function validateOptions(table: Table, o: LsmScannerOptions): Required<Omit<LsmScannerOptions, 'writers' | 'at'>> {
+function validateOptions(table: Table, o: LsmScannerOptions): Required<Omit<LsmScannerOptions, 'writers' | 'at' | 'tail'>> {
   if (o === null || typeof o !== 'object') throw new InvalidOptionsError('LsmScanner options', [{ path: '', message: 'expected an object' }]);
   assertKnownKeys(o, OPTION_KEYS, 'LsmScanner options');
   const issues: { path: string; message: string }[] = [];
@@ -181,6 +209,7 @@ function validateOptions(table: Table, o: LsmScannerOptions): Required<Omit<LsmS
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) issues.push({ path: key, message: `must be an integer >= ${min}` });
     return v;
   };
+  if (o.tail !== undefined && typeof o.tail !== 'boolean') issues.push({ path: 'tail', message: 'expected true or false' });
   const now = o.now ?? Date.now;
   if (typeof now !== 'function') issues.push({ path: 'now', message: 'expected a function returning ms since the epoch, like Date.now' });
   const out = { snapshotRetentionMs: num('snapshotRetentionMs', 0), batchSize: num('batchSize', 1), keyIndexCacheBytes: num('keyIndexCacheBytes', 0), now };

@@ -1,0 +1,114 @@
+/**
+ * A remote reader's view of one shard's unflushed rows (DESIGN.md "Read path": remote
+ * readers; invariant 15): read-only memtables rebuilt from the shard's WAL, by the same
+ * replay rules a writer's open uses (core's `WalReplayer`), kept current by `refresh`.
+ *
+ * A refresh, in order:
+ * 1. reads the base manifest, then the shard manifest (latest versions), and drops the
+ *    memtables of generations they make durable (flushed, compacted, or excluded by a
+ *    rollback): from then on reads take those rows from files;
+ * 2. moves its read position past `replayAfter` (everything at or below is committed or
+ *    a fence);
+ * 3. lists the WAL after its read position — one LIST — and reads, in position order,
+ *    only the new entries — one GET each — up to the first hole.
+ *
+ * Why stop at a hole: positions are created in order by one writer, but an opening
+ * writer fills the positions below its fence in parallel, and until it is done a
+ * zombie writer may still create (and ack) an entry in one of them. Reading past the
+ * hole would skip that entry forever; stopping there only delays the entries above it
+ * until the hole is filled (every open fills the holes below its tip: writer wal.ts).
+ *
+ * Refreshes of one tail run one at a time, each listing after it starts, so a read that
+ * refreshes sees every write acknowledged (durably) before the read was called.
+ */
+import {
+  WalReplayer, baseCoverage, decodeOrExplain, fetchWalEntries, listWal,
+  type MemtableRef, type MemtableSource, type ShardMemtableRefs, type Table, type WalListing,
+} from '@freshtier/core';
+
+/**
+ * What one refresh of a shard did (the bench reports these per refresh).
+ *
+ * @example
+ * ```ts
+ * const r: ShardTailRefresh = await tail.refresh();
+ * console.log(r.entriesRead, r.lists);
+ * ```
+ */
+export interface ShardTailRefresh {
+  readonly shard: number;
+  /** WAL LIST requests (always 1). */
+  readonly lists: number;
+  /** New WAL entries read (one GET each). */
+  readonly entriesRead: number;
+  /** Generations whose memtables were dropped because a commit made them durable. */
+  readonly generationsDropped: number;
+  /** The first WAL position not read yet (a hole or the tip). */
+  readonly nextPosition: number;
+}
+
+/**
+ * One shard's WAL, tailed (see the module doc).
+ *
+ * @example
+ * ```ts
+ * const tail = new ShardTail(table, 0);
+ * await tail.refresh();
+ * const scanner = new LsmScanner(table, { writers: [tail] });
+ * ```
+ */
+export class ShardTail implements MemtableSource {
+  private replayer: WalReplayer;
+  private next = 0;
+  private epoch = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly table: Table, readonly shard: number) {
+    // a reader replays every epoch: it is no writer, so no entry can fence it
+    this.replayer = new WalReplayer(table, shard, Number.POSITIVE_INFINITY, () => false);
+  }
+
+  /** Steps 1–3 of the module doc; runs after any refresh already in progress. */
+  refresh(): Promise<ShardTailRefresh> {
+    const run = this.queue.then(() => this.refreshNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The memtables rebuilt so far, ascending by generation, with their batch counts now. */
+  inMemoryMemtableRefs(): ShardMemtableRefs {
+    const refs: MemtableRef[] = this.replayer.generations().map((g) => ({ memtable: g.memtable, batchCount: g.memtable.batchCount }));
+    return { shard: this.shard, epoch: this.epoch, refs };
+  }
+
+  /** Rows held in memory (for `inspect` and memory accounting). */
+  get rowCount(): number {
+    return this.replayer.generations().reduce((n, g) => n + g.memtable.rowCount, 0);
+  }
+
+  private async refreshNow(): Promise<ShardTailRefresh> {
+    const base = await this.table.baseManifests.latest();
+    const head = await this.table.shardManifests(this.shard).latest();
+    const coverage = baseCoverage(base.doc, this.shard);
+    const flushed = new Set(head.doc.flushed.map((f) => f.generation));
+    const dropped = this.replayer.setDurable((g) => coverage.inBase(g) || flushed.has(g));
+    this.epoch = head.doc.epoch;
+    this.next = Math.max(this.next, head.doc.replayAfter + 1);
+    const fresh = contiguousFrom(await listWal(this.table.store, this.shard, this.next - 1), this.next);
+    for await (const { listing, bytes } of fetchWalEntries(this.table.store, fresh)) {
+      this.replayer.apply(listing, await decodeOrExplain(this.table.store, this.shard, listing, bytes, this.replayer.lastRead));
+      this.next = listing.position + 1;
+    }
+    return { shard: this.shard, lists: 1, entriesRead: fresh.length, generationsDropped: dropped.length, nextPosition: this.next };
+  }
+}
+
+/** The listed entries at `from`, `from + 1`, … up to the first missing position. */
+function contiguousFrom(listed: readonly WalListing[], from: number): WalListing[] {
+  const out: WalListing[] = [];
+  for (const l of listed) {
+    if (l.position !== from + out.length) break;
+    out.push(l);
+  }
+  return out;
+}

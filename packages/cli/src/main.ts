@@ -113,6 +113,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--limit <n>', 'at most this many rows', integer(0, 'a row count'))
     .addOption(new Option('--format <format>', 'output format (default table; jsonl with --json)').choices([...OUTPUT_FORMATS]))
     .option('--out <file>', 'write to this file instead of stdout')
+    .option('--committed', 'read committed data only (base and flushed generations); by default the scan also reads the WAL, so it shows every row a live writer in any process acked durably')
     .addHelpText('after', WHERE_HELP)
     .action(run((c, cmd) => {
       return scan(c, cmd.args[0], cmd.opts());
@@ -122,6 +123,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .description('show shards, epochs, generations, sizes, WAL backlog, base versions and tags')
     .argument('<uri>', 'the table')
     .option('--versions <n>', 'how many recent base versions to list', integer(0, 'a count'), 10)
+    .option('--committed', 'count committed rows only; by default the rows acked in the WAL but not yet flushed are counted too (read from the WAL)')
     .action(run((c, cmd) => {
       return inspect(c, cmd.args[0], cmd.opts());
     }));

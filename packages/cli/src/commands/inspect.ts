@@ -5,6 +5,7 @@
  */
 import { baseCoverage, layout, parseWalPosition, type Table } from '@freshtier/core';
 import { tags as listTags, versions as listVersions } from '@freshtier/writer';
+import { ShardTail } from '@freshtier/scanner';
 import { formatTableVersion } from './maintenance.js';
 import type { Context } from '../context.js';
 import { formatBytes } from '../progress.js';
@@ -12,6 +13,8 @@ import { openTable } from '../table-uri.js';
 
 export interface InspectOptions {
   versions: number;
+  /** Skip reading the WAL: `unflushedRows` is then left out. */
+  committed?: boolean;
 }
 
 export interface ShardReport {
@@ -23,7 +26,7 @@ export interface ShardReport {
   note: string;
   compactedThrough: number;
   flushed: { count: number; generations: number[]; uncompacted: number[]; rows: number; bytes: number };
-  wal: { entries: number; bytes: number; replayAfter: number; backlogEntries: number; backlogBytes: number };
+  wal: { entries: number; bytes: number; replayAfter: number; backlogEntries: number; backlogBytes: number; unflushedRows?: number };
 }
 
 export interface InspectReport {
@@ -44,7 +47,7 @@ export interface InspectReport {
 export async function inspect(ctx: Context, uri: string, opts: InspectOptions): Promise<void> {
   const opened = await openTable(uri, ctx.cwd);
   try {
-    const report = await collect(opened.table, opts.versions);
+    const report = await collect(opened.table, opts.versions, opts.committed !== true);
     ctx.emit(report);
     if (!ctx.json) ctx.say(render(report));
   } finally {
@@ -52,8 +55,8 @@ export async function inspect(ctx: Context, uri: string, opts: InspectOptions): 
   }
 }
 
-/** Gathers the report (exported for tests and scripts). */
-export async function collect(table: Table, versionCount: number): Promise<InspectReport> {
+/** Gathers the report (exported for tests and scripts); `tail`: count the rows acked in the WAL but not flushed. */
+export async function collect(table: Table, versionCount: number, tail = false): Promise<InspectReport> {
   const { store } = table;
   const base = await table.baseManifests.latest();
   // every manifest commit makes a table version (base version + one version per shard)
@@ -67,6 +70,7 @@ export async function collect(table: Table, versionCount: number): Promise<Inspe
     const compactedThrough = coverage.compacted;
     const entries = wal.map((m) => ({ position: parseWalPosition(m.key), size: m.size })).filter((e) => e.position !== undefined);
     const backlog = entries.filter((e) => e.position! > doc.replayAfter);
+    const unflushedRows = tail ? await unflushedRowsOf(table, shard) : undefined;
     return {
       shard, manifestVersion: version, epoch: doc.epoch, nextGeneration: doc.nextGeneration, committedAt: doc.committedAt, note: doc.note, compactedThrough,
       flushed: {
@@ -79,6 +83,7 @@ export async function collect(table: Table, versionCount: number): Promise<Inspe
       wal: {
         entries: entries.length, bytes: entries.reduce((n, e) => n + e.size, 0), replayAfter: doc.replayAfter,
         backlogEntries: backlog.length, backlogBytes: backlog.reduce((n, e) => n + e.size, 0),
+        ...(unflushedRows !== undefined ? { unflushedRows } : {}),
       },
     };
   }));
@@ -110,6 +115,13 @@ export async function collect(table: Table, versionCount: number): Promise<Inspe
       walBacklogEntries: shards.reduce((n, s) => n + s.wal.backlogEntries, 0),
     },
   };
+}
+
+/** Rows (puts and tombstones, before dedup) acked in the shard's WAL and not yet flushed, as a remote reader rebuilds them. */
+async function unflushedRowsOf(table: Table, shard: number): Promise<number> {
+  const tail = new ShardTail(table, shard);
+  await tail.refresh();
+  return tail.rowCount;
 }
 
 /** Generation numbers as compact ranges: [1,2,3,5] → "1-3, 5". */
@@ -157,7 +169,7 @@ function render(r: InspectReport): string {
     r.shards.map((s) => [
       String(s.shard), `v${s.manifestVersion}`, String(s.epoch), String(s.nextGeneration), ranges(s.flushed.generations), ranges(s.flushed.uncompacted),
       n(s.flushed.rows), formatBytes(s.flushed.bytes), `${n(s.wal.entries)} (${formatBytes(s.wal.bytes)})`,
-      s.wal.backlogEntries ? `${n(s.wal.backlogEntries)} entries, ${formatBytes(s.wal.backlogBytes)}` : 'none',
+      s.wal.backlogEntries ? `${n(s.wal.backlogEntries)} entries, ${formatBytes(s.wal.backlogBytes)}${s.wal.unflushedRows !== undefined ? `, ${n(s.wal.unflushedRows)} rows` : ''}` : 'none',
     ]),
   ));
   if (r.totals.walBacklogEntries > 0) lines.push('  (a WAL backlog is data acknowledged but not yet flushed: its writer is live, or crashed and replays it when reopened)');

@@ -24,6 +24,8 @@ export interface ScanCommandOptions {
   limit?: number;
   format?: string;
   out?: string;
+  /** Read committed data only (flushed generations and base), not the WAL of live writers. */
+  committed?: boolean;
 }
 
 export async function scan(ctx: Context, uri: string, opts: ScanCommandOptions): Promise<void> {
@@ -39,7 +41,8 @@ export async function scan(ctx: Context, uri: string, opts: ScanCommandOptions):
     if (unknown.length) throw new UsageError(`--columns names unknown column(s): ${unknown.join(', ')}`, `the table's columns are ${names.join(', ')}`);
     if (columns && columns.length === 0) throw new UsageError('--columns is empty', `name at least one of ${names.join(', ')}`);
     const filter = opts.where === undefined ? undefined : parseWhere(opts.where, table.schema);
-    const result = new LsmScanner(table).scan({ columns, filter, limit: opts.limit });
+    // by default a remote reader: rows live writers in other processes acked durably, not only flushed ones
+    const result = new LsmScanner(table, { tail: opts.committed !== true }).scan({ columns, filter, limit: opts.limit });
     const { sink, done } = opts.out ? fileSink(resolve(ctx.cwd, opts.out)) : { sink: ctx.io.stdout, done: async () => {} };
     let rows: number;
     try {

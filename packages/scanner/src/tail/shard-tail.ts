@@ -22,7 +22,7 @@
  * refreshes sees every write acknowledged (durably) before the read was called.
  */
 import {
-  WalReplayer, baseCoverage, decodeOrExplain, fetchWalEntries, listWal,
+  WalReplayer, baseCoverage, decodeOrExplain, fetchWalEntries, isFreshtierError, listWal,
   type MemtableRef, type MemtableSource, type ShardMemtableRefs, type Table, type WalListing,
 } from '@freshtier/core';
 
@@ -86,7 +86,22 @@ export class ShardTail implements MemtableSource {
     return this.replayer.generations().reduce((n, g) => n + g.memtable.rowCount, 0);
   }
 
+  /**
+   * One refresh; if an entry it listed is gone (GC collects entries at or below
+   * `replayAfter` once a commit covers them), the manifests it read were older than that
+   * commit: read them again and go on from the newer `replayAfter`.
+   */
   private async refreshNow(): Promise<ShardTailRefresh> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.refreshOnce();
+      } catch (e) {
+        if (!isFreshtierError(e, 'NOT_FOUND') || attempt >= MAX_ATTEMPTS) throw e;
+      }
+    }
+  }
+
+  private async refreshOnce(): Promise<ShardTailRefresh> {
     const base = await this.table.baseManifests.latest();
     const head = await this.table.shardManifests(this.shard).latest();
     const coverage = baseCoverage(base.doc, this.shard);
@@ -102,6 +117,9 @@ export class ShardTail implements MemtableSource {
     return { shard: this.shard, lists: 1, entriesRead: fresh.length, generationsDropped: dropped.length, nextPosition: this.next };
   }
 }
+
+/** Refreshes tried when listed entries vanish under GC (each retry reads newer manifests). */
+const MAX_ATTEMPTS = 3;
 
 /** The listed entries at `from`, `from + 1`, … up to the first missing position. */
 function contiguousFrom(listed: readonly WalListing[], from: number): WalListing[] {

@@ -4,27 +4,13 @@
  * `tags()` and hinted that files were deleted by hand. It now says there is no such tag and
  * how to list the tags (`freshtier inspect <uri>`), and the table is left as it was.
  */
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { USERS_SCHEMA, run, tempDir, write } from './support.js';
+import { USERS_SCHEMA, filesOf, run, tempDir, write } from './support.js';
 
 const dir = tempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Every file under `root` with its bytes (hex), to prove the failed command changed nothing. */
-function filesOf(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(root, p), readFileSync(p).toString('hex'));
-    }
-  };
-  walk(root);
-  return out;
-}
 
 describe('regression: rollback to an unknown tag', () => {
   it('names the tag, says how to list tags, and blames no one for deleting files', async () => {

@@ -1,7 +1,7 @@
 /** Runs the CLI in-process with captured output, and writes fixture files. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { main, type CliIo } from '../src/index.js';
 
 export interface RunResult {
@@ -24,6 +24,20 @@ export async function run(argv: string[], options: { tty?: boolean; cwd?: string
   const code = await main(argv, io);
   const bytes = Buffer.concat(out);
   return { code, stdout: new TextDecoder().decode(bytes), stderr: err.join(''), bytes };
+}
+
+/** Every file under `root` with its bytes (hex), to prove a command changed nothing. */
+export function filesOf(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(root, p), readFileSync(p).toString('hex'));
+    }
+  };
+  walk(root);
+  return out;
 }
 
 export function tempDir(prefix = 'freshtier-cli-'): string {

@@ -6,28 +6,15 @@
  */
 import type { Table } from '@freshtier/core';
 import { ShardWriter, listWal } from '@freshtier/writer';
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTable } from '../src/table-uri.js';
-import { USERS_SCHEMA, run, tempDir, write } from './support.js';
+import { USERS_SCHEMA, filesOf, run, tempDir, write } from './support.js';
 import { Int64, RecordBatch, Struct, makeData, vectorFromArray } from 'apache-arrow';
 
 const dir = tempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function filesOf(root: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.set(relative(root, p), readFileSync(p).toString('hex'));
-    }
-  };
-  walk(root);
-  return out;
-}
 
 /** A batch of the table's schema with these ids and nulls in every other column. */
 function idsBatch(table: Table, ids: number[]): RecordBatch {

@@ -55,3 +55,4 @@ export { verify, type VerifyOptions, type VerifyReport, type VerifyProgress, typ
 export type { ObjectKind } from './integrity/table-objects.js';
 export { repair, type RepairOptions, type RepairReport, type RepairAction } from './integrity/repair.js';
 export type { LostRows } from './integrity/repair-wal.js';
+export { changes, changeSchema, CHANGE_OP_COLUMN, type ChangeOp, type ChangesOptions } from './changes/change-feed.js';

@@ -9,6 +9,7 @@ import { benchCommand } from './commands/bench.js';
 import { init } from './commands/init.js';
 import { inspect } from './commands/inspect.js';
 import { repairCommand, verifyCommand } from './commands/integrity.js';
+import { changesCommand } from './commands/changes.js';
 import { compactCommand, gcCommand, rollbackCommand, tagCommand } from './commands/maintenance.js';
 import { scan } from './commands/scan.js';
 import { makeContext, toJson, type Context } from './context.js';
@@ -160,6 +161,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .action(run((c, cmd) => {
       return rollbackCommand(c, cmd.args[0], cmd.args[1]);
     }));
+
+  program.command('changes')
+    .description('the change feed between two table versions: the table\'s columns plus _ft_op (insert, update_before, update_after, delete)')
+    .argument('<uri>', 'the table')
+    .requiredOption('--from <ref>', 'the version the feed starts from: a tag, a table version 3:8,5, or a base version 3')
+    .option('--to <ref>', 'the version it leads to (default: the newest)')
+    .addOption(new Option('--format <format>', 'output format (default table; jsonl with --json)').choices([...OUTPUT_FORMATS]))
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(run((c, cmd) => changesCommand(c, cmd.args[0], cmd.opts())));
 
   program.command('verify')
     .description('read every object a table version needs and report damaged ones (exit 1 if any)')

@@ -1,11 +1,8 @@
 /**
- * `freshtier scan <uri>`: the table's latest state — base table plus flushed
- * generations, newest version per key — filtered with `--where`, projected with
- * `--columns`, in one of four formats.
- *
- * The CLI runs no writer, so rows a live writer in another process holds only in
- * memory (acknowledged, in its WAL, not yet flushed) are not visible until that
- * writer flushes, closes, or is reopened (which replays its WAL).
+ * `freshtier scan <uri>`: the table's latest state — base table, flushed generations
+ * and, as a remote reader, the WAL entries live writers have not flushed yet
+ * (docs/remote-readers.md; `--committed` leaves those out) — newest version per key,
+ * filtered with `--where`, projected with `--columns`, in one of the output formats.
  */
 import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
@@ -56,7 +53,8 @@ export async function scan(ctx: Context, uri: string, opts: ScanCommandOptions):
   }
 }
 
-function fileSink(path: string): { sink: OutStream; done: () => Promise<void> } {
+/** A file to write output to, and a `done` that resolves once it is closed (or rejects with its write error). */
+export function fileSink(path: string): { sink: OutStream; done: () => Promise<void> } {
   const stream = createWriteStream(path);
   const failed = new Promise<never>((_, reject) => stream.once('error', reject));
   failed.catch(() => {});

@@ -10,7 +10,10 @@
  * 2. moves its read position past `replayAfter` (everything at or below is committed or
  *    a fence);
  * 3. lists the WAL after its read position — one LIST — and reads, in position order,
- *    only the new entries — one GET each — up to the first hole.
+ *    only the new entries — one GET each — up to the first hole;
+ * 4. if GC raced it (a listed entry vanished, or the first missing position is at or below
+ *    the `replayAfter` of a commit made meanwhile: collected, not a hole), goes on from
+ *    newer manifests.
  *
  * Why stop at a hole: positions are created in order by one writer, but an opening
  * writer fills the positions below its fence in parallel, and until it is done a
@@ -31,13 +34,14 @@ import {
  *
  * @example
  * ```ts
+ * const tail = new ShardTail(table, 0);
  * const r: ShardTailRefresh = await tail.refresh();
  * console.log(r.entriesRead, r.lists);
  * ```
  */
 export interface ShardTailRefresh {
   readonly shard: number;
-  /** WAL LIST requests (always 1). */
+  /** WAL LIST requests (1, or more when GC collected entries during the refresh and it read on from newer manifests). */
   readonly lists: number;
   /** New WAL entries read (one GET each). */
   readonly entriesRead: number;
@@ -87,21 +91,33 @@ export class ShardTail implements MemtableSource {
   }
 
   /**
-   * One refresh; if an entry it listed is gone (GC collects entries at or below
-   * `replayAfter` once a commit covers them), the manifests it read were older than that
-   * commit: read them again and go on from the newer `replayAfter`.
+   * One refresh, tried again (from newer manifests) when GC raced it: an entry it listed
+   * is gone, or the first missing position it met lies at or below the `replayAfter` of a
+   * commit made meanwhile — a collected entry, not a hole an opening writer will fill.
    */
   private async refreshNow(): Promise<ShardTailRefresh> {
+    let entriesRead = 0;
+    let generationsDropped = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.refreshOnce();
+        const r = await this.refreshOnce();
+        entriesRead += r.entriesRead;
+        generationsDropped += r.generationsDropped;
+        if (!r.stoppedAtHole || attempt >= MAX_ATTEMPTS || !(await this.collectedBelow(this.next))) {
+          return { shard: this.shard, lists: attempt, entriesRead, generationsDropped, nextPosition: this.next };
+        }
       } catch (e) {
         if (!isFreshtierError(e, 'NOT_FOUND') || attempt >= MAX_ATTEMPTS) throw e;
       }
     }
   }
 
-  private async refreshOnce(): Promise<ShardTailRefresh> {
+  /** Whether a commit made after this refresh's manifest read covers `position` (so GC may have collected it). */
+  private async collectedBelow(position: number): Promise<boolean> {
+    return (await this.table.shardManifests(this.shard).latest()).doc.replayAfter >= position;
+  }
+
+  private async refreshOnce(): Promise<{ entriesRead: number; generationsDropped: number; stoppedAtHole: boolean }> {
     const base = await this.table.baseManifests.latest();
     const head = await this.table.shardManifests(this.shard).latest();
     const coverage = baseCoverage(base.doc, this.shard);
@@ -109,16 +125,17 @@ export class ShardTail implements MemtableSource {
     const dropped = this.replayer.setDurable((g) => coverage.inBase(g) || flushed.has(g));
     this.epoch = head.doc.epoch;
     this.next = Math.max(this.next, head.doc.replayAfter + 1);
-    const fresh = contiguousFrom(await listWal(this.table.store, this.shard, this.next - 1), this.next);
+    const listed = await listWal(this.table.store, this.shard, this.next - 1);
+    const fresh = contiguousFrom(listed, this.next);
     for await (const { listing, bytes } of fetchWalEntries(this.table.store, fresh)) {
       this.replayer.apply(listing, await decodeOrExplain(this.table.store, this.shard, listing, bytes, this.replayer.lastRead));
       this.next = listing.position + 1;
     }
-    return { shard: this.shard, lists: 1, entriesRead: fresh.length, generationsDropped: dropped.length, nextPosition: this.next };
+    return { entriesRead: fresh.length, generationsDropped: dropped.length, stoppedAtHole: fresh.length < listed.length };
   }
 }
 
-/** Refreshes tried when listed entries vanish under GC (each retry reads newer manifests). */
+/** Attempts of one refresh when GC races it (each retry reads newer manifests). */
 const MAX_ATTEMPTS = 3;
 
 /** The listed entries at `from`, `from + 1`, … up to the first missing position. */

@@ -76,7 +76,7 @@ class CountingStore implements ObjectStore {
     return n;
   }
   private count(key: string, data: Uint8Array): void {
-    const kind = key.includes('/wal/') ? 'wal' : key.startsWith('base/data/') ? (key.endsWith('.keys.arrow') ? 'base keys' : 'base data')
+    const kind = key.includes('/wal/') ? 'wal' : key.startsWith('base/data/') ? (/\.keys\.(ftk|arrow)$/.test(key) ? 'base keys' : 'base data')
       : /\/(gen|ingest)-/.test(key) ? 'generations' : 'manifests';
     this.written.set(kind, (this.written.get(kind) ?? 0) + data.byteLength);
   }

@@ -63,7 +63,7 @@ export const NAME_INPUTS: InputCase[] = [
     act: (f) => fail(new LsmScanner(f.table).containsPks(batchOf([['id', i64, [1n]], ['id', i64, [2n]]]))) },
   // unknown option keys, one entry point each
   ...([
-    ['Table.create', 'mergeEngine', (f) => Table.create(otherStore(f), { schema, primaryKey: ['id'], mergeEngine: 'first-row' } as never)],
+    ['Table.create', 'mergeEngin', (f) => Table.create(otherStore(f), { schema, primaryKey: ['id'], mergeEngin: 'first-row' } as never)],
     ['ShardWriter.open', 'durabilty', (f) => ShardWriter.open(f.table, { shard: 0, durabilty: 'none' } as never)],
     ['ShardWriter.open flushRetry', 'flushRetry.maxAttempt', (f) => ShardWriter.open(f.table, { shard: 0, flushRetry: { maxAttempt: 1 } } as never)],
     ['LsmScanner', 'batchSise', (f) => new LsmScanner(f.table, { batchSise: 1 } as never)],

@@ -21,6 +21,8 @@ import { emptyCounts, reportPart } from '../src/summary.js';
 import { ODD_INPUTS, WRITE_INPUTS, badInputFixture, flipMiddle, type Expected, type Fixture, type InputCase } from './bad-input-cases.js';
 import { BACKPRESSURE_INPUTS } from './bad-input-cases-backpressure.js';
 import { CAST_INPUTS } from './bad-input-cases-casts.js';
+import { OPEN_FORMAT_INPUTS } from './bad-input-cases-open-format.js';
+import { MERGE_INPUTS } from './bad-input-cases-merge.js';
 import { LITERAL_INPUTS } from './bad-input-cases-literals.js';
 import { MAINTENANCE_INPUTS } from './bad-input-cases-maintenance.js';
 import { NAME_INPUTS } from './bad-input-cases-names.js';
@@ -69,7 +71,7 @@ const AT_REST: Case[] = [
   { name: 'missing Parquet file', stored: 'unchanged', expected: { code: 'SNAPSHOT_EXPIRED', message: /data\.parquet, named by the manifest versions this read pinned, is gone/ },
     damage: (f) => f.store.delete(f.parquetPath),
     act: (f) => catchError(scanAll(f.table)) },
-  { name: 'corrupt key index', stored: 'unchanged', expected: { code: 'CORRUPT_ENTRY', message: /keys\.arrow: .*key index/ },
+  { name: 'corrupt key index', stored: 'unchanged', expected: { code: 'CORRUPT_ENTRY', message: /keys\.ftk: .*key index/ },
     damage: async (f) => f.store.put(f.keyIndexPath, (await f.store.get(f.keyIndexPath)).subarray(0, 100)),
     act: (f) => catchError(new LsmScanner(f.table).containsPks(keysBatch([3, 70]))) },
   { name: 'unknown format version in _table.json', stored: 'unchanged', expected: { code: 'UNSUPPORTED_FORMAT', message: /_table\.json has format version 99, this build reads version 1/ },
@@ -111,6 +113,8 @@ const CLASSES: Record<string, Case[]> = {
   'backpressure on a healthy store: tiny limits, big batches': fromInputs(BACKPRESSURE_INPUTS),
   'maintenance with extreme options and links out of the root': fromInputs(MAINTENANCE_INPUTS),
   'ingest of columns of another type': fromInputs(CAST_INPUTS),
+  'open format: live files and SQL of what they cannot express': fromInputs(OPEN_FORMAT_INPUTS),
+  'merge options and merge-engine puts': fromInputs(MERGE_INPUTS),
 };
 const CASES: (Case & { class: string })[] = Object.entries(CLASSES).flatMap(([cls, cases]) => cases.map((c) => ({ ...c, class: cls })));
 

@@ -52,7 +52,7 @@ const TARGETS: { name: string; key?: string }[] = [
   { name: 'wal', key: '/wal/' },
   { name: 'wal', key: '/wal/' },
   { name: 'data', key: 'data.parquet' },
-  { name: 'key-index', key: '.keys.arrow' },
+  { name: 'key-index', key: '.keys.ftk' },
   { name: 'manifest', key: '/_manifests/v' },
   { name: 'hint', key: '_latest' },
   { name: 'any' },

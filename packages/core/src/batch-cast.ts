@@ -20,6 +20,7 @@ import { gatherColumn } from './arrow/gather.js';
  *
  * @example
  * ```ts
+ * declare const decoded: RecordBatch; // a batch read from a generation file
  * const b = conformBatch(decoded, table.schema.fields, ['_ft_tombstone']);
  * ```
  */

@@ -7,7 +7,7 @@
  * ```ts
  * try { await writer.put(batch); }
  * catch (e) {
- *   if (isFreshtierError(e, 'SHARD_FENCED')) await reopenWriter();
+ *   if (isFreshtierError(e, 'SHARD_FENCED')) console.log('another writer took the shard over: reopen');
  *   else throw e;
  * }
  * ```
@@ -28,7 +28,8 @@ export type ErrorCode =
   | 'WRITER_CLOSED'
   | 'STORE_FAILURE'
   | 'OUTSIDE_ROOT'
-  | 'ROLLBACK_ABORTED';
+  | 'ROLLBACK_ABORTED'
+  | 'AGGREGATE_OVERFLOW';
 
 /** Base class of every freshtier error; branch on `code`. */
 export class FreshtierError extends Error {
@@ -45,7 +46,7 @@ export class FreshtierError extends Error {
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'SCHEMA_MISMATCH', 'NULL_PRIMARY_KEY', 'SHARD_FENCED', 'WRITER_POISONED', 'BACKPRESSURE', 'CORRUPT_ENTRY', 'COMMIT_CONFLICT',
   'SNAPSHOT_EXPIRED', 'INVALID_OPTIONS', 'NOT_FOUND', 'ALREADY_EXISTS', 'UNSUPPORTED_FORMAT', 'WRITER_CLOSED', 'STORE_FAILURE',
-  'OUTSIDE_ROOT', 'ROLLBACK_ABORTED',
+  'OUTSIDE_ROOT', 'ROLLBACK_ABORTED', 'AGGREGATE_OVERFLOW',
 ]);
 
 /**
@@ -195,5 +196,22 @@ export class RollbackAbortedError extends FreshtierError {
 export class OutsideRootError extends FreshtierError {
   constructor(op: string, path: string, realPath: string, root: string) {
     super('OUTSIDE_ROOT', `Object store ${op} of ${path} refused: a symbolic link leads it out of the table root ${root} (its real location is ${realPath}). freshtier never reads, writes or deletes outside a table root; replace the link with a real directory inside the root (copy the files in), or open the table where its files really are. Nothing was changed.`, { context: { op, path, realPath, root } });
+  }
+}
+
+/**
+ * A read's answer for an aggregate (`sum`, `count`) of a key's versions leaves its column's
+ * integer type. The value is never wrapped or clamped: the read fails (flush and compaction
+ * store sums exactly and never fail on them; docs/merge-engines.md "The engines").
+ *
+ * @example
+ * ```ts
+ * try { await scanner.scan().toTable(); }
+ * catch (e) { if (isFreshtierError(e, 'AGGREGATE_OVERFLOW')) console.log(e.context.column); }
+ * ```
+ */
+export class AggregateOverflowError extends FreshtierError {
+  constructor(column: string, fn: string, value: bigint, type: string) {
+    super('AGGREGATE_OVERFLOW', `The ${fn} of column "${column}" for one key is ${value}, outside its type ${type}. freshtier never wraps or clamps an aggregate: delete the key (a delete ends its history) or create the table with a wider integer column; nothing was changed.`, { context: { column, fn, value: String(value), type } });
   }
 }

@@ -38,6 +38,7 @@ export { listWal, readWalEntry, fetchWalEntries, type WalListing } from './wal/w
 export { WalReplayer, type ReplayedGeneration } from './wal/wal-replayer.js';
 export { damagedEntryError, decodeOrExplain, describeDamagedEntry, errorDetail, type WalCoordinate } from './wal/wal-damage.js';
 export { writeParquetFile, readParquetFile, type ParquetWriteOptions, type ParquetReadOptions } from './format/parquet-codec.js';
+export { parquetByteStream } from './format/parquet-stream.js';
 export { publishDataFile, type DataFileToPublish, type PublishedDataFile } from './format/publish-files.js';
 export { layout, pad20, keyIndexPathFor, parseManifestVersion, parseWalPosition, storedPathProblem } from './layout/layout.js';
 export type { ParsedKey, LayoutKind, DataFileRole } from './layout/layout-parse.js';
@@ -47,14 +48,22 @@ export * from './manifest/manifest-schemas.js';
 export { ManifestStore, MAX_COMMIT_ATTEMPTS, type ManifestUpdate, type Versioned } from './manifest/manifest-store.js';
 export { Table, type CreateTableOptions } from './table/table.js';
 export { Memtable, type MemtableBatch, type MemtableRef, type ShardMemtableRefs, type MemtableSource, type Generation, type ShardId } from './memtable/memtable.js';
-export { gatherColumn, type RowSelection } from './arrow/gather.js';
+export { gatherColumn, gatherData, type RowSelection } from './arrow/gather.js';
 export { excludedOf, isExcludedGeneration } from './manifest/generation-ranges.js';
 export { baseCoverage, coverageThrough, type BaseCoverage } from './manifest/base-coverage.js';
 export { encodeGeneration, generationFileSchema, BATCH_COLUMN, TOMBSTONE_COLUMN, type EncodedGeneration, type GenerationInput } from './format/generation-file.js';
 export { memtableImage, imageInput, type MemtableImage } from './memtable/memtable-image.js';
 export { sortKeyIds } from './keys/key-sort.js';
 // The one merge (DESIGN.md invariant 14): the state of a key from its versions, for every tier.
-export { DEDUPLICATE, DELETED, VersionPair, chooseVersion, mergePolicyOf, type MergeEngineName, type MergePolicy, type VersionRun } from './merge/merge-versions.js';
+export {
+  COMPUTED, DEDUPLICATE, DELETED, ListRun, MergedState, NO_VALUE, VersionPair, chooseVersion, mergePolicyOf, newestState, policyFor,
+  type MergeEngineName, type MergePolicy, type MergeTable, type RowRun, type VersionRun,
+} from './merge/merge-versions.js';
+// The merge engines' options, state columns and row building (issue 13; docs/merge-engines.md).
+export { AGGREGATE_FUNCTIONS, MERGE_ENGINES, mergeSpecIssues, storedMergeSpec, type AggregateFunction, type MergeSpec } from './merge/merge-spec.js';
+export { CUT_COLUMN, SEQUENCE_COLUMN_PREFIX, stateFields, type StateLayout } from './merge/merge-state-columns.js';
+export { StateAssembler, integerData } from './merge/merge-assembler.js';
+export { MinHeap } from './merge/merge-heap.js';
 export { MemtableVersions, batchOfOrdinal, type VersionChain } from './memtable/memtable-versions.js';
 // Reading stored data the same way on the read and the write side (scans, lookups, compaction, ingest, GC).
 export { FileReader, emptyStats, type ScanStats } from './read/file-reader.js';

@@ -41,7 +41,8 @@ function knownKeysAt(schema: z.ZodType | undefined, path: readonly string[]): st
  *
  * @example
  * ```ts
- * assertKnownKeys(options, ['columns'], 'get options'); // { colums: [...] } throws, naming "colums"
+ * const options = { colums: ['id'] };
+ * assertKnownKeys(options, ['columns'], 'get options'); // throws, naming "colums"
  * ```
  */
 export function assertKnownKeys(input: unknown, known: readonly string[], what: string): void {
@@ -55,7 +56,8 @@ export function assertKnownKeys(input: unknown, known: readonly string[], what: 
  *
  * @example
  * ```ts
- * const opts = parseOptions(writerOptionsSchema, input, 'ShardWriter options');
+ * const input: unknown = { name: 'nightly' }; // a caller's options, any shape
+ * const tag = parseOptions(tagDocSchema, input, 'tag document'); // InvalidOptionsError: formatVersion, …
  * ```
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {

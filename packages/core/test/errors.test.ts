@@ -4,7 +4,7 @@ import * as core from '../src/index.js';
 import {
   AlreadyExistsError, BackpressureError, CommitConflictError, CorruptEntryError, FreshtierError, InvalidOptionsError, NotFoundError,
   NullPrimaryKeyError, SchemaMismatchError, ShardFencedError, SnapshotExpiredError, StoreFailureError, UnsupportedFormatError,
-  WriterClosedError, WriterPoisonedError, isFreshtierError, OutsideRootError, RollbackAbortedError, type ErrorCode,
+  WriterClosedError, WriterPoisonedError, isFreshtierError, OutsideRootError, RollbackAbortedError, AggregateOverflowError, type ErrorCode,
 } from '../src/errors.js';
 
 const cause = new Error('root cause');
@@ -91,6 +91,11 @@ const cases: Case[] = [
   {
     error: new RollbackAbortedError('a writer opened shard 1', { rollback: 'r1', shard: 1 }, cause), name: 'RollbackAbortedError', code: 'ROLLBACK_ABORTED',
     context: { rollback: 'r1', shard: 1 }, cause, mentions: ['a writer opened shard 1', 'nothing changed'], todo: /Stop or close the table's writers, then run the rollback again/,
+  },
+  {
+    error: new AggregateOverflowError('clicks', 'sum', 128n, 'Int8'), name: 'AggregateOverflowError', code: 'AGGREGATE_OVERFLOW',
+    context: { column: 'clicks', fn: 'sum', value: '128', type: 'Int8' }, cause: undefined,
+    mentions: ['"clicks"', '128', 'Int8', 'never wraps or clamps', 'nothing was changed'], todo: /delete the key .* or create the table with a wider integer column/,
   },
 ];
 

@@ -35,8 +35,8 @@ describe('layout', () => {
   });
 
   it('keyIndexPathFor sits beside the data file', () => {
-    expect(keyIndexPathFor('shards/0/gen-1-abcd1234/data.parquet')).toBe('shards/0/gen-1-abcd1234/data.keys.arrow');
-    expect(keyIndexPathFor('base/data/u.parquet')).toBe('base/data/u.keys.arrow');
+    expect(keyIndexPathFor('shards/0/gen-1-abcd1234/data.parquet')).toBe('shards/0/gen-1-abcd1234/data.keys.ftk');
+    expect(keyIndexPathFor('base/data/u.parquet')).toBe('base/data/u.keys.ftk');
   });
 
   it('parses versions and WAL positions back, and nothing else', () => {

@@ -17,6 +17,7 @@ import { encodeKeys } from '../src/keys/pk-encoding.js';
 import { Table } from '../src/table/table.js';
 import { MemoryStore } from '../src/store/memory-store.js';
 import { writeParquetFile } from '../src/format/parquet-codec.js';
+import { crc32 } from '../src/format/crc32.js';
 
 const SEED = 0x14_0e;
 
@@ -130,7 +131,7 @@ describe('MemtableVersions', () => {
   });
 
   it('hands a plugged-in policy the versions oldest first (a first-version policy picks the first put)', () => {
-    const oldest: MergePolicy = { engine: 'deduplicate', newestDecides: false, chooseVersion: () => 0 };
+    const oldest: MergePolicy = { engine: 'first-row', sequenceField: undefined, newestDecides: false, picksRow: true, chooseVersion: () => 0, merge: () => undefined };
     const m = new Memtable(0, 1, true);
     for (const ids of [[7], [3, 7], [7]]) {
       const b = batchOf(ids);
@@ -165,7 +166,7 @@ describe('a data file without a key index', () => {
     ];
     const parquet = writeParquetFile([new RecordBatch(fileSchema, makeData({ type: new Struct(fileSchema.fields), length: rows.length, nullCount: 0, children }))], { rowGroupSize: 2 });
     await table.store.putIfAbsent('shards/0/gen/data.parquet', parquet);
-    const file = { path: 'shards/0/gen/data.parquet', rows: rows.length, bytes: parquet.byteLength, rowGroupSize: 2 };
+    const file = { path: 'shards/0/gen/data.parquet', rows: rows.length, bytes: parquet.byteLength, checksum: crc32(parquet), rowGroupSize: 2 };
     const index = await new FileReader(table, emptyStats(), 1 << 20).keyIndexOf(file, 'flushed');
     expect(index.count).toBe(3);
     expect([...index.rows]).toEqual([3, 0, 2]); // 5: its tombstone (file row 3); 6: the re-put (row 0); 7: row 2

@@ -17,6 +17,7 @@ import { type AttemptState, type RetryPolicy, isNotFound, withRetry } from './re
  *
  * @example
  * ```ts
+ * declare const store: S3Store;
  * const { put, get, retries } = store.stats;
  * console.log(`${put} PUT, ${get} GET, ${retries} retried`);
  * ```

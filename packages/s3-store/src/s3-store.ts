@@ -49,6 +49,7 @@ import { attemptsOf, describeFailure, isInvalidRange, isNotFound, isPrecondition
  * @example
  * ```ts
  * const store = new S3Store({ bucket: 'analytics', prefix: 'tables/events' });
+ * const bytes = new TextEncoder().encode('{}');
  * if ((await store.putIfAbsent('_table.json', bytes)) === 'exists') console.log('already initialised');
  * console.log(store.stats); // { get: 0, put: 1, head: 0, list: 0, delete: 0, retries: 0 }
  * ```
@@ -97,6 +98,7 @@ export class S3Store implements ObjectStore {
    *
    * @example
    * ```ts
+   * declare const store: S3Store, entry: Uint8Array;
    * store.resetStats();
    * await store.list('shards/0/wal/');
    * await store.putIfAbsent('shards/0/wal/00000000000000000042.arrow', entry);
@@ -112,6 +114,7 @@ export class S3Store implements ObjectStore {
    *
    * @example
    * ```ts
+   * declare const store: S3Store;
    * store.resetStats(); // store.stats.put === 0
    * ```
    */
@@ -126,7 +129,7 @@ export class S3Store implements ObjectStore {
    * @example
    * ```ts
    * const store = S3Store.fromUri('s3://analytics/t1');
-   * try { await work(store); } finally { store.close(); }
+   * try { console.log((await Table.open(store)).shardCount); } finally { store.close(); }
    * ```
    */
   close(): void {

@@ -30,6 +30,7 @@ import type { NormalizedKeys } from './key-input.js';
  * ```ts
  * const result = scanner.scan();
  * const cuts = await result.cuts; // one AsOfCut per shard
+ * const baseKeys = [{ id: 1n }, { id: 2n }]; // keys the base-table scan returned
  * const superseded = await scanner.freshTierBlockList(baseKeys, cuts);
  * ```
  */

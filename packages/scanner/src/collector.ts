@@ -82,7 +82,7 @@ function onePerGeneration(list: CapturedRef[]): MemtableRef[] {
  * @example
  * ```ts
  * const at: PinnedVersions = { baseVersion: 4, shardVersions: [7, 5] };
- * const view = await collectSources(table, [], at);
+ * const pinned = new LsmScanner(table, { at }); // reads exactly that table version
  * ```
  */
 export interface PinnedVersions {

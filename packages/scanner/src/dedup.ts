@@ -20,7 +20,9 @@
  *   key index lists for the key);
  * - memtable row: the index names source i and this row's ordinal.
  *
- * Append-only tables skip all of this: every row is live.
+ * Append-only tables skip all of this: every row is live. So do tables whose merge policy
+ * is not newest-decides (docs/merge-engines.md): their scans merge sorted sources by key
+ * instead (merged-scan.ts), as a key's state may take values from every tier.
  */
 import { DELETED, KeyMap, MemtableVersions, VersionPair, keyRangeOf, type EncodedKeys, type FileReader, type MergePolicy } from '@freshtier/core';
 import { fileMayMatch, indexPositions, keyAllowed, type KeyConstraint } from './key-constraint.js';

@@ -60,6 +60,7 @@
  * const scanner = new LsmScanner(table, { writers: [writer] });
  * const result = scanner.scan({ columns: ['id', 'name'], filter: col('age').gt(30) });
  * for await (const batch of result) console.log(batch.numRows);
+ * const baseKeys = [{ id: 1n }, { id: 2n }]; // keys a base-table reader returned
  * const superseded = await scanner.freshTierBlockList(baseKeys, await result.cuts);
  * ```
  */

@@ -22,7 +22,7 @@ import { exactKey, isExactNumeric } from './exact-literal.js';
  * @example
  * ```ts
  * await scanner.containsPks([{ id: 1n }, { id: 2 }]);
- * await scanner.containsPks(batchOfIds); // a RecordBatch or Table with the key columns
+ * await scanner.containsPks(keyBatch); // a RecordBatch or Table with the key columns
  * ```
  */
 export type KeysInput = RecordBatch | ArrowTable | readonly Record<string, unknown>[];

@@ -2,8 +2,11 @@
  * Point lookups (`get`) and membership (`containsPks`) over one collected view.
  *
  * For each key we look for its state from the newest source down, stopping at the
- * first source that holds it (valid while the table's merge policy says the newest
- * version decides, `newestDecides`; each source's own state comes from the one merge):
+ * first source that holds it (each source's own state comes from the one merge). This
+ * finds the row of the key's state while the table's merge policy says the newest version
+ * decides (`newestDecides`); under every other engine it still answers liveness — a key
+ * is live exactly when its newest version is not a tombstone — and `get` merges the rows
+ * of every tier instead (merged-lookup.ts):
  *
  * 1. memtables, newest generation first: the memtable's key index, bounded by
  *    the captured batch count (`lookup`), and the key's version chain there merged
@@ -82,7 +85,8 @@ function inMemtable(src: InMemorySource, keys: NormalizedKeys, open: number[], p
   for (const k of open) {
     const newest = m.lookup(bytes, offsets[k], offsets[k + 1], src.ref.batchCount);
     if (newest < 0) continue;
-    const ord = versions.winner(newest, policy);
+    // liveness only when the newest version does not decide (the Found then names the newest version, not the state)
+    const ord = policy.newestDecides ? versions.winner(newest, policy) : m.isTombstone(newest) ? DELETED : newest;
     slots[k] = ord === DELETED ? null : { kind: 'memtable', src, ordinal: ord };
   }
 }

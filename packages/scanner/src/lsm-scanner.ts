@@ -13,7 +13,8 @@ import type { Table as ArrowTable } from 'apache-arrow';
 import { cutsByShard, freshTierHolds, type AsOfCut, type CurrentFresh } from './as-of-cut.js';
 import { captureMemtables, collectSources, type PinnedVersions } from './collector.js';
 import { normalizeKeys, type KeysInput } from './key-input.js';
-import { findNewest, gatherFound } from './lookup.js';
+import { findNewest } from './lookup.js';
+import { lookupRows } from './merged-lookup.js';
 import { resolveColumns } from './projection.js';
 import { ScanResult, planScan, streamScan, type ScanOptions } from './scan.js';
 import { Snapshot, type GetOptions } from './snapshot.js';
@@ -132,7 +133,7 @@ export class LsmScanner {
     const fields = resolveColumns(this.table.schema, options.columns);
     const k = normalizeKeys(this.table, keys);
     const view = await this.collect();
-    return gatherFound(await findNewest(view, k, this.reader, mergePolicyOf(this.table)), fields, this.reader);
+    return lookupRows(this.table, view, k, this.reader, fields);
   }
 
   /** For each key: is it live now (newest version exists and is not a tombstone)? Reads key indexes, not data files. */

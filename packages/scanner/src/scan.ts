@@ -7,6 +7,9 @@
  *   fresh sources, ascending generation → winners ─────┼→ filter (after dedup) → limit → OutputBuffer → RecordBatch
  * ```
  *
+ * Under merge engines that are not newest-decides a shard is read by merged-scan.ts
+ * instead: its sorted sources merged by key, each key's state built by the one merge.
+ *
  * Parquet files are decoded one row group at a time and output batches are
  * gathered as they fill, so memory stays at a few batches (plus the fresh index
  * and one file's compressed bytes) whatever the table size. Primary-key
@@ -19,6 +22,7 @@ import {
 import { Schema, Table as ArrowTable, type Field, type RecordBatch } from 'apache-arrow';
 import type { AsOfCut } from './as-of-cut.js';
 import { FreshIndex } from './dedup.js';
+import { mergedShard } from './merged-scan.js';
 import { compileFilter, type CompiledFilter, type Filter } from './filter.js';
 import { fileMayMatch, indexPositions, keyConstraintOf, type KeyConstraint } from './key-constraint.js';
 import { OutputBuffer, resolveColumns } from './projection.js';
@@ -104,6 +108,14 @@ export async function* streamScan(table: Table, view: ReadView, plan: ScanPlan, 
   const policy = mergePolicyOf(table);
   for (const shard of view.shards) {
     if (run.done) break;
+    if (!table.appendOnly && !policy.newestDecides) {
+      // engines whose state may take values from every tier: merge the shard's sorted sources by key
+      for await (const batch of mergedShard(table, shard, plan.readFields, plan.constraint, plan.batchSize, reader, policy)) {
+        yield* run.merged(batch);
+        if (run.done) break;
+      }
+      continue;
+    }
     const index = table.appendOnly ? undefined : await FreshIndex.build(shard.fresh, reader, policy, plan.constraint);
     for (const file of shard.baseFiles) if (!run.done) yield* run.file(file, 'base', (keys, _b, _row, out) => index?.baseWinners(keys, out));
     for (let i = 0; i < shard.fresh.length && !run.done; i++) {
@@ -179,6 +191,11 @@ class ScanRun {
     }
   }
 
+  /** Rows that are merged states already (merged-scan.ts): each is its key's state. */
+  *merged(batch: RecordBatch): Generator<RecordBatch> {
+    yield* this.accept(batch, new Uint8Array(batch.numRows).fill(1));
+  }
+
   /** Filter (after dedup), limit, hand to the output buffer. */
   private *accept(batch: RecordBatch, mask: Uint8Array): Generator<RecordBatch> {
     if (this.plan.filter) {
@@ -206,7 +223,7 @@ class ScanRun {
  * ```ts
  * const result = scanner.scan({ filter: col('age').gt(30) });
  * const cuts = await result.cuts; // available once sources are collected
- * for await (const batch of result) process(batch);
+ * for await (const batch of result) console.log(batch.numRows);
  * const table = await scanner.scan().toTable();
  * ```
  */

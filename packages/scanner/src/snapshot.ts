@@ -18,7 +18,8 @@ import { SnapshotExpiredError, assertKnownKeys, mergePolicyOf, registerSnapshot,
 import type { Table as ArrowTable } from 'apache-arrow';
 import type { AsOfCut } from './as-of-cut.js';
 import { normalizeKeys, type KeysInput } from './key-input.js';
-import { findNewest, gatherFound } from './lookup.js';
+import { findNewest } from './lookup.js';
+import { lookupRows } from './merged-lookup.js';
 import { resolveColumns } from './projection.js';
 import { ScanResult, planScan, streamScan, type ScanOptions } from './scan.js';
 import type { ReadView } from './sources.js';
@@ -43,7 +44,7 @@ export interface GetOptions {
  * ```ts
  * const snap = await scanner.snapshot();
  * const a = await snap.scan().toTable();
- * await writer.put(moreRows);
+ * await writer.put(batch);
  * const b = await snap.scan().toTable(); // same rows as a
  * ```
  */
@@ -116,8 +117,7 @@ export class Snapshot {
     this.assertLive();
     assertKnownKeys(options, ['columns'], 'get options');
     const fields = resolveColumns(this.table.schema, options.columns);
-    const found = await findNewest(this.view, normalizeKeys(this.table, keys), this.reader, mergePolicyOf(this.table));
-    return gatherFound(found, fields, this.reader);
+    return lookupRows(this.table, this.view, normalizeKeys(this.table, keys), this.reader, fields);
   }
 
   /** Membership against the pinned sources (see `LsmScanner.containsPks`). */

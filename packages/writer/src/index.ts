@@ -31,7 +31,8 @@
  * write path, WAL, group commit, fencing, replay, backpressure, ingest); `flush/` frozen
  * memtables into committed generations (rounds and retries `flusher.ts`, files
  * `write-files.ts`, manifest change `commit.ts`, worker threads); `maintenance/` the table's
- * upkeep (compaction, base files, versions and tags, rollback, GC).
+ * upkeep (compaction, base files, versions and tags, rollback, GC); `open-format/` the table as
+ * other engines read it (`liveFiles`, `latestStateSql`; docs/format.md).
  *
  * The base table (docs/base-table.md): `compact` merges a shard's flushed generations into
  * base files; `writer.ingest` commits bulk data as one generation (9); `versions`, `tag`,
@@ -55,4 +56,7 @@ export { verify, type VerifyOptions, type VerifyReport, type VerifyProgress, typ
 export type { ObjectKind } from './integrity/table-objects.js';
 export { repair, type RepairOptions, type RepairReport, type RepairAction } from './integrity/repair.js';
 export type { LostRows } from './integrity/repair-wal.js';
+// the open format (docs/format.md): the live files of a table version, and a SQL view of its latest state
+export { liveFiles, objectUrl, type LiveFile, type LiveFiles, type LiveShard } from './open-format/live-files.js';
+export { latestStateSql, type LatestStateSqlOptions } from './open-format/latest-state-sql.js';
 export { changes, changeSchema, CHANGE_OP_COLUMN, type ChangeOp, type ChangesOptions } from './changes/change-feed.js';

@@ -29,7 +29,7 @@ describe('contiguous replay point', () => {
     await expect(w.flush()).rejects.toMatchObject({ code: 'STORE_FAILURE' });
     const files = (await store.list('shards/0/')).map((m) => m.key);
     expect(files.some((k) => k.includes(`/gen-${n1}-`) && k.endsWith('data.parquet'))).toBe(true); // N+1 flushed its files
-    expect(files.some((k) => k.includes(`/gen-${n1}-`) && k.endsWith('.keys.arrow'))).toBe(true);
+    expect(files.some((k) => k.includes(`/gen-${n1}-`) && k.endsWith('.keys.ftk'))).toBe(true);
     const latest = await table.shardManifests(0).latest();
     expect(latest.doc.flushed.map((f) => f.generation)).not.toContain(n1); // not published before N
     expect(latest.doc.replayAfter).toBeLessThan(nFirst);

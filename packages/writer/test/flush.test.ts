@@ -25,7 +25,7 @@ describe('writeGenerationFiles', () => {
     const slot = await frozenSlot(table);
     const g = await writeGenerationFiles({ store, table, shard: 0, epoch: 1, rowGroupSize: 1_000, compression: 'zstd' }, slot);
     expect(g).toMatchObject({ generation: 4, source: 'flush', walLast: 11, batchRowOffsets: [0, 3, 4, 5] });
-    expect(g.file).toMatchObject({ rows: 3, rowGroupSize: 1_000, keyIndexPath: g.file.path.replace('data.parquet', 'data.keys.arrow') });
+    expect(g.file).toMatchObject({ rows: 3, rowGroupSize: 1_000, keyIndexPath: g.file.path.replace('data.parquet', 'data.keys.ftk') });
     expect(g.file.path).toMatch(/^shards\/0\/gen-4-e1-[0-9a-f]{8}\/data\.parquet$/);
     const rows = readParquetFile(await store.get(g.file.path), g.file.path).toArray().map((r) => r.toJSON());
     expect(rows.map((r) => [Number(r.id), r.v, r._ft_batch, r._ft_tombstone])).toEqual([[1, null, 2, true], [2, 2, 1, false], [3, 1, 0, false]]);

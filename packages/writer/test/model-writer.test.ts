@@ -45,7 +45,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 const FAULTS: Record<Extract<Op, { kind: 'failFlush' }>['at'], FaultRule> = {
   data: { ops: 'putIfAbsent', key: 'data.parquet' },
-  keys: { ops: 'putIfAbsent', key: '.keys.arrow' },
+  keys: { ops: 'putIfAbsent', key: '.keys.ftk' },
   commit: { ops: 'putIfAbsent', key: '/_manifests/v' },
   'commit-lost-ack': { ops: 'putIfAbsent', key: '/_manifests/v', mode: 'lost-ack' },
 };

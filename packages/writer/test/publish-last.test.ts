@@ -36,7 +36,7 @@ describe('publish last', () => {
     await expect(w.flush()).rejects.toMatchObject({ code: 'STORE_FAILURE' });
     const written = (await store.list('shards/0/')).map((m) => m.key).filter((k) => k.includes('/gen-'));
     expect(written.some((k) => k.endsWith('data.parquet'))).toBe(true);
-    expect(written.some((k) => k.endsWith('.keys.arrow'))).toBe(true);
+    expect(written.some((k) => k.endsWith('.keys.ftk'))).toBe(true);
     expect((await table.shardManifests(0).latest()).doc.flushed).toEqual([]);
     expect((await readShard(table, 0)).rows.size).toBe(0); // no visible generation
 
@@ -57,13 +57,13 @@ describe('publish last', () => {
     const w = await ShardWriter.open(table, { shard: 0, autoFlush: false, flushRetry: { maxAttempts: 2, initialDelayMs: 1 } });
     await w.put(rangeBatch(0, 20));
     const versionBefore = await table.shardManifests(0).latestVersion();
-    const rule = store.inject({ ops: 'putIfAbsent', key: '.keys.arrow' });
+    const rule = store.inject({ ops: 'putIfAbsent', key: '.keys.ftk' });
     await expect(w.flush()).rejects.toMatchObject({ code: 'STORE_FAILURE' });
     expect(await table.shardManifests(0).latestVersion()).toBe(versionBefore); // no commit happened
     expect(rule.fired).toBe(2);
     rule.remove();
     await w.flush();
-    expect(w.manifest.doc.flushed[0].file.keyIndexPath).toMatch(/\.keys\.arrow$/);
+    expect(w.manifest.doc.flushed[0].file.keyIndexPath).toMatch(/\.keys\.ftk$/);
     expect(violations).toEqual([]);
   });
 

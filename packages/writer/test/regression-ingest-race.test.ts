@@ -45,7 +45,7 @@ function crashAndReopen(table: Table): Promise<ShardWriter> {
 describe('ingest race (fjall)', () => {
   it('an ingest prepared before a put + freeze + flush, committed after them, wins', async () => {
     const { store, table, writer } = await setup();
-    const hold = holdCall(store, 'putIfAbsent', /ingest-.*\.keys\.arrow$/);
+    const hold = holdCall(store, 'putIfAbsent', /ingest-.*\.keys\.ftk$/);
     const ingest = writer.ingest([rowsBatch([KEY, 9], 100)]);
     await hold.reached; // the ingest has prepared its data file; its key index waits
     await writer.put(rowsBatch([KEY], 2)); // acked before the ingest commits

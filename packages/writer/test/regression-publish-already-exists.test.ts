@@ -41,11 +41,11 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'flush, data file', pattern: /\/gen-[^/]+\/data\.parquet$/, run: (w) => w.flush(), rowsAfterRetry: 40 },
-  { name: 'flush, key index', pattern: /\/gen-[^/]+\/data\.keys\.arrow$/, run: (w) => w.flush(), rowsAfterRetry: 40 },
+  { name: 'flush, key index', pattern: /\/gen-[^/]+\/data\.keys\.ftk$/, run: (w) => w.flush(), rowsAfterRetry: 40 },
   { name: 'ingest, data file', pattern: /\/ingest-[^/]+\/data\.parquet$/, run: (w) => w.ingest(rangeBatch(100, 130, 2)), rowsAfterRetry: 70 },
-  { name: 'ingest, key index', pattern: /\/ingest-[^/]+\/data\.keys\.arrow$/, run: (w) => w.ingest(rangeBatch(100, 130, 2)), rowsAfterRetry: 70 },
+  { name: 'ingest, key index', pattern: /\/ingest-[^/]+\/data\.keys\.ftk$/, run: (w) => w.ingest(rangeBatch(100, 130, 2)), rowsAfterRetry: 70 },
   { name: 'compaction base file, data file', pattern: /^base\/data\/[^/]+\.parquet$/, run: (_w, table) => compact(table, { shard: 0 }), rowsAfterRetry: 40 },
-  { name: 'compaction base file, key index', pattern: /^base\/data\/[^/]+\.keys\.arrow$/, run: (_w, table) => compact(table, { shard: 0 }), rowsAfterRetry: 40 },
+  { name: 'compaction base file, key index', pattern: /^base\/data\/[^/]+\.keys\.ftk$/, run: (_w, table) => compact(table, { shard: 0 }), rowsAfterRetry: 40 },
 ];
 
 describe('a name collision while publishing a data file and its key index', () => {

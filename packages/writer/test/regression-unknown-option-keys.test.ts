@@ -35,7 +35,7 @@ async function world(): Promise<World> {
 
 /** [what, unknown key path, call]: each call passes exactly one unknown key. */
 const CASES: [string, string, (w: World) => unknown][] = [
-  ['Table.create', 'mergeEngine', (w) => Table.create(new MemoryStore(), { schema, primaryKey: ['id'], mergeEngine: 'first-row' } as never)],
+  ['Table.create', 'mergeEngin', (w) => Table.create(new MemoryStore(), { schema, primaryKey: ['id'], mergeEngin: 'first-row' } as never)],
   ['Table.create (a typo)', 'primaryKeys', (w) => Table.create(w.store, { schema, primaryKeys: ['id'] } as never)],
   ['ShardWriter.open', 'durabilty', (w) => ShardWriter.open(w.table, { shard: 0, durabilty: 'none' } as never)],
   ['ShardWriter.open flushRetry', 'flushRetry.maxAttempt', (w) => ShardWriter.open(w.table, { shard: 0, flushRetry: { maxAttempt: 3 } } as never)],
@@ -64,9 +64,9 @@ describe('regression: unknown option keys are refused, by name', () => {
   });
 
   it('names every unknown key at once, and the known ones', async () => {
-    const err = await Table.create(new MemoryStore(), { schema, mergeEngine: 'first-row', sequenceField: 'v' } as never).catch((e: unknown) => e);
-    expect((err as InvalidOptionsError).issues.map((i) => i.path).sort()).toEqual(['mergeEngine', 'sequenceField']);
-    expect((err as Error).message).toContain('known: schema, primaryKey, shards');
+    const err = await Table.create(new MemoryStore(), { schema, mergeEngin: 'first-row', sequenceFeild: 'v' } as never).catch((e: unknown) => e);
+    expect((err as InvalidOptionsError).issues.map((i) => i.path).sort()).toEqual(['mergeEngin', 'sequenceFeild']);
+    expect((err as Error).message).toContain('known: schema, primaryKey, shards, mergeEngine, sequenceField, aggregates');
   });
 
   it('the same calls without the unknown key succeed (the check is not too strict)', async () => {

@@ -12,6 +12,7 @@ import { Field, RecordBatch, Schema, Table, tableFromIPC, tableToIPC, type DataT
  *
  * @example
  * ```ts
+ * declare const input: unknown;
  * if (!isArrowRecordBatch(input)) throw new TypeError('expected a RecordBatch');
  * ```
  */
@@ -26,6 +27,8 @@ export function isArrowRecordBatch(x: unknown): x is RecordBatch {
  *
  * @example
  * ```ts
+ * import { RecordBatch, Table } from 'apache-arrow';
+ * declare const x: RecordBatch | Table;
  * const batches = isArrowTable(x) ? x.batches : [x];
  * ```
  */

@@ -19,11 +19,27 @@ export interface RowSelection {
  *
  * @example
  * ```ts
+ * declare const b0: RecordBatch, b1: RecordBatch;
+ * const type = table.schema.fields[0].type;
  * const data = gatherColumn([b0, b1], 'id', type, { count: 2, batchOf: Int32Array.of(1, 0), rowOf: Int32Array.of(5, 0) });
  * ```
  */
 export function gatherColumn(batches: readonly RecordBatch[], col: string, type: DataType, sel: RowSelection): Data {
-  const sources = batches.map((b) => columnData(b, col));
+  return gatherData(batches.map((b) => columnData(b, col)), type, sel);
+}
+
+/**
+ * As {@link gatherColumn}, from one `Data` per source (undefined: the source yields nulls),
+ * for columns whose name differs between sources (the merge's `_ft_seq_` state columns).
+ *
+ * @example
+ * ```ts
+ * declare const seqOfBatch0: Data; // one column of batch 0; batch 1 has none
+ * const type = seqOfBatch0.type;
+ * const data = gatherData([seqOfBatch0, undefined], type, { count: 1, batchOf: Int32Array.of(0), rowOf: Int32Array.of(3) });
+ * ```
+ */
+export function gatherData(sources: (Data | undefined)[], type: DataType, sel: RowSelection): Data {
   if (isFixed(type)) return gatherFixed(sources, type, sel);
   if (type.typeId === Type.Bool) return gatherBool(sources, type, sel);
   if (type.typeId === Type.Utf8 || type.typeId === Type.Binary) return gatherVar(sources, type, sel);

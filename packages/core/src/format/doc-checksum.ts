@@ -31,6 +31,7 @@ const TAIL_BYTES = new TextEncoder().encode(TAIL);
  *
  * @example
  * ```ts
+ * const bytes = await store.get('_table.json');
  * const { doc, checked } = openStoredJson(bytes, '_table.json', false, FORMAT_VERSION); // checked: false for a legacy table
  * ```
  */
@@ -45,6 +46,7 @@ export interface OpenedDoc {
  *
  * @example
  * ```ts
+ * declare const tagDoc: TagDoc;
  * await store.putIfAbsent(layout.tag('x'), sealedJsonBytes(tagDoc));
  * ```
  */
@@ -69,6 +71,7 @@ export function sealedJsonBytes(doc: object): Uint8Array {
  *
  * @example
  * ```ts
+ * const path = layout.tag('nightly');
  * const { doc, checked } = openStoredJson(await store.get(path), path, table.doc.checksums === true, FORMAT_VERSION);
  * ```
  */

@@ -17,6 +17,13 @@
  *
  * Append-only tables skip 1, 2 and 4: rows keep their order and there is no index.
  *
+ * Engines other than deduplicate-without-sequence-field (docs/merge-engines.md) store each
+ * key's merged state, built by the merge (`StateAssembler`): a row whose columns may come
+ * from several versions, plus the state columns of merge-state-columns.ts after the two
+ * above — `_ft_cut` (a tombstone in this generation cut the key's history: older tiers are
+ * not merged in) and, with a sequence field, `_ft_seq_<column>`. `_ft_batch` is then the
+ * batch of the key's newest version.
+ *
  * Folder `format/`: the bytes of stored objects — this file (flushed generations), the
  * key index (key-index.ts), Parquet (parquet-codec.ts, parquet-dictionary.ts, all-null-bool.ts)
  * and WAL entries (wal-codec.ts, checksummed with crc32.ts).
@@ -28,7 +35,9 @@ import type { KeyIndex } from './key-index.js';
 import type { Memtable, MemtableBatch } from '../memtable/memtable.js';
 import { writeParquetFile, type ParquetWriteOptions } from './parquet-codec.js';
 import { sortKeyIds } from '../keys/key-sort.js';
-import { DEDUPLICATE, DELETED, type MergePolicy } from '../merge/merge-versions.js';
+import { DEDUPLICATE, DELETED, MergedState, type MergePolicy } from '../merge/merge-versions.js';
+import { StateAssembler } from '../merge/merge-assembler.js';
+import { stateFields, type StateLayout } from '../merge/merge-state-columns.js';
 import { MemtableVersions, batchOfOrdinal } from '../memtable/memtable-versions.js';
 import { keyToHex } from '../keys/pk-encoding.js';
 
@@ -37,9 +46,17 @@ export const BATCH_COLUMN = '_ft_batch';
 /** Name of the system column flagging tombstones. */
 export const TOMBSTONE_COLUMN = '_ft_tombstone';
 
-/** The schema of a flushed generation's data file. */
-export function generationFileSchema(schema: Schema): Schema {
-  return nullableSchema(schema, [new Field(BATCH_COLUMN, new Int32(), false), new Field(TOMBSTONE_COLUMN, new Bool(), false)]);
+/**
+ * The schema of a flushed generation's data file (with `layout`, a policy's: its state columns too).
+ *
+ * @example
+ * ```ts
+ * const fileSchema = generationFileSchema(table.schema, mergePolicyOf(table));
+ * ```
+ */
+export function generationFileSchema(schema: Schema, layout?: StateLayout): Schema {
+  const state = layout ? stateFields(layout, schema, 'generation') : [];
+  return nullableSchema(schema, [new Field(BATCH_COLUMN, new Int32(), false), new Field(TOMBSTONE_COLUMN, new Bool(), false), ...state]);
 }
 
 /**
@@ -66,13 +83,16 @@ export interface EncodedGeneration {
  *
  * @example
  * ```ts
+ * declare const frozen: Memtable;
+ * const dataPath = layout.generationFile(0, frozen.generation, 1); // shard 0, epoch 1
  * const g = encodeGeneration(frozen, table.schema, frozen.batchCount, { rowGroupSize: 65_536 });
  * await store.putIfAbsent(dataPath, g.parquet);
  * ```
  */
 export function encodeGeneration(
-  memtable: GenerationInput, schema: Schema, batchCount: number, options: ParquetWriteOptions = {}, policy: MergePolicy = DEDUPLICATE,
+  memtable: GenerationInput, schema: Schema, batchCount: number, options: ParquetWriteOptions = {}, policy: MergePolicy & Partial<StateLayout> = DEDUPLICATE,
 ): EncodedGeneration {
+  if (!policy.newestDecides && memtable.keyCount > 0) return encodeMerged(memtable, schema, batchCount, options, policy as MergePolicy & StateLayout);
   const picked = memtable.keyCount > 0 || memtable.rowCount === 0 ? mergedSorted(memtable, batchCount, policy) : allRows(memtable, batchCount);
   const batches = Array.from({ length: batchCount }, (_, i) => memtable.batch(i).batch);
   const sel: RowSelection = { count: picked.count, batchOf: picked.batchOf, rowOf: picked.rowOf };
@@ -81,14 +101,40 @@ export function encodeGeneration(
   children.push(makeData({ type: new Int32(), length: sel.count, data: sel.batchOf }));
   children.push(tombstoneData(memtable, sel, picked.index?.tombstone));
   const data = makeData({ type: new Struct(fileSchema.fields), length: sel.count, nullCount: 0, children });
-  const parquet = writeParquetFile([new RecordBatch(fileSchema, data)], options);
-  const keyIndex = picked.index;
+  return encoded(writeParquetFile([new RecordBatch(fileSchema, data)], options), picked.index, sel.count);
+}
+
+function encoded(parquet: Uint8Array, keyIndex: KeyIndex | undefined, rows: number): EncodedGeneration {
   const last = keyIndex && keyIndex.count > 0 ? keyIndex.count - 1 : -1;
   return {
-    parquet, keyIndex, rows: sel.count,
+    parquet, keyIndex, rows,
     pkMin: last >= 0 ? keyToHex(keyIndex!.keyBytes.subarray(keyIndex!.keyOffsets[0], keyIndex!.keyOffsets[1])) : undefined,
     pkMax: last >= 0 ? keyToHex(keyIndex!.keyBytes.subarray(keyIndex!.keyOffsets[last], keyIndex!.keyOffsets[last + 1])) : undefined,
   };
+}
+
+/** Engines that are not newest-decides: each key's merged state (see the module doc), sorted by key. */
+function encodeMerged(m: GenerationInput, schema: Schema, batchCount: number, options: ParquetWriteOptions, policy: MergePolicy & StateLayout): EncodedGeneration {
+  const { arena, offsets, order } = sortedEntries(m, batchCount);
+  const n = order.length;
+  const index = keyIndexOf(m, order, arena, offsets);
+  const batchOf = new Int32Array(n);
+  const versions = new MemtableVersions(m);
+  const state = new MergedState(schema.fields.length);
+  const out = new StateAssembler(policy, schema, schema.fields, 'generation');
+  for (let i = 0; i < n; i++) {
+    const newest = m.newestOfEntry(order[i], batchCount);
+    policy.merge(versions.load(newest), state);
+    out.add(versions, state);
+    batchOf[i] = batchOfOrdinal(m.batchRowOffsets, newest, versions.lastBatch);
+    index.tombstone[i] = state.deleted ? 1 : 0;
+  }
+  const body = out.finish();
+  const fileSchema = generationFileSchema(schema, policy);
+  const own = schema.fields.length;
+  const children = [...body.data.children.slice(0, own), makeData({ type: new Int32(), length: n, data: batchOf }), bitsData(index.tombstone), ...body.data.children.slice(own)];
+  const data = makeData({ type: new Struct(fileSchema.fields), length: n, nullCount: 0, children });
+  return encoded(writeParquetFile([new RecordBatch(fileSchema, data)], options), index, n);
 }
 
 interface Picked {
@@ -112,44 +158,63 @@ function allRows(m: GenerationInput, batchCount: number): Picked {
 }
 
 function mergedSorted(m: GenerationInput, batchCount: number, policy: MergePolicy): Picked {
+  const { arena, offsets, order } = sortedEntries(m, batchCount);
+  return pickInOrder(m, order, arena, offsets, batchCount, policy);
+}
+
+/** The key entries held within the first `batchCount` batches, in key order. */
+function sortedEntries(m: GenerationInput, batchCount: number): { arena: Uint8Array; offsets: Uint32Array; order: Uint32Array } {
   const { arena, offsets, count } = m.keyEntries();
   const ids = new Uint32Array(count);
   let n = 0;
   for (let e = 0; e < count; e++) if (m.firstBatchOfEntry(e) < batchCount) ids[n++] = e;
-  const order = sortKeyIds(arena, offsets, ids.subarray(0, n));
-  return pickInOrder(m, order, arena, offsets, batchCount, policy);
+  return { arena, offsets, order: sortKeyIds(arena, offsets, ids.subarray(0, n)) };
+}
+
+/** The key index of entries `order` (rows = positions; tombstone flags left for the caller). */
+function keyIndexOf(m: GenerationInput, order: Uint32Array, arena: Uint8Array, offsets: Uint32Array): KeyIndex & { tombstone: Uint8Array } {
+  const n = order.length;
+  const keyOffsets = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) keyOffsets[i + 1] = keyOffsets[i] + offsets[order[i] + 1] - offsets[order[i]];
+  const keyBytes = new Uint8Array(keyOffsets[n]);
+  const firstBatch = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = order[i];
+    for (let k = offsets[e], p = keyOffsets[i]; k < offsets[e + 1]; k++) keyBytes[p++] = arena[k]; // no view per key
+    firstBatch[i] = m.firstBatchOfEntry(e);
+  }
+  return { count: n, keyBytes, keyOffsets, rows: Uint32Array.from({ length: n }, (_, i) => i), firstBatch, tombstone: new Uint8Array(n) };
 }
 
 function pickInOrder(m: GenerationInput, order: Uint32Array, arena: Uint8Array, offsets: Uint32Array, batchCount: number, policy: MergePolicy): Picked {
   const n = order.length;
   const batchOf = new Int32Array(n);
   const rowOf = new Int32Array(n);
-  const keyOffsets = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) keyOffsets[i + 1] = keyOffsets[i] + offsets[order[i] + 1] - offsets[order[i]];
-  const keyBytes = new Uint8Array(keyOffsets[n]);
-  const firstBatch = new Int32Array(n);
-  const tombstone = new Uint8Array(n);
+  const index = keyIndexOf(m, order, arena, offsets);
   const rowOffsets = m.batchRowOffsets;
   const versions = new MemtableVersions(m);
   for (let i = 0; i < n; i++) {
-    const e = order[i];
-    const newest = m.newestOfEntry(e, batchCount);
+    const newest = m.newestOfEntry(order[i], batchCount);
     const winner = versions.winner(newest, policy);
     const ord = winner === DELETED ? newest : winner; // a deleted key is stored as its newest version, a tombstone
     const b = batchOfOrdinal(rowOffsets, ord, versions.lastBatch); // the merge has usually just looked this ordinal up
     batchOf[i] = b;
     rowOf[i] = ord - rowOffsets[b];
-    for (let k = offsets[e], p = keyOffsets[i]; k < offsets[e + 1]; k++) keyBytes[p++] = arena[k]; // no view per key
-    firstBatch[i] = m.firstBatchOfEntry(e);
-    tombstone[i] = winner === DELETED ? 1 : 0;
+    index.tombstone[i] = winner === DELETED ? 1 : 0;
   }
-  const rows = Uint32Array.from({ length: n }, (_, i) => i);
-  return { count: n, batchOf, rowOf, index: { count: n, keyBytes, keyOffsets, rows, firstBatch, tombstone } };
+  return { count: n, batchOf, rowOf, index };
 }
 
 /** The tombstone bits: the merge's answer per key (keyed), or each row's batch op (append-only). */
 function tombstoneData(m: GenerationInput, sel: RowSelection, merged: Uint8Array | undefined) {
+  if (merged) return bitsData(merged);
   const bits = new Uint8Array((sel.count + 7) >> 3);
-  for (let i = 0; i < sel.count; i++) if (merged ? merged[i] : m.batch(sel.batchOf[i]).op === 'delete') bits[i >> 3] |= 1 << (i & 7);
+  for (let i = 0; i < sel.count; i++) if (m.batch(sel.batchOf[i]).op === 'delete') bits[i >> 3] |= 1 << (i & 7);
   return makeData({ type: new Bool(), length: sel.count, data: bits });
+}
+
+function bitsData(flags: Uint8Array) {
+  const bits = new Uint8Array((flags.length + 7) >> 3);
+  for (let i = 0; i < flags.length; i++) if (flags[i]) bits[i >> 3] |= 1 << (i & 7);
+  return makeData({ type: new Bool(), length: flags.length, data: bits });
 }

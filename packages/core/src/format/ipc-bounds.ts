@@ -152,6 +152,8 @@ export function ipcSchemaMessage(schema: Schema): Uint8Array {
  *
  * @example
  * ```ts
+ * declare const body: Uint8Array; // an IPC stream message read from `path`
+ * const path = 'shards/0/wal/00000000000000000042.arrow';
  * const batch = decodeCheckedBatch(body, [table.schema], path);
  * ```
  */

@@ -47,6 +47,8 @@ const SCHEMA = new Schema([
  *
  * @example
  * ```ts
+ * declare const index: KeyIndex;
+ * const indexPath = keyIndexPathFor('shards/0/gen-00000000000000000007/data.parquet');
  * await store.putIfAbsent(indexPath, encodeKeyIndex(index));
  * ```
  */
@@ -70,6 +72,7 @@ export function encodeKeyIndex(index: KeyIndex): Uint8Array {
  *
  * @example
  * ```ts
+ * const indexPath = keyIndexPathFor('shards/0/gen-00000000000000000007/data.parquet');
  * const index = decodeKeyIndex(await store.get(indexPath), indexPath);
  * ```
  */
@@ -136,6 +139,8 @@ export function emptyKeyIndex(): KeyIndex {
  *
  * @example
  * ```ts
+ * declare const index: KeyIndex;
+ * const keys = encodeKeys(keyBatch, table.primaryKey);
  * const i = findKey(index, keys.bytes, keys.offsets[0], keys.offsets[1]);
  * if (i >= 0 && !index.tombstone[i]) console.log('live at row', index.rows[i]);
  * ```
@@ -159,6 +164,8 @@ export function findKey(index: KeyIndex, key: Uint8Array, s: number, e: number):
  *
  * @example
  * ```ts
+ * declare const index: KeyIndex;
+ * declare const range: KeyRange;
  * const from = lowerBoundKey(index, range.min, 0, range.min.length);
  * ```
  */

@@ -1,12 +1,16 @@
 /**
  * Parquet codec over parquet-wasm. Arrow data crosses into WebAssembly as an
  * IPC stream and back the same way; callers only see apache-arrow objects.
+ * Types Parquet has no logical type for are stored as ones it has and restored on
+ * read (parquet-types.ts), so other readers see dates and timestamps, and freshtier
+ * gets back the Arrow types it wrote.
  */
 import { Table, tableFromIPC, tableToIPC, type RecordBatch } from 'apache-arrow';
 import * as pq from 'parquet-wasm';
 import { withWritableAllNullBools } from './all-null-bool.js';
 import { CorruptEntryError } from '../errors.js';
 import { uniqueColumns } from './parquet-dictionary.js';
+import { fromParquetTypes, toParquetTypes } from './parquet-types.js';
 
 /** Options for {@link writeParquetFile}. */
 export interface ParquetWriteOptions {
@@ -23,11 +27,12 @@ const COMPRESSION = { uncompressed: pq.Compression.UNCOMPRESSED, snappy: pq.Comp
  *
  * @example
  * ```ts
+ * import { Table } from 'apache-arrow';
  * const bytes = writeParquetFile(new Table([batch]), { rowGroupSize: 10_000 });
  * ```
  */
 export function writeParquetFile(data: Table | RecordBatch[], options: ParquetWriteOptions = {}): Uint8Array {
-  const batches = (Array.isArray(data) ? data : data.batches).map(withWritableAllNullBools);
+  const batches = toParquetTypes(Array.isArray(data) ? data : data.batches).map(withWritableAllNullBools);
   const wasmTable = pq.Table.fromIPCStream(tableToIPC(new Table(batches), 'stream'));
   const rowGroupSize = options.rowGroupSize ?? 65_536;
   let props = new pq.WriterPropertiesBuilder()
@@ -51,13 +56,14 @@ export interface ParquetReadOptions {
  *
  * @example
  * ```ts
+ * const bytes = await store.get('shards/0/gen-00000000000000000003/data.parquet');
  * const t = readParquetFile(bytes, 'gen-3/data.parquet', { columns: ['id'] });
  * ```
  */
 export function readParquetFile(bytes: Uint8Array, path: string, options: ParquetReadOptions = {}): Table {
   try {
     const wasmTable = pq.readParquet(bytes, { columns: options.columns, rowGroups: options.rowGroups, batchSize: options.batchSize ?? 65_536 });
-    const table = tableFromIPC(wasmTable.intoIPCStream());
+    const table = fromParquetTypes(tableFromIPC(wasmTable.intoIPCStream()));
     // parquet-wasm 0.8's synchronous reader ignores `columns` and returns every column: project here.
     // (Not for `[]`: Arrow's select of no columns would also drop the row count.)
     return options.columns?.length ? table.select(options.columns) : table;

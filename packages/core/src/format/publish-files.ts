@@ -23,6 +23,7 @@ import type { ObjectStore } from '../store/object-store.js';
  *
  * @example
  * ```ts
+ * declare const parquet: Uint8Array, indexBytes: Uint8Array;
  * const files: DataFileToPublish = { dataPath: 'base/data/u.parquet', data: parquet, keyIndex: indexBytes };
  * ```
  */
@@ -45,6 +46,7 @@ export interface DataFileToPublish {
  *
  * @example
  * ```ts
+ * declare const files: DataFileToPublish;
  * const { keyIndexPath, bytesWritten, checksum } = await publishDataFile(store, files);
  * ```
  */
@@ -69,6 +71,7 @@ const DEFAULT_ON_COLLISION = 'the name is fresh per attempt, so this is a name c
  *
  * @example
  * ```ts
+ * declare const parquet: Uint8Array, index: KeyIndex;
  * const { keyIndexPath, checksum } = await publishDataFile(table.store, {
  *   dataPath: layout.baseDataFile(), data: parquet, keyIndex: encodeKeyIndex(index),
  *   onCollision: 'run the compaction again',

@@ -114,6 +114,7 @@ function ipcStreamChunks(batch: RecordBatch): ChunkSink {
  *
  * @example
  * ```ts
+ * const [{ key }] = await listWal(store, 0);
  * const entry = decodeWalEntry(await store.get(key), key);
  * ```
  */
@@ -142,6 +143,7 @@ export function decodeWalEntry(bytes: Uint8Array, path: string): WalEntry {
  *
  * @example
  * ```ts
+ * declare const bytes: Uint8Array; // a WAL entry whose checksum failed
  * const claimed = peekWalHeader(bytes); // { kind: 'data', epoch: 3, records: [{ generation: 7, batchIndex: 0, op: 'put', byteLength: 912 }] }
  * ```
  */

@@ -29,6 +29,8 @@ function mixK(k: number): number {
  *
  * @example
  * ```ts
+ * const keys = encodeKeys(batch, table.primaryKey);
+ * const map = new KeyMap(1);
  * const h = hashKey(keys.bytes, keys.offsets[0], keys.offsets[1]);
  * map.find(keys.bytes, keys.offsets[0], keys.offsets[1], h);
  * ```

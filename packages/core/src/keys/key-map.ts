@@ -12,6 +12,7 @@ import type { EncodedKeys } from './pk-encoding.js';
  *
  * @example
  * ```ts
+ * const keys = encodeKeys(batch, table.primaryKey);
  * const h = hashBytes(keys.bytes, keys.offsets[0], keys.offsets[1]);
  * ```
  */
@@ -50,6 +51,8 @@ export function hashKeys(keys: EncodedKeys): Uint32Array {
  *
  * @example
  * ```ts
+ * const keys = encodeKeys(batch, table.primaryKey);
+ * const batchIndex = 0;
  * const m = new KeyMap(2);
  * const e = m.upsert(keys.bytes, keys.offsets[0], keys.offsets[1]);
  * m.set(e, 0, batchIndex);

@@ -13,6 +13,7 @@ import { compareBytes } from './pk-encoding.js';
  *
  * @example
  * ```ts
+ * declare const file: DataFile;
  * const { min, max }: KeyRange = keyRangeOf(file)!;
  * ```
  */
@@ -28,8 +29,10 @@ const ranges = new WeakMap<DataFile, KeyRange | null>();
  *
  * @example
  * ```ts
+ * declare const file: DataFile;
+ * const key = encodeKeys(keyBatch, table.primaryKey).bytes; // one key
  * const r = keyRangeOf(file);
- * if (r && !keyInRange(r, key, 0, key.length)) skip(file);
+ * if (r && !keyInRange(r, key, 0, key.length)) console.log('the key is not in', file.path);
  * ```
  */
 export function keyRangeOf(file: DataFile): KeyRange | undefined {
@@ -46,6 +49,10 @@ export function keyRangeOf(file: DataFile): KeyRange | undefined {
  *
  * @example
  * ```ts
+ * declare const file: DataFile;
+ * const { min, max } = keyRangeOf(file)!;
+ * const keys = encodeKeys(keyBatch, table.primaryKey);
+ * const i = 0;
  * keyInRange({ min, max }, keys.bytes, keys.offsets[i], keys.offsets[i + 1]);
  * ```
  */

@@ -12,6 +12,7 @@ import { compareBytes } from './pk-encoding.js';
  *
  * @example
  * ```ts
+ * const { bytes: arena, offsets, count: n } = encodeKeys(batch, table.primaryKey);
  * const order = sortKeyIds(arena, offsets, Uint32Array.from({ length: n }, (_, i) => i));
  * ```
  */

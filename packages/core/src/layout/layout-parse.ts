@@ -11,6 +11,7 @@
  *
  * @example
  * ```ts
+ * const key = 'base/data/0b6f2a.parquet';
  * const role: DataFileRole = layout.parse(key)?.kind === 'base-data' ? 'data' : 'key-index';
  * ```
  */
@@ -51,7 +52,8 @@ const N = '(0|[1-9][0-9]{0,14})'; // a number as layout.ts writes it (no sign, n
 const V20 = '([0-9]{20})'; // pad20
 const HEX8 = '[0-9a-f]{8}';
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const FILE = '(data\\.parquet|data\\.keys\\.arrow)';
+// key indexes are `.keys.ftk`; `.keys.arrow` is their name in tables written before (still read, still collected)
+const FILE = '(data\\.parquet|data\\.keys\\.ftk|data\\.keys\\.arrow)';
 
 type Build = (m: RegExpExecArray) => ParsedKey | undefined;
 
@@ -72,7 +74,7 @@ const PATTERNS: readonly [RegExp, Build][] = [
   [new RegExp(`^shards/${N}/_manifests/_latest$`), (m) => ({ kind: 'manifest-hint', shard: num(m[1])! })],
   [new RegExp(`^shards/${N}/wal/${V20}\\.arrow$`), (m) => some(num(m[2]), (position) => ({ kind: 'wal-entry', shard: num(m[1])!, position }))],
   [new RegExp(`^shards/${N}/wal-quarantine/${V20}-by-epoch-${N}\\.arrow$`), (m) => some(num(m[2]), (position) => ({ kind: 'wal-quarantine', shard: num(m[1])!, position, epoch: num(m[3])! }))],
-  [new RegExp(`^base/data/${UUID}\\.(parquet|keys\\.arrow)$`), (m) => ({ kind: 'base-data', role: m[1] === 'parquet' ? 'data' : 'key-index' })],
+  [new RegExp(`^base/data/${UUID}\\.(parquet|keys\\.ftk|keys\\.arrow)$`), (m) => ({ kind: 'base-data', role: m[1] === 'parquet' ? 'data' : 'key-index' })],
   [new RegExp(`^shards/${N}/gen-${N}-e${N}-${HEX8}/${FILE}$`), (m) => ({ kind: 'generation-file', shard: num(m[1])!, generation: num(m[2])!, epoch: num(m[3])!, role: role(m[4]), dir: dirOf(m) })],
   [new RegExp(`^shards/${N}/gen-${N}-${HEX8}/${FILE}$`), (m) => ({ kind: 'generation-file', shard: num(m[1])!, generation: num(m[2])!, epoch: undefined, role: role(m[3]), dir: dirOf(m) })],
   [new RegExp(`^shards/${N}/ingest-e${N}-${UUID}/${FILE}$`), (m) => ({ kind: 'ingest-file', shard: num(m[1])!, epoch: num(m[2])!, role: role(m[3]), dir: dirOf(m) })],

@@ -7,14 +7,23 @@
  * ```
  * _table.json
  * base/_manifests/v<20 digits>.json  (+ _latest, the newest-version hint)
- * base/data/<uuid>.parquet (+ <uuid>.keys.arrow)
+ * base/data/<uuid>.parquet (+ <uuid>.keys.ftk)
  * shards/<id>/_manifests/v<20 digits>.json  (+ _latest)
  * shards/<id>/wal/<20 digits>.arrow
- * shards/<id>/wal-quarantine/<20 digits>-by-epoch-<epoch>.arrow          a torn WAL tail set aside by the writer of <epoch>
- * shards/<id>/gen-<g>-e<epoch>-<rand>/data.parquet (+ data.keys.arrow)   a flush of the writer of <epoch>
- * shards/<id>/ingest-e<epoch>-<uuid>/data.parquet (+ data.keys.arrow)    an ingest of the writer of <epoch>
+ * shards/<id>/wal-quarantine/<20 digits>-by-epoch-<epoch>.arrow        a damaged WAL entry `repair` set aside (its repair's epoch)
+ * shards/<id>/gen-<g>-e<epoch>-<rand>/data.parquet (+ data.keys.ftk)   a flush of the writer of <epoch>
+ * shards/<id>/ingest-e<epoch>-<uuid>/data.parquet (+ data.keys.ftk)    an ingest of the writer of <epoch>
  * _tags/<name>.json
  * ```
+ *
+ * Key indexes are `FTK2` frames, not Arrow IPC files, so they end in `.keys.ftk`; tables
+ * written before that name have `.keys.arrow` key indexes, which stay readable (readers
+ * follow the manifest's `keyIndexPath`, and `layout.parse` knows both names). WAL entries
+ * keep `.arrow` although they are `FTW1` frames: a WAL position is claimed by creating
+ * exactly this name (put-if-absent is what fences a writer, invariant 8), so a writer of
+ * another build using another name could take a position a fence already holds, and a build
+ * that lists only the new name would miss older entries. Renaming them needs a new
+ * format version (docs/format.md "Naming").
  *
  * The writer's epoch in a generation or ingest directory name is what lets GC tell
  * files a live writer may still publish from those of a fenced one
@@ -84,15 +93,17 @@ function nat(n: number): number {
 }
 
 /**
- * The key index file beside a data file.
+ * The key index file beside a data file, for a new data file (`.keys.ftk`: an `FTK2`
+ * frame, see key-index-frame.ts). An existing file's key index is wherever its manifest
+ * entry's `keyIndexPath` says: tables written before this name use `.keys.arrow`.
  *
  * @example
  * ```ts
- * keyIndexPathFor('base/data/u.parquet'); // 'base/data/u.keys.arrow'
+ * keyIndexPathFor('base/data/u.parquet'); // 'base/data/u.keys.ftk'
  * ```
  */
 export function keyIndexPathFor(dataPath: string): string {
-  return dataPath.replace(/\.parquet$/, '') + '.keys.arrow';
+  return dataPath.replace(/\.parquet$/, '') + '.keys.ftk';
 }
 
 /** Parses a version number out of a manifest key, or undefined if it is not one. */

@@ -16,6 +16,8 @@ import type { BaseManifest, GenerationRange } from './manifest-schemas.js';
  *
  * @example
  * ```ts
+ * const base = await table.baseManifests.latest();
+ * const { doc: manifest } = await table.shardManifests(0).latest();
  * const covered = baseCoverage(base.doc, 0);
  * const fresh = manifest.flushed.filter((g) => !covered.inBase(g.generation));
  * ```
@@ -34,6 +36,7 @@ export interface BaseCoverage {
  *
  * @example
  * ```ts
+ * const base = (await table.baseManifests.latest()).doc;
  * const c = baseCoverage({ ...base, compacted: { '0': 7 }, excluded: { '0': [{ above: 9, below: 12 }] } }, 0);
  * [7, 8, 10, 12].map((g) => c.inBase(g)); // [true, false, true, false]
  * ```
@@ -48,8 +51,9 @@ export function baseCoverage(base: BaseManifest, shard: number): BaseCoverage {
  *
  * @example
  * ```ts
+ * declare const cut: AsOfCut; // from @freshtier/scanner
  * const c = coverageThrough(cut.compactedThrough, cut.excluded);
- * if (!c.inBase(g) && g <= cut.activeGeneration) check(g);
+ * for (let g = 1; g <= cut.activeGeneration; g++) if (!c.inBase(g)) console.log('fresh generation', g);
  * ```
  */
 export function coverageThrough(compacted: number, excluded: readonly GenerationRange[] = []): BaseCoverage {

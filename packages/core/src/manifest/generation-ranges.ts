@@ -15,6 +15,7 @@ import type { BaseManifest, GenerationRange } from './manifest-schemas.js';
  *
  * @example
  * ```ts
+ * const base = await table.baseManifests.latest();
  * const ranges = excludedOf(base.doc, 0); // e.g. [{ above: 7, below: 12 }]
  * ```
  */

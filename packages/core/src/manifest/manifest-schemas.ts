@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { storedPathProblem } from '../layout/layout.js';
+import { mergeSpecFields } from '../merge/merge-spec.js';
 
 /** The on-disk format version this build writes and reads. */
 export const FORMAT_VERSION = 1;
@@ -24,6 +25,11 @@ export const tableDocSchema = z.object({
    * manifest and tag must carry one. Absent on older tables, whose documents are read unchecked.
    */
   checksums: z.literal(true).optional(),
+  /**
+   * The merge options (docs/merge-engines.md): absent on deduplicate tables without a sequence
+   * field, and on every table created before merge engines existed, which read as such.
+   */
+  ...mergeSpecFields,
 });
 export type TableDoc = z.infer<typeof tableDocSchema>;
 

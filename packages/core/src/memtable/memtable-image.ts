@@ -58,6 +58,8 @@ export interface MemtableImage {
  *
  * @example
  * ```ts
+ * import { Worker } from 'node:worker_threads';
+ * declare const frozen: Memtable, worker: Worker;
  * const { image, transfer } = memtableImage(frozen, table.schema);
  * worker.postMessage({ image }, transfer);
  * ```
@@ -97,7 +99,8 @@ export function memtableImage(m: Memtable, schema: Schema, batchCount = m.batchC
  *
  * @example
  * ```ts
- * const g = encodeGeneration(imageInput(image), schema, image.batchCount, options);
+ * declare const image: MemtableImage; // received from the writer thread
+ * const g = encodeGeneration(imageInput(image), schema, image.batchCount, { rowGroupSize: 65_536 });
  * ```
  */
 export function imageInput(image: MemtableImage): GenerationInput {

@@ -7,22 +7,26 @@
  *
  * Used by flush (in the writer's thread or its worker, through `GenerationInput`),
  * and by the scanner's memtable reads (scans and lookups). Most keys have one
- * version: loading it is one link read, and nothing is allocated per key.
+ * version: loading it is one link read, and nothing is allocated per key. The run is a
+ * `RowRun` (each version's batch and row), which merge engines that build a row from
+ * several versions read (`policy.merge`); `winner` serves the engines that pick one.
  */
-import { DELETED, type MergePolicy, type VersionRun } from '../merge/merge-versions.js';
+import type { RecordBatch } from 'apache-arrow';
+import { DELETED, type MergePolicy, type RowRun } from '../merge/merge-versions.js';
 
 /**
  * What a memtable (or its image in the flush worker) tells about versions.
  *
  * @example
  * ```ts
+ * declare const memtable: Memtable;
  * const chain: VersionChain = memtable; // a Memtable, or imageInput(image)
  * ```
  */
 export interface VersionChain {
   /** Ordinal of batch i's first row, for every batch, plus the row count. */
   readonly batchRowOffsets: readonly number[];
-  batch(i: number): { readonly op: 'put' | 'delete' };
+  batch(i: number): { readonly op: 'put' | 'delete'; readonly batch: RecordBatch };
   /** Ordinal of the previous version of the key of row `ordinal`, or -1 for its first. */
   previousVersion(ordinal: number): number;
 }
@@ -32,12 +36,15 @@ export interface VersionChain {
  *
  * @example
  * ```ts
+ * declare const memtable: Memtable;
+ * const keys = encodeKeys(keyBatch, table.primaryKey);
  * const versions = new MemtableVersions(memtable);
- * const ord = versions.winner(memtable.lookup(bytes, s, e, batchCount), DEDUPLICATE);
- * if (ord !== DELETED) readRow(memtable.locate(ord));
+ * const newest = memtable.lookup(keys.bytes, keys.offsets[0], keys.offsets[1]);
+ * const ord = newest < 0 ? DELETED : versions.winner(newest, DEDUPLICATE);
+ * if (ord !== DELETED) console.log(memtable.locate(ord));
  * ```
  */
-export class MemtableVersions implements VersionRun {
+export class MemtableVersions implements RowRun {
   count = 0;
   /** Ordinals of the loaded versions, newest first (keeps its length: grows only for a longer chain than any before). */
   private readonly ords: number[] = [];
@@ -64,6 +71,17 @@ export class MemtableVersions implements VersionRun {
     return this.chain.batch(this.lastBatch).op === 'delete';
   }
 
+  batchOf(position: number): RecordBatch {
+    this.lastBatch = batchOfOrdinal(this.chain.batchRowOffsets, this.ordinal(position), this.lastBatch);
+    return this.chain.batch(this.lastBatch).batch;
+  }
+
+  rowOf(position: number): number {
+    const ord = this.ordinal(position);
+    this.lastBatch = batchOfOrdinal(this.chain.batchRowOffsets, ord, this.lastBatch);
+    return ord - this.chain.batchRowOffsets[this.lastBatch];
+  }
+
   /**
    * Ordinal of the row holding the key's state within this memtable, or `DELETED`.
    * `newest` is the key's newest ordinal within the bound (must be >= 0). A policy
@@ -71,6 +89,7 @@ export class MemtableVersions implements VersionRun {
    * promises), which spares following the links: a cache miss per key in a flush.
    */
   winner(newest: number, policy: MergePolicy): number {
+    if (!policy.picksRow) throw new Error(`the ${policy.engine} engine builds a row from several versions: load() the run and merge() it`);
     if (policy.newestDecides) {
       this.ords[0] = newest;
       this.count = 1;
@@ -85,7 +104,8 @@ export class MemtableVersions implements VersionRun {
  *
  * @example
  * ```ts
- * const b = batchOfOrdinal(memtable.batchRowOffsets, ordinal, 0);
+ * declare const memtable: Memtable;
+ * const b = batchOfOrdinal(memtable.batchRowOffsets, 7, 0);
  * ```
  */
 export function batchOfOrdinal(rowOffsets: readonly number[], ordinal: number, guess: number): number {

@@ -48,7 +48,8 @@ const FIRST_BATCH = 1;
  * @example
  * ```ts
  * const m = new Memtable(0, 7, true);
- * m.append(batch, 'put', encodeKeys(batch, ['id']), 12);
+ * const keys = encodeKeys(batch, ['id']);
+ * m.append(batch, 'put', keys, 12);
  * const ordinal = m.lookup(keys.bytes, keys.offsets[0], keys.offsets[1]);
  * ```
  */

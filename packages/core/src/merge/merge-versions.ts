@@ -1,8 +1,8 @@
 /**
  * The one merge (DESIGN.md invariant 14): the function that decides the state of a
  * primary key from its versions. Memtable reads, flush, compaction, scans and
- * lookups all call {@link chooseVersion} (through a {@link MergePolicy}), so a key
- * reads the same whatever tier its versions sit in.
+ * lookups all call it (through a {@link MergePolicy}), so a key reads the same
+ * whatever tier its versions sit in.
  *
  * A *run* is the versions of one key in ascending batch coordinate: base <
  * flushed generations ascending < frozen < active memtable; within a generation,
@@ -16,92 +16,59 @@
  * state of all their versions. A state "deleted" stands in for a tombstone. This is
  * what lets flush and compaction merge part of a key's history.
  *
- * Where the merge engines of issue 13 plug in (none is built here):
- * - a sequence field: the run gains `compareSequence(i, j)`; the policy orders by it,
- *   ties by position (the coordinate), so a late event can lose to an older version;
- * - first-row: `chooseVersion` returns the first version after the last tombstone;
- * - partial-update / aggregate build a new row instead of picking one: the policy gains
- *   a `combine(run, from, sink)` over positions `from..count-1` (after the last tombstone),
- *   and the state of a tier must then record that a tombstone cut its history;
- * - an engine whose `newestDecides` is false makes readers visit every tier holding
- *   the key instead of stopping at the newest one (lookups, and base rows in scans).
+ * Where the merge engines (issue 13; docs/merge-engines.md) plug in:
+ * - the policy (merge-policy.ts) is built from the table's stored merge options
+ *   (merge-spec.ts) by {@link mergePolicyOf}; `deduplicate` without a sequence field is
+ *   {@link DEDUPLICATE}, whose newest version decides (`newestDecides`): the fast paths of
+ *   flush, scans and lookups are exactly what they were for it;
+ * - every other policy reads rows: its run is a `RowRun` (merge-run.ts) and its answer a
+ *   `MergedState` — per column, the position providing the value, or a computed `sum` /
+ *   `count` (merge-columns.ts) — which `StateAssembler` (merge-assembler.ts) turns into
+ *   Arrow rows; the pick engines (deduplicate with a sequence field, first-row) also
+ *   answer `chooseVersion`;
+ * - a sequence field orders the live versions (ties: the position, i.e. the coordinate), so
+ *   a late event can lose to an older version; a tombstone stays ordered by arrival: it
+ *   ends the history of everything that arrived before it;
+ * - a stored state records what later merges need (merge-state-columns.ts): `_ft_cut` when
+ *   a tombstone cut its history, for rules that follow the sequence order the provider's
+ *   sequence value per column (`_ft_seq_<column>`), and sums exactly (`_ft_sum_<column>`);
+ * - a policy that is not `newestDecides` makes readers visit every tier holding the key:
+ *   `get` merges the rows of every tier, a scan merges the shard's sorted sources by key
+ *   (the scanner's merged-scan.ts). Liveness needs no rows under any engine: a key is
+ *   live exactly when its newest version is not a tombstone ({@link newestState}).
  */
-import type { Table } from '../table/table.js';
+import type { Schema } from 'apache-arrow';
+import type { MergeSpec } from './merge-spec.js';
+import { DEDUPLICATE, policyFor } from './merge-policy.js';
+import { DELETED, type MergePolicy, type VersionRun } from './merge-run.js';
+import type { StateLayout } from './merge-state-columns.js';
 
-/** {@link chooseVersion}'s answer when a tombstone ended the key's history: the key reads as absent. */
-export const DELETED = -1;
+export { DELETED, COMPUTED, NO_VALUE, ListRun, MergedState, type MergePolicy, type RowRun, type VersionRun } from './merge-run.js';
+export { DEDUPLICATE, policyFor } from './merge-policy.js';
+export type { MergeEngineName } from './merge-spec.js';
 
-/** The merge engines (DESIGN.md "Concepts"); issue 13 adds partial-update, first-row and aggregate. */
-export type MergeEngineName = 'deduplicate';
-
-/**
- * The versions of one key, oldest first (position 0), read by position.
- *
- * @example
- * ```ts
- * const run: VersionRun = { count: 2, isTombstone: (i) => i === 1 };
- * chooseVersion(run); // DELETED: the newest version is a tombstone
- * ```
- */
-export interface VersionRun {
-  /** Number of versions, at least 1. */
-  readonly count: number;
-  /** Whether the version at `position` (0 = oldest) is a tombstone. */
-  isTombstone(position: number): boolean;
+/** What {@link mergePolicyOf} reads of a table. */
+export interface MergeTable {
+  readonly schema: Schema;
+  readonly doc?: { readonly primaryKey: readonly string[] } & MergeSpec;
 }
 
+const policies = new WeakMap<object, MergePolicy & StateLayout>();
+
 /**
- * How the versions of one key combine into its state, fixed per table.
+ * The merge policy of a table: its stored engine and sequence field (none: deduplicate).
  *
  * @example
  * ```ts
  * const policy = mergePolicyOf(table);
- * const winner = policy.chooseVersion(run);
- * if (winner !== DELETED) emit(run, winner);
  * ```
  */
-export interface MergePolicy {
-  readonly engine: MergeEngineName;
-  /**
-   * True when the newest version alone decides the state (deduplicate without a
-   * sequence field): a reader may stop at the newest tier that holds the key, and a
-   * base row is live exactly when no fresh tier holds its key.
-   */
-  readonly newestDecides: boolean;
-  /** Position of the version whose row is the key's state, or {@link DELETED}. */
-  chooseVersion(run: VersionRun): number;
-}
-
-/**
- * `deduplicate` (the default engine): the newest version wins; a tombstone as the
- * newest version deletes the key and hides everything older.
- *
- * @example
- * ```ts
- * DEDUPLICATE.chooseVersion({ count: 3, isTombstone: () => false }); // 2
- * ```
- */
-export const DEDUPLICATE: MergePolicy = Object.freeze({
-  engine: 'deduplicate' as const,
-  newestDecides: true,
-  chooseVersion(run: VersionRun): number {
-    const newest = run.count - 1;
-    return run.isTombstone(newest) ? DELETED : newest;
-  },
-});
-
-/**
- * The merge policy of a table. Every table deduplicates today; issue 13 reads the
- * table's merge engine and sequence field here, and every caller follows.
- *
- * @example
- * ```ts
- * const policy = mergePolicyOf(table); // DEDUPLICATE
- * ```
- */
-export function mergePolicyOf(table: Pick<Table, 'schema'>): MergePolicy {
-  void table; // the engine will be read from the table's stored options (issue 13)
-  return DEDUPLICATE;
+export function mergePolicyOf(table: MergeTable): MergePolicy & StateLayout {
+  const doc = table.doc;
+  if (!doc || ((doc.mergeEngine ?? 'deduplicate') === 'deduplicate' && doc.sequenceField === undefined)) return DEDUPLICATE;
+  let p = policies.get(doc);
+  if (!p) policies.set(doc, (p = policyFor(table.schema, doc.primaryKey, doc)));
+  return p;
 }
 
 /**
@@ -109,6 +76,7 @@ export function mergePolicyOf(table: Pick<Table, 'schema'>): MergePolicy {
  *
  * @example
  * ```ts
+ * declare const run: VersionRun;
  * const winner = chooseVersion(run, mergePolicyOf(table));
  * ```
  */
@@ -117,15 +85,31 @@ export function chooseVersion(run: VersionRun, policy: MergePolicy = DEDUPLICATE
 }
 
 /**
- * A two-version run, reused: the state merged so far (older) and one newer version,
- * for merges that meet a key's versions one tier at a time (the scan's fresh index).
- * A state "deleted" is passed as a tombstone.
+ * Whether the key is live, under every engine: its newest version is not a tombstone.
+ * Answers the newest position, or {@link DELETED}. (A stored file holds one state per key,
+ * so among several rows of one key in a file the newest stands for the file's state.)
  *
  * @example
  * ```ts
+ * const live = newestState({ count: 2, isTombstone: (i) => i === 0 }) !== DELETED; // true
+ * ```
+ */
+export function newestState(run: VersionRun): number {
+  return run.isTombstone(run.count - 1) ? DELETED : run.count - 1;
+}
+
+/**
+ * A two-version run, reused: the state merged so far (older) and one newer version,
+ * for merges that meet a key's versions one tier at a time (the scan's fresh index).
+ * A state "deleted" is passed as a tombstone. Newest-decides policies only (it has no rows).
+ *
+ * @example
+ * ```ts
+ * declare const olderDeleted: boolean;
+ * declare const newerIsTombstone: boolean;
  * const pair = new VersionPair();
  * pair.set(olderDeleted, newerIsTombstone);
- * const w = policy.chooseVersion(pair); // 0: keep the older state, 1: the newer version, DELETED
+ * const w = DEDUPLICATE.chooseVersion(pair); // 0: keep the older state, 1: the newer version, DELETED
  * ```
  */
 export class VersionPair implements VersionRun {

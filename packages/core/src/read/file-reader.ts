@@ -23,7 +23,7 @@ import { decodeKeyIndex, type KeyIndex } from '../format/key-index.js';
 import type { DataFile } from '../manifest/manifest-schemas.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { readParquetFile } from '../format/parquet-codec.js';
-import { DELETED, mergePolicyOf, type MergePolicy } from '../merge/merge-versions.js';
+import { DELETED, newestState } from '../merge/merge-versions.js';
 import { compareBytes, encodeKeys } from '../keys/pk-encoding.js';
 import { rowGroupCount, rowGroupRows } from './row-groups.js';
 import type { Table } from '../table/table.js';
@@ -35,6 +35,7 @@ import type { Table } from '../table/table.js';
  * @example
  * ```ts
  * scanner.resetStats();
+ * const absentKeys = [{ id: 1_000_000n }, { id: 1_000_001n }];
  * await scanner.containsPks(absentKeys);
  * console.log(scanner.stats.dataFileReads); // 0: key indexes answered
  * ```
@@ -68,6 +69,8 @@ export function emptyStats(): ScanStats {
  * @example
  * ```ts
  * const reader = new FileReader(table, emptyStats(), 64 << 20);
+ * const { doc: manifest } = await table.shardManifests(0).latest();
+ * const file = manifest.flushed[0].file;
  * const index = await reader.keyIndexOf(file, 'flushed');
  * ```
  */
@@ -180,21 +183,22 @@ export class FileReader {
         }
       }
     }
-    // one entry per key, its state by the one merge over its rows in coordinate order (batch, then row), like an index file
+    // one entry per key, in coordinate order (batch, then row), like an index file: a stored file holds one
+    // state per key, and whether it is live is its newest row's tombstone flag under every engine
     entries.sort((a, b) => compareBytes(a.key, 0, a.key.length, b.key, 0, b.key.length) || a.batch - b.batch || a.row - b.row);
-    return indexOf(statesOf(entries, mergePolicyOf(this.table)));
+    return indexOf(statesOf(entries));
   }
 }
 
 type Entry = { key: Uint8Array; row: number; batch: number; tomb: number };
 
-/** Per run of equal keys (sorted entries), the winner, or the newest entry as a tombstone when the key is deleted. */
-function statesOf(entries: Entry[], policy: MergePolicy): Entry[] {
+/** Per run of equal keys (sorted entries), the newest entry (`newestState`), a tombstone when the key is deleted. */
+function statesOf(entries: Entry[]): Entry[] {
   const out: Entry[] = [];
   for (let i = 0, j = 1; i < entries.length; i = j++) {
     const k = entries[i].key;
     while (j < entries.length && compareBytes(k, 0, k.length, entries[j].key, 0, entries[j].key.length) === 0) j++;
-    const w = policy.chooseVersion({ count: j - i, isTombstone: (p) => entries[i + p].tomb === 1 });
+    const w = newestState({ count: j - i, isTombstone: (p) => entries[i + p].tomb === 1 });
     out.push(w === DELETED ? { ...entries[j - 1], tomb: 1 } : entries[i + w]);
   }
   return out;

@@ -11,7 +11,8 @@ import type { DataFile } from '../manifest/manifest-schemas.js';
  *
  * @example
  * ```ts
- * for (let rg = 0; rg < rowGroupCount(file); rg++) read(rg);
+ * declare const file: DataFile;
+ * for (let rg = 0; rg < rowGroupCount(file); rg++) console.log(rg, rowGroupRows(file, rg));
  * ```
  */
 export function rowGroupCount(file: DataFile): number {

@@ -49,7 +49,8 @@ function entries(): Set<Entry> {
  *
  * @example
  * ```ts
- * registerSnapshot(this, { store, baseVersion: 3, shardVersions: [5], expiresAt: Date.now() + 60_000 });
+ * const snapshot = {}; // the owner: its pin lives until released or collected
+ * registerSnapshot(snapshot, { store, baseVersion: 3, shardVersions: [5], expiresAt: Date.now() + 60_000 });
  * ```
  */
 export function registerSnapshot(owner: object, pin: SnapshotPin): void {
@@ -61,6 +62,7 @@ export function registerSnapshot(owner: object, pin: SnapshotPin): void {
  *
  * @example
  * ```ts
+ * declare const snapshot: object; // an owner passed to registerSnapshot
  * releaseSnapshot(snapshot);
  * ```
  */

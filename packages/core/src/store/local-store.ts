@@ -28,6 +28,7 @@ const TEMP_PREFIX = '.tmp-';
  * @example
  * ```ts
  * const store = new LocalStore('/data/tables/events');
+ * const bytes = new TextEncoder().encode('{"formatVersion":1}');
  * const r = await store.putIfAbsent('_manifest/00000001.json', bytes); // 'created' | 'exists'
  * const files = await store.list('shards/0/wal/');
  * ```

@@ -16,7 +16,7 @@ import { SchemaMismatchError } from '../errors.js';
  *
  * @example
  * ```ts
- * name.startsWith(SYSTEM_COLUMN_PREFIX); // true for '_ft_tombstone'
+ * '_ft_tombstone'.startsWith(SYSTEM_COLUMN_PREFIX); // true
  * ```
  */
 export const SYSTEM_COLUMN_PREFIX = '_ft_';

@@ -8,7 +8,9 @@
 import { RecordBatch, Struct, makeData, type Schema } from 'apache-arrow';
 import { z } from 'zod';
 import { describeFields, isArrowRecordBatch, sameType, schemaToBase64 } from '../arrow/arrow-util.js';
-import { AlreadyExistsError, CorruptEntryError, SchemaMismatchError, UnsupportedFormatError } from '../errors.js';
+import { AlreadyExistsError, CorruptEntryError, InvalidOptionsError, SchemaMismatchError, UnsupportedFormatError } from '../errors.js';
+import { mergeSpecFields, mergeSpecIssues, storedMergeSpec, type AggregateFunction, type MergeEngineName, type MergeSpec } from '../merge/merge-spec.js';
+import { mayOmit, mergeInput, omittedColumn } from './merge-input.js';
 import { assertBatchColumnNames, columnNameProblems } from './column-names.js';
 import { layout } from '../layout/layout.js';
 import { hashBytes } from '../keys/key-map.js';
@@ -30,6 +32,12 @@ export interface CreateTableOptions {
   primaryKey?: string[];
   /** Number of shards (default 1). */
   shards?: number;
+  /** How the versions of a key combine (default `deduplicate`); see docs/merge-engines.md. */
+  mergeEngine?: MergeEngineName;
+  /** A non-key integer, float, date or timestamp column ordering the versions of a key (default: arrival order). */
+  sequenceField?: string;
+  /** Engine `aggregate`: the function of each non-key column (default `last-non-null`). */
+  aggregates?: Record<string, AggregateFunction>;
 }
 
 // strict: an unknown key (say `mergeEngine` on a build without it) is refused, never silently dropped
@@ -41,6 +49,7 @@ const createOptionsSchema = z.strictObject({
     }),
   primaryKey: z.array(z.string().min(1)).default([]),
   shards: z.number().int().min(1).max(4096).default(1),
+  ...mergeSpecFields,
 });
 
 /**
@@ -70,9 +79,11 @@ export class Table {
     if (opts.primaryKey.length > 0) assertKeyColumns(opts.schema, opts.primaryKey);
     const dup = opts.primaryKey.find((c, i) => opts.primaryKey.indexOf(c) !== i);
     if (dup !== undefined) throw new SchemaMismatchError(`primary-key column "${dup}" is named twice`, { column: dup });
+    const issues = mergeSpecIssues(opts, opts.schema, opts.primaryKey);
+    if (issues.length) throw new InvalidOptionsError('Table.create options', issues);
     const doc: TableDoc = {
       formatVersion: FORMAT_VERSION, createdAt: new Date().toISOString(), arrowSchema: schemaToBase64(opts.schema),
-      fields: describeFields(opts.schema), primaryKey: opts.primaryKey, shards: opts.shards, checksums: true,
+      fields: describeFields(opts.schema), primaryKey: opts.primaryKey, shards: opts.shards, checksums: true, ...storedMergeSpec(opts),
     };
     if ((await store.putIfAbsent(layout.tableDoc, sealedJsonBytes(doc))) === 'exists') {
       throw new AlreadyExistsError(`${store.uri}/${layout.tableDoc}`, 'a table already exists here: open it with Table.open');
@@ -91,7 +102,11 @@ export class Table {
     // the marker is written only together with the checksum: a marker without one is damage
     if (!checked && raw !== null && typeof raw === 'object' && 'checksums' in raw) throw new CorruptEntryError(layout.tableDoc, 'it says its documents carry checksums but has none itself; restore it');
     const doc = parseStored(tableDocSchema, raw, layout.tableDoc);
-    return new Table(store, doc, checkedSchemaFromBase64(doc.arrowSchema, layout.tableDoc));
+    const schema = checkedSchemaFromBase64(doc.arrowSchema, layout.tableDoc);
+    // Table.create checked these; a document that fails them now was edited or damaged
+    const issues = mergeSpecIssues(doc, schema, doc.primaryKey);
+    if (issues.length) throw new CorruptEntryError(layout.tableDoc, `its merge options do not fit its schema: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+    return new Table(store, doc, schema);
   }
 
   get primaryKey(): readonly string[] {
@@ -100,6 +115,11 @@ export class Table {
 
   get shardCount(): number {
     return this.doc.shards;
+  }
+
+  /** The table's merge options as stored (an empty object: deduplicate, no sequence field). */
+  get mergeSpec(): MergeSpec {
+    return storedMergeSpec(this.doc);
   }
 
   /** True when the table has no primary key: puts append, nothing is deduplicated. */
@@ -126,6 +146,9 @@ export class Table {
    * Checks a batch against the table schema and returns it with columns in table
    * order. Throws `SchemaMismatchError` (nothing written) on a missing, extra,
    * repeated, reserved (`_ft_`) or retyped column, or a null in a non-nullable column.
+   * Under the table's merge options (table/merge-input.ts) a partial-update put may leave
+   * non-key columns out (they become nulls), the sequence field must hold a value on
+   * every row, and aggregate `count` cells are stored as 1 (a value) or 0 (null).
    */
   conform(batch: unknown): RecordBatch {
     if (!isArrowRecordBatch(batch)) throw new SchemaMismatchError('expected an Arrow RecordBatch');
@@ -133,9 +156,11 @@ export class Table {
     assertBatchColumnNames(names, 'the batch');
     const extra = names.filter((n) => !this.schema.fields.some((f) => f.name === n));
     if (extra.length) throw new SchemaMismatchError(`unexpected column(s) ${extra.join(', ')}`, { extra });
-    const children = this.schema.fields.map((f) => this.conformColumn(batch, f.name, f.type, f.nullable));
+    const omitted = (f: Schema['fields'][number]) => !names.includes(f.name) && mayOmit(this.doc, f.name);
+    const columns = this.schema.fields.map((f) => (omitted(f) ? omittedColumn(f, batch.numRows, batch) : this.conformColumn(batch, f.name, f.type, f.nullable).data[0]));
+    const children = mergeInput(this.doc, this.schema, columns);
     // always re-wrapped (cheap: no buffer is copied), so stored batches carry the table's exact schema
-    const data = makeData({ type: new Struct(this.schema.fields), length: batch.numRows, nullCount: 0, children: children.map((c) => c.data[0]) });
+    const data = makeData({ type: new Struct(this.schema.fields), length: batch.numRows, nullCount: 0, children });
     return new RecordBatch(this.schema, data);
   }
 

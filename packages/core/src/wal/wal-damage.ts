@@ -33,6 +33,7 @@ export interface WalCoordinate {
  *
  * @example
  * ```ts
+ * declare const bytes: Uint8Array; // an entry that failed its checksum
  * describeDamagedEntry(bytes, { generation: 7, batchIndex: 2 });
  * // 'its header (unverified) says it held generation 7 batches 3–4 (put) of epoch 5; the last intact batch before it is generation 7 batch 2'
  * ```
@@ -66,6 +67,7 @@ function describeRecords(records: readonly { generation: number; batchIndex: num
  *
  * @example
  * ```ts
+ * declare const listing: WalListing, bytes: Uint8Array, before: WalCoordinate | undefined, cause: unknown;
  * throw damagedEntryError(store, 0, listing, bytes, before, cause);
  * ```
  */
@@ -97,6 +99,7 @@ export function errorDetail(e: unknown): string {
  *
  * @example
  * ```ts
+ * declare const listing: WalListing, bytes: Uint8Array, replayer: WalReplayer;
  * const entry = await decodeOrExplain(store, 0, listing, bytes, replayer.lastRead);
  * ```
  */

@@ -27,6 +27,7 @@ export interface WalListing {
  *
  * @example
  * ```ts
+ * const { doc: manifest } = await table.shardManifests(0).latest();
  * const pending = await listWal(store, 0, manifest.replayAfter);
  * ```
  */
@@ -60,7 +61,8 @@ export async function readWalEntry(store: ObjectStore, shard: number, position: 
  *
  * @example
  * ```ts
- * for await (const { listing, bytes } of fetchWalEntries(store, listed)) apply(listing, bytes);
+ * const listed = await listWal(store, 0);
+ * for await (const { listing, bytes } of fetchWalEntries(store, listed)) console.log(listing.position, decodeWalEntry(bytes, listing.key).records.length);
  * ```
  */
 export async function* fetchWalEntries(store: ObjectStore, listed: readonly WalListing[], readAhead = 8): AsyncGenerator<{ listing: WalListing; bytes: Uint8Array }> {

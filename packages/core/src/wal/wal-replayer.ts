@@ -32,6 +32,7 @@ import type { WalListing } from './wal-listing.js';
  *
  * @example
  * ```ts
+ * declare const replayer: WalReplayer;
  * for (const g of replayer.generations()) console.log(g.memtable.generation, g.first, g.last);
  * ```
  */
@@ -54,6 +55,9 @@ interface Rebuilt {
  *
  * @example
  * ```ts
+ * declare const epoch: number; // the reading writer's epoch
+ * declare const flushed: Set<number>; // generations the shard manifest makes durable
+ * declare const entries: Array<[WalListing, WalEntry]>;
  * const replayer = new WalReplayer(table, 0, epoch, (g) => flushed.has(g));
  * for (const [listing, entry] of entries) replayer.apply(listing, entry);
  * const memtables = replayer.generations().map((g) => g.memtable);

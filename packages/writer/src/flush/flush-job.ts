@@ -5,8 +5,8 @@
  * memtable's batches and key index), so they produce the same bytes.
  */
 import {
-  encodeGeneration, encodeKeyIndex, imageInput, memtableImage, schemaFromBase64,
-  type EncodedGeneration, type GenerationInput, type Memtable, type MemtableImage, type ParquetWriteOptions,
+  DEDUPLICATE, encodeGeneration, encodeKeyIndex, imageInput, memtableImage, policyFor, schemaFromBase64,
+  type EncodedGeneration, type GenerationInput, type Memtable, type MemtableImage, type MergePolicy, type MergeSpec, type ParquetWriteOptions,
 } from '@freshtier/core';
 import type { Schema } from 'apache-arrow';
 import type { EncodedFiles } from '../shard/memtable-slot.js';
@@ -24,6 +24,22 @@ export interface FlushJob {
   /** The memtable's batches and key index, and the table schema. */
   readonly image: MemtableImage;
   readonly options: ParquetWriteOptions;
+  /** The table's primary key and merge options, from which the worker builds the same merge policy (default: deduplicate). */
+  readonly merge?: FlushMerge;
+}
+
+/**
+ * What a flush needs to merge like its table: the primary key and the stored merge options
+ * (plain data, so it crosses to the flush worker).
+ *
+ * @example
+ * ```ts
+ * const merge: FlushMerge = { primaryKey: table.primaryKey, spec: table.mergeSpec };
+ * ```
+ */
+export interface FlushMerge {
+  readonly primaryKey: readonly string[];
+  readonly spec: MergeSpec;
 }
 
 /**
@@ -34,9 +50,9 @@ export interface FlushJob {
  * const { job, transfer } = flushJob(slot.memtable, table.schema, { compression: 'zstd' });
  * ```
  */
-export function flushJob(m: Memtable, schema: Schema, options: ParquetWriteOptions): { job: FlushJob; transfer: ArrayBuffer[] } {
+export function flushJob(m: Memtable, schema: Schema, options: ParquetWriteOptions, merge?: FlushMerge): { job: FlushJob; transfer: ArrayBuffer[] } {
   const { image, transfer } = memtableImage(m, schema);
-  return { job: { image, options }, transfer };
+  return { job: { image, options, merge }, transfer };
 }
 
 /**
@@ -48,7 +64,8 @@ export function flushJob(m: Memtable, schema: Schema, options: ParquetWriteOptio
  * ```
  */
 export function runFlushJob(job: FlushJob): EncodedFiles {
-  return encodeFiles(imageInput(job.image), schemaFromBase64(job.image.schema), job.image.batchCount, job.options);
+  const schema = schemaFromBase64(job.image.schema);
+  return encodeFiles(imageInput(job.image), schema, job.image.batchCount, job.options, policyOf(schema, job.merge));
 }
 
 /**
@@ -59,11 +76,16 @@ export function runFlushJob(job: FlushJob): EncodedFiles {
  * const files = encodeInProcess(slot.memtable, table.schema, { rowGroupSize: 65_536 });
  * ```
  */
-export function encodeInProcess(m: Memtable, schema: Schema, options: ParquetWriteOptions): EncodedFiles {
-  return encodeFiles(m, schema, m.batchCount, options);
+export function encodeInProcess(m: Memtable, schema: Schema, options: ParquetWriteOptions, merge?: FlushMerge): EncodedFiles {
+  return encodeFiles(m, schema, m.batchCount, options, policyOf(schema, merge));
 }
 
-function encodeFiles(input: GenerationInput, schema: Schema, batchCount: number, options: ParquetWriteOptions): EncodedFiles {
-  const g: EncodedGeneration = encodeGeneration(input, schema, batchCount, options);
+/** The table's merge policy, rebuilt from plain data (the same on both threads). */
+function policyOf(schema: Schema, merge: FlushMerge | undefined): MergePolicy {
+  return merge ? policyFor(schema, merge.primaryKey, merge.spec) : DEDUPLICATE;
+}
+
+function encodeFiles(input: GenerationInput, schema: Schema, batchCount: number, options: ParquetWriteOptions, policy: MergePolicy): EncodedFiles {
+  const g: EncodedGeneration = encodeGeneration(input, schema, batchCount, options, policy);
   return { parquet: g.parquet, keyIndex: g.keyIndex ? encodeKeyIndex(g.keyIndex) : undefined, rows: g.rows, pkMin: g.pkMin, pkMax: g.pkMax };
 }

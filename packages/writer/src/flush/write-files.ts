@@ -14,7 +14,7 @@ import {
   failpoint, layout, publishDataFile,
   type FlushedGeneration, type ObjectStore, type ShardId, type Table,
 } from '@freshtier/core';
-import { encodeInProcess, flushJob } from './flush-job.js';
+import { encodeInProcess, flushJob, type FlushMerge } from './flush-job.js';
 import { sharedFlushPool } from './flush-pool.js';
 import type { ResolvedWriterOptions } from '../shard/options.js';
 import type { EncodedFiles, MemtableSlot } from '../shard/memtable-slot.js';
@@ -72,10 +72,15 @@ async function encodeFiles(target: GenerationFileTarget, slot: MemtableSlot): Pr
   const m = slot.memtable;
   const options = { rowGroupSize: target.rowGroupSize, compression: target.compression };
   if (target.flushInWorker) {
-    const { job, transfer } = flushJob(m, target.table.schema, options);
+    const { job, transfer } = flushJob(m, target.table.schema, options, mergeOf(target.table));
     // a big generation waits for a starting worker (a start is far shorter than its encoding here)
     const files = await sharedFlushPool().run(job, transfer, m.rowCount >= 50_000);
     if (files) return files; // undefined: no worker (ready) in this process
   }
-  return encodeInProcess(m, target.table.schema, options);
+  return encodeInProcess(m, target.table.schema, options, mergeOf(target.table));
+}
+
+/** The table's merge, as plain data for the flush worker. */
+function mergeOf(table: Table): FlushMerge {
+  return { primaryKey: table.primaryKey, spec: table.mergeSpec };
 }

@@ -29,6 +29,7 @@ import { verify, type DamagedObject } from './verify.js';
  *
  * @example
  * ```ts
+ * const report = await repair(table); // a dry run
  * for (const a of report.actions) console.log(a.action, a.path, a.description);
  * ```
  */

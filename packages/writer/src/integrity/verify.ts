@@ -14,6 +14,7 @@ import { isDamage, tableDocObject, versionObjects, type ObjectKind, type TableOb
  *
  * @example
  * ```ts
+ * const report = await verify(table);
  * for (const d of report.damaged) console.log(d.kind, d.path, d.error, d.affects);
  * ```
  */
@@ -68,7 +69,7 @@ export interface VerifyProgress {
  *
  * @example
  * ```ts
- * const opts: VerifyOptions = { tag: 'nightly', onProgress: (p) => bar.update(p.done) };
+ * const opts: VerifyOptions = { tag: 'nightly', onProgress: (p) => console.error(`${p.done}/${p.total}`) };
  * ```
  */
 export interface VerifyOptions {

@@ -1,7 +1,7 @@
 /**
  * Writing base files (docs/base-table.md "Compaction", steps 4 and 5): the merged
- * rows of one shard, split into Parquet files of the table's schema — no system
- * columns, sorted by encoded key — each followed by its key index
+ * rows of one shard, split into Parquet files of the table's columns (all nullable, as
+ * in generation files) — no system columns, sorted by encoded key — each followed by its key index
  * (`keyIndexPathFor(path)`, `firstBatch` -1, no tombstones) and described by its
  * key range (`pkMin`/`pkMax` hex) and `rowGroupSize`.
  *
@@ -10,7 +10,7 @@
  * would otherwise run across one of them, as well as every `maxFileRows` rows.
  */
 import {
-  compareBytes, encodeKeyIndex, gatherColumn, keyToHex, layout, publishDataFile, writeParquetFile,
+  compareBytes, encodeKeyIndex, gatherColumn, keyToHex, layout, mergePolicyOf, nullableSchema, publishDataFile, stateFields, writeParquetFile,
   type BaseFile, type KeyIndex, type ParquetWriteOptions, type Table,
 } from '@freshtier/core';
 import { RecordBatch, Struct, makeData } from 'apache-arrow';
@@ -71,9 +71,11 @@ export function splitPoints(merged: Merged, boundaries: readonly Uint8Array[], m
  */
 export async function writeBaseFile(table: Table, shard: number, merged: Merged, start: number, end: number, shape: BaseFileShape): Promise<{ file: BaseFile; bytesWritten: number }> {
   const sel = { count: end - start, batchOf: merged.batchOf.subarray(start, end), rowOf: merged.rowOf.subarray(start, end) };
-  const fields = table.schema.fields;
-  const children = fields.map((f) => gatherColumn(merged.batches, f.name, f.type, sel));
-  const batch = new RecordBatch(table.schema, makeData({ type: new Struct(fields), length: sel.count, nullCount: 0, children }));
+  // the table's columns, plus the `_ft_seq_<column>` state columns of engines that keep them (docs/merge-engines.md)
+  // every column nullable, as in generation files: one Parquet schema for all data files (docs/format.md "Data files")
+  const schema = nullableSchema(table.schema, stateFields(mergePolicyOf(table), table.schema, 'base'));
+  const children = schema.fields.map((f) => gatherColumn(merged.batches, f.name, f.type, sel));
+  const batch = new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: sel.count, nullCount: 0, children }));
   const parquet = writeParquetFile([batch], { rowGroupSize: shape.rowGroupSize, compression: shape.compression });
   const path = layout.baseDataFile();
   const index = table.appendOnly ? undefined : keyIndexOf(merged, start, end);

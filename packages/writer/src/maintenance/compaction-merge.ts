@@ -12,11 +12,17 @@
  * tombstone: nothing older survives it (every older version of the key is in this
  * merge), and base files hold no tombstones (the scanner relies on that).
  *
+ * Engines that are not newest-decides (docs/merge-engines.md) build each key's state from
+ * several rows: the merge's states are assembled into new rows (core's `StateAssembler`,
+ * with the `_ft_seq_<column>` state columns a base file keeps), and the output selects
+ * those. Base files need no `_ft_cut`: every older version of a key written here is in
+ * this merge.
+ *
  * Append-only tables have no keys: their runs are concatenated in generation order.
  */
 import {
-  DELETED, TOMBSTONE_COLUMN, compareBytes, conformBatch, encodeKeys, rowGroupCount,
-  type DataFile, type EncodedKeys, type FileReader, type MergePolicy, type Table, type VersionRun,
+  DELETED, MergedState, MinHeap, StateAssembler, TOMBSTONE_COLUMN, compareBytes, conformBatch, encodeKeys, mergePolicyOf, rowGroupCount, stateFields,
+  type DataFile, type EncodedKeys, type FileReader, type MergePolicy, type RowRun, type StateLayout, type Table,
 } from '@freshtier/core';
 import type { Data, RecordBatch } from 'apache-arrow';
 
@@ -51,9 +57,11 @@ export async function readRun(table: Table, reader: FileReader, file: DataFile, 
   const run: Run = { batches: [], keys: [], tombstones: [], priority, rows: file.rows };
   if (file.rows === 0) return run;
   const bytes = await reader.dataFile(file);
+  // the state columns a stored state of this table carries (none for deduplicate)
+  const fields = [...table.schema.fields, ...stateFields(mergePolicyOf(table), table.schema, kind === 'flushed' ? 'generation' : 'base')];
   for (let rg = 0; rg < rowGroupCount(file); rg++) {
     for (const raw of reader.readRowGroup(bytes, file, rg)) {
-      const batch = conformBatch(raw, table.schema.fields, kind === 'flushed' ? [TOMBSTONE_COLUMN] : []);
+      const batch = conformBatch(raw, fields, kind === 'flushed' ? [TOMBSTONE_COLUMN] : []);
       run.batches.push(batch);
       run.keys.push(table.appendOnly ? undefined : encodeKeys(batch, table.primaryKey));
       run.tombstones.push(batch.getChild(TOMBSTONE_COLUMN)?.data[0]);
@@ -99,7 +107,8 @@ interface Cursor {
  * const merged = mergeRuns(runs, !table.appendOnly, mergePolicyOf(table));
  * ```
  */
-export function mergeRuns(runs: readonly Run[], keyed: boolean, policy: MergePolicy): Merged {
+export function mergeRuns(runs: readonly Run[], keyed: boolean, policy: MergePolicy & StateLayout, table?: Table): Merged {
+  if (keyed && !policy.newestDecides) return mergeStates(runs, policy, table!);
   const batches = runs.flatMap((r) => r.batches);
   const keys = runs.flatMap((r) => r.keys);
   const total = runs.reduce((n, r) => n + r.rows, 0);
@@ -117,8 +126,9 @@ export function mergeRuns(runs: readonly Run[], keyed: boolean, policy: MergePol
 
 type Out = { batchOf: Int32Array; rowOf: Int32Array; count: number; replaced: number; dropped: number };
 
-function mergeKeyed(cursors: Cursor[], out: Out, policy: MergePolicy): void {
-  const heap = new CursorHeap(cursors.filter(skipEmpty));
+/** Calls `onKey` with the versions of each key in turn, in key order (a k-way merge of the runs). */
+function forEachKey(cursors: Cursor[], onKey: (versions: KeyVersions) => void): void {
+  const heap = new MinHeap(cursors.filter(skipEmpty), before);
   const versions = new KeyVersions();
   while (heap.size > 0) {
     versions.clear();
@@ -129,11 +139,39 @@ function mergeKeyed(cursors: Cursor[], out: Out, policy: MergePolicy): void {
       if (skipEmpty(c)) heap.siftDown();
       else heap.pop();
     } while (heap.size > 0 && versions.holdsKeyOf(heap.top()));
+    onKey(versions);
+  }
+}
+
+function mergeKeyed(cursors: Cursor[], out: Out, policy: MergePolicy): void {
+  forEachKey(cursors, (versions) => {
     const w = policy.chooseVersion(versions);
     out.replaced += versions.count - 1;
     if (w === DELETED) out.dropped++;
     else versions.emit(w, out);
-  }
+  });
+}
+
+/** Engines that build rows: each live key's merged state as a new row (with the base file's state columns). */
+function mergeStates(runs: readonly Run[], policy: MergePolicy & StateLayout, table: Table): Merged {
+  const cursors = runs.map((run) => ({ run, first: 0, b: 0, r: 0 }));
+  const state = new MergedState(table.schema.fields.length);
+  const asm = new StateAssembler(policy, table.schema, table.schema.fields, 'base');
+  let replaced = 0;
+  let dropped = 0;
+  forEachKey(cursors, (versions) => {
+    policy.merge(versions, state);
+    replaced += versions.count - 1;
+    if (state.deleted) dropped++;
+    else asm.add(versions, state);
+  });
+  const count = asm.count;
+  const batch = asm.finish();
+  const identity = Int32Array.from({ length: count }, (_, i) => i);
+  return {
+    batches: [batch], keys: [encodeKeys(batch, table.primaryKey)], count,
+    batchOf: new Int32Array(count), rowOf: identity, versionsReplaced: replaced, tombstonesDropped: dropped,
+  };
 }
 
 /**
@@ -141,7 +179,7 @@ function mergeKeyed(cursors: Cursor[], out: Out, policy: MergePolicy): void {
  * by the merge policy. Reused for every key: its arrays keep their length, so only
  * the first key with more versions than any before it grows them.
  */
-class KeyVersions implements VersionRun {
+class KeyVersions implements RowRun {
   count = 0;
   private readonly cursors: Cursor[] = [];
   private readonly b: number[] = [];
@@ -167,6 +205,15 @@ class KeyVersions implements VersionRun {
   isTombstone(position: number): boolean {
     const k = this.count - 1 - position;
     return isSet(this.cursors[k].run.tombstones[this.b[k]], this.r[k]);
+  }
+
+  batchOf(position: number): RecordBatch {
+    const k = this.count - 1 - position;
+    return this.cursors[k].run.batches[this.b[k]];
+  }
+
+  rowOf(position: number): number {
+    return this.r[this.count - 1 - position];
   }
 
   /** Appends the version at `position` to the merged rows. */
@@ -203,54 +250,6 @@ function compareAt(a: Cursor, ab: number, ar: number, b: Cursor, bb: number, br:
 function before(a: Cursor, b: Cursor): boolean {
   const c = compareAt(a, a.b, a.r, b, b.b, b.r);
   return c < 0 || (c === 0 && a.run.priority > b.run.priority);
-}
-
-/** A binary min-heap of cursors; the caller advances `top()` then calls `siftDown` or `pop`. */
-class CursorHeap {
-  private readonly items: Cursor[];
-
-  constructor(items: Cursor[]) {
-    this.items = [];
-    for (const c of items) this.push(c);
-  }
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  top(): Cursor {
-    return this.items[0];
-  }
-
-  pop(): void {
-    const last = this.items.pop()!;
-    if (this.items.length > 0) {
-      this.items[0] = last;
-      this.siftDown();
-    }
-  }
-
-  siftDown(): void {
-    const a = this.items;
-    for (let i = 0; ;) {
-      const l = 2 * i + 1;
-      const m = l + 1 < a.length && before(a[l + 1], a[l]) ? l + 1 : l;
-      if (m >= a.length || !before(a[m], a[i])) return;
-      [a[i], a[m]] = [a[m], a[i]];
-      i = m;
-    }
-  }
-
-  private push(c: Cursor): void {
-    const a = this.items;
-    a.push(c);
-    for (let i = a.length - 1; i > 0;) {
-      const p = (i - 1) >> 1;
-      if (!before(a[i], a[p])) return;
-      [a[i], a[p]] = [a[p], a[i]];
-      i = p;
-    }
-  }
 }
 
 /** A set, valid bit of a boolean column (absent column: never set). */

@@ -146,7 +146,7 @@ export async function compact(table: Table, options: CompactOptions): Promise<Co
     const plan = await planCompaction(table, opts.shard, reader);
     if (plan.generations.length === 0) return resultOf(false, plan.base.version, plan, [], t.p);
     t.p.generations = plan.generations.map((g) => g.generation);
-    const merged = mergeRuns(await readRuns(table, plan, reader, t), !table.appendOnly, mergePolicyOf(table));
+    const merged = mergeRuns(await readRuns(table, plan, reader, t), !table.appendOnly, mergePolicyOf(table), table);
     const written = await writeMerged(table, opts, plan, merged, t);
     t.report('commit');
     const version = await commitPlan(table, opts.shard, plan, written);

@@ -49,7 +49,7 @@ export type RollbackStep =
  *
  * @example
  * ```ts
- * await rollback(table, 'nightly', { onStep: (s) => log(s) });
+ * await rollback(table, 'nightly', { onStep: (s) => console.log(s.step) });
  * ```
  */
 export interface RollbackOptions {

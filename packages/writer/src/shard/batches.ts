@@ -2,8 +2,8 @@
  * Checking caller batches before anything is written ("bad input never
  * corrupts stored data", DESIGN.md "Errors"): schema (`Table.conform`),
  * primary keys (`encodeKeys`: no nulls), and shard ownership (a row belongs to
- * the shard its key hashes to). Also routing rows to shards for callers that
- * feed several writers (`splitByShard`).
+ * the shard its key hashes to). Also routing rows, or the keys of a delete, to
+ * shards for callers that feed several writers (`splitByShard`).
  */
 import {
   InvalidOptionsError, SchemaMismatchError, assertBatchColumnNames, batchByteSize, encodeKeys, gatherColumn, isArrowRecordBatch, sameType,
@@ -73,18 +73,22 @@ export function prepareDelete(table: Table, shard: ShardId, keys: unknown): Prep
 /**
  * Splits a batch into one batch per shard (by the hash of each row's key), for
  * callers that feed one writer per shard. Rows keep their order within a shard.
+ * A batch of whole rows is checked as `put` checks it (`Table.conform`); a batch
+ * holding only the primary-key columns is routed as delete keys: each part holds
+ * the key columns (typed as in the table), ready for `ShardWriter.delete`.
  *
  * @example
  * ```ts
  * for (const [shard, part] of splitByShard(table, batch)) await writers[shard].put(part);
+ * for (const [shard, keys] of splitByShard(table, keyBatch)) await writers[shard].delete(keys);
  * ```
  */
 export function splitByShard(table: Table, batch: unknown): Map<ShardId, RecordBatch> {
   if (table.appendOnly) {
     throw new InvalidOptionsError('splitByShard call', [{ path: 'batch', message: 'the table is append-only: rows have no key to route by, choose the shard yourself' }]);
   }
-  const conformed = table.conform(batch);
-  const shards = table.shardsOf(encodeKeys(conformed, table.primaryKey));
+  const routed = isKeyBatch(table, batch) ? keyColumnsOf(table, batch) : table.conform(batch);
+  const shards = table.shardsOf(encodeKeys(routed, table.primaryKey));
   const rowsOf = new Map<ShardId, number[]>();
   shards.forEach((s, row) => {
     const rows = rowsOf.get(s);
@@ -93,9 +97,19 @@ export function splitByShard(table: Table, batch: unknown): Map<ShardId, RecordB
   });
   const out = new Map<ShardId, RecordBatch>();
   for (const [s, rows] of [...rowsOf].sort((a, b) => a[0] - b[0])) {
-    out.set(s, rows.length === conformed.numRows ? conformed : takeRows(table.schema, conformed, rows));
+    out.set(s, rows.length === routed.numRows ? routed : takeRows(routed.schema, routed, rows));
   }
   return out;
+}
+
+/**
+ * Whether `batch` holds exactly the primary-key columns of a table that has others: the
+ * keys of a delete. (A table of key columns only takes the same batch as rows.)
+ */
+function isKeyBatch(table: Table, batch: unknown): batch is RecordBatch {
+  if (!isArrowRecordBatch(batch) || table.schema.fields.length === table.primaryKey.length) return false;
+  const names = batch.schema.fields.map((f) => f.name);
+  return names.length === table.primaryKey.length && table.primaryKey.every((k) => names.includes(k));
 }
 
 function prepared(op: 'put' | 'delete', batch: RecordBatch, keys: EncodedKeys | undefined): PreparedBatch {

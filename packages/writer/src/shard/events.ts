@@ -15,7 +15,8 @@ import type { Generation, ShardId } from '@freshtier/core';
  *
  * @example
  * ```ts
- * onEvent: (e) => { if (e.type === 'freeze' && e.reason === 'backpressure') metrics.inc('forced_freezes'); }
+ * let forcedFreezes = 0;
+ * await ShardWriter.open(table, { shard: 0, onEvent: (e) => { if (e.type === 'freeze' && e.reason === 'backpressure') forcedFreezes++; } });
  * ```
  */
 export type FreezeReason = 'bytes' | 'rows' | 'batches' | 'manual' | 'flush' | 'close' | 'backpressure' | 'replay' | 'ingest';

@@ -17,7 +17,7 @@
  *    crash, as replay keeps every record's generation.
  */
 import {
-  Memtable, SchemaMismatchError, assertBatchColumnNames, conformBatch, encodeGeneration, encodeKeyIndex, isArrowRecordBatch, isArrowTable, layout, publishDataFile, readParquetFile,
+  Memtable, SchemaMismatchError, assertBatchColumnNames, conformBatch, encodeGeneration, encodeKeyIndex, isArrowRecordBatch, isArrowTable, layout, mergePolicyOf, publishDataFile, readParquetFile,
   type FlushedGeneration, type Generation, type ShardId, type Table,
 } from '@freshtier/core';
 import type { RecordBatch, Table as ArrowTable } from 'apache-arrow';
@@ -31,7 +31,9 @@ import type { GenerationFileTarget } from '../flush/write-files.js';
  *
  * @example
  * ```ts
- * const inputs: IngestInput[] = [batch, arrowTable, parquetBytes, '/data/day-1.parquet'];
+ * import { readFileSync } from 'node:fs';
+ * import { tableFromIPC } from 'apache-arrow';
+ * const inputs: IngestInput[] = [batch, tableFromIPC(readFileSync('/data/day-0.arrow')), readFileSync('/data/day-1.parquet'), '/data/day-2.parquet'];
  * ```
  */
 export type IngestInput = RecordBatch | ArrowTable | Uint8Array | string;
@@ -41,6 +43,7 @@ export type IngestInput = RecordBatch | ArrowTable | Uint8Array | string;
  *
  * @example
  * ```ts
+ * declare const batchA: RecordBatch, batchB: RecordBatch;
  * async function* batches() { yield batchA; yield batchB; }
  * await writer.ingest(batches());
  * ```
@@ -52,7 +55,7 @@ export type IngestSource = IngestInput | Iterable<IngestInput> | AsyncIterable<I
  *
  * @example
  * ```ts
- * const { generation, rows } = await writer.ingest(batches);
+ * const { generation, rows } = await writer.ingest(['/data/day-1.parquet', '/data/day-2.parquet']);
  * ```
  */
 export interface IngestResult {
@@ -93,7 +96,7 @@ export async function writeIngestFiles(target: GenerationFileTarget, source: Ing
   for (const p of prepared) memtable.append(p.batch, p.op, p.keys, -1);
   if (memtable.rowCount === 0) return undefined;
   memtable.freeze();
-  const g = encodeGeneration(memtable, target.table.schema, memtable.batchCount, { rowGroupSize: target.rowGroupSize, compression: target.compression });
+  const g = encodeGeneration(memtable, target.table.schema, memtable.batchCount, { rowGroupSize: target.rowGroupSize, compression: target.compression }, mergePolicyOf(target.table));
   const path = layout.ingestFile(target.shard, target.epoch);
   const index = g.keyIndex ? encodeKeyIndex(g.keyIndex) : undefined;
   // the directory is a fresh random name: 'exists' can only be a collision

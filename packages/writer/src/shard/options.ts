@@ -136,7 +136,8 @@ export const shardWriterOptionsSchema = z.strictObject({
  *
  * @example
  * ```ts
- * const o: ResolvedWriterOptions = parseWriterOptions(table, { shard: 0 });
+ * declare const o: ResolvedWriterOptions; // what ShardWriter.open makes of { shard: 0 }
+ * console.log(o.durability, o.maxMemtableBytes); // 'durable' and the default memtable size
  * ```
  */
 export type ResolvedWriterOptions = z.output<typeof shardWriterOptionsSchema>;

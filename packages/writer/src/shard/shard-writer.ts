@@ -103,7 +103,7 @@ export class ShardWriter implements MemtableSource {
    *
    * @example
    * ```ts
-   * metrics.gauge('unflushed_bytes', writer.unflushedBytes);
+   * console.log('unflushed bytes', writer.unflushedBytes);
    * ```
    */
   get unflushedBytes(): number {
@@ -160,7 +160,7 @@ export class ShardWriter implements MemtableSource {
    *
    * @example
    * ```ts
-   * await writer.delete(new RecordBatch({ id: vectorFromArray([7n, 9n]) }));
+   * await writer.delete(new RecordBatch({ id: vectorFromArray([7n, 9n], new Int64()).data[0] }));
    * ```
    */
   async delete(keys: RecordBatch): Promise<void> {

@@ -1,0 +1,160 @@
+/**
+ * The live files of a table version (docs/format.md "Reading a table version"): the
+ * objects another engine reads to get the version's latest state, read at one
+ * consistent version. Per shard:
+ *
+ * - the base files of the base version (`files` with that `shard`);
+ * - the flushed generations of the shard manifest version that the base version does
+ *   not cover (`baseCoverage`: above `compacted[shard]` and outside every `excluded`
+ *   range), ascending by generation; an ingest is a generation like a flush.
+ *
+ * For the newest version the base manifest is read before the shard manifests (as a
+ * scan's collector does): compaction never removes a flushed entry, so every generation
+ * the base covers is in the shard manifests read after it. What the WAL after
+ * `replayAfter` still holds (rows acked but not flushed) is in no file: `pendingWal`
+ * counts those entries for the newest version, so a caller can say so.
+ */
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { baseCoverage, listWal, type BaseManifest, type DataFile, type GenerationRange, type ShardManifest, type Table } from '@freshtier/core';
+import { resolveVersion, type TableVersion, type VersionRef } from '../maintenance/versions.js';
+
+/**
+ * One live data file of a table version.
+ *
+ * @example
+ * ```ts
+ * const f: LiveFile = { kind: 'generation', shard: 0, generation: 7, path: 'shards/0/gen-7-e1-0badf00d/data.parquet', url: '/data/t/shards/0/gen-7-e1-0badf00d/data.parquet', rows: 10, bytes: 2048, rowGroupSize: 65536 };
+ * ```
+ */
+export interface LiveFile {
+  /** `base`: a base file; `generation`: a flushed memtable; `ingest`: a bulk ingest (a generation too). */
+  readonly kind: 'base' | 'generation' | 'ingest';
+  readonly shard: number;
+  /** The generation (ordering the files of a shard); null for base files, which are older than every generation they do not cover. */
+  readonly generation: number | null;
+  /** Relative to the table root. */
+  readonly path: string;
+  /** Where another engine reads it: an absolute path for a local table, else the store's URL of the object. */
+  readonly url: string;
+  readonly rows: number;
+  readonly bytes: number;
+  /** CRC-32 of the whole file (absent on files written before checksums). */
+  readonly checksum?: number;
+  readonly rowGroupSize: number;
+  /** The key index beside it (relative path); absent on append-only tables. */
+  readonly keyIndexPath?: string;
+  /** Hex of the smallest and largest encoded key. */
+  readonly pkMin?: string;
+  readonly pkMax?: string;
+}
+
+/**
+ * What a shard contributes to a table version.
+ *
+ * @example
+ * ```ts
+ * const s: LiveShard = { shard: 0, manifestVersion: 8, compacted: 5, excluded: [], replayAfter: 41 };
+ * ```
+ */
+export interface LiveShard {
+  readonly shard: number;
+  readonly manifestVersion: number;
+  /** `compacted[shard]` of the base version: generations at or below it are in the base files (-1: none). */
+  readonly compacted: number;
+  /** Generation ranges a rollback excluded (`above < g < below`). */
+  readonly excluded: readonly GenerationRange[];
+  /** WAL entries at or below it are in committed generations or are fences. */
+  readonly replayAfter: number;
+  /** Newest version only: WAL entries after `replayAfter` (they may hold acked rows no file holds yet). */
+  readonly pendingWal?: number;
+}
+
+/**
+ * The live files of one table version.
+ *
+ * @example
+ * ```ts
+ * const live = await liveFiles(table);
+ * for (const f of live.files) console.log(f.kind, f.shard, f.generation ?? 'base', f.url);
+ * ```
+ */
+export interface LiveFiles {
+  readonly version: TableVersion;
+  /** True when this is the newest version (no ref given). */
+  readonly newest: boolean;
+  readonly shards: readonly LiveShard[];
+  /** Per shard (ascending), base files first, then generations ascending. */
+  readonly files: readonly LiveFile[];
+}
+
+/**
+ * The live files of a table version (default: the newest), read at one consistent version.
+ *
+ * @example
+ * ```ts
+ * const { files } = await liveFiles(table, 'nightly');
+ * const rows = files.reduce((n, f) => n + f.rows, 0); // stored rows, before dedup
+ * ```
+ */
+export async function liveFiles(table: Table, ref?: VersionRef): Promise<LiveFiles> {
+  const { version, base, shards } = ref === undefined ? await readNewest(table) : await readPinned(table, await resolveVersion(table, ref));
+  const pending = ref === undefined ? await Promise.all(shards.map((m, s) => listWal(table.store, s, m.replayAfter).then((l) => l.length))) : undefined;
+  const files: LiveFile[] = [];
+  const live: LiveShard[] = shards.map((m, s) => {
+    const coverage = baseCoverage(base, s);
+    for (const f of base.files) if (f.shard === s) files.push(liveFile(table, 'base', s, null, f));
+    for (const g of [...m.flushed].sort((a, b) => a.generation - b.generation)) {
+      if (!coverage.inBase(g.generation)) files.push(liveFile(table, g.source === 'ingest' ? 'ingest' : 'generation', s, g.generation, g.file));
+    }
+    return { shard: s, manifestVersion: version.shardVersions[s], compacted: coverage.compacted, excluded: coverage.excluded, replayAfter: m.replayAfter, ...(pending ? { pendingWal: pending[s] } : {}) };
+  });
+  return { version, newest: ref === undefined, shards: live, files };
+}
+
+interface ReadVersion {
+  version: TableVersion;
+  base: BaseManifest;
+  shards: ShardManifest[];
+}
+
+/** The newest version: the base manifest first, then every shard manifest (see the module doc). */
+async function readNewest(table: Table): Promise<ReadVersion> {
+  const base = await table.baseManifests.latest();
+  const shards = await Promise.all(shardIds(table).map((s) => table.shardManifests(s).latest()));
+  return { version: { baseVersion: base.version, shardVersions: shards.map((m) => m.version) }, base: base.doc, shards: shards.map((m) => m.doc) };
+}
+
+async function readPinned(table: Table, version: TableVersion): Promise<ReadVersion> {
+  const base = await table.baseManifests.load(version.baseVersion);
+  const shards = await Promise.all(shardIds(table).map((s) => table.shardManifests(s).load(version.shardVersions[s])));
+  return { version, base, shards };
+}
+
+function liveFile(table: Table, kind: LiveFile['kind'], shard: number, generation: number | null, f: DataFile): LiveFile {
+  return {
+    kind, shard, generation, path: f.path, url: objectUrl(table, f.path), rows: f.rows, bytes: f.bytes,
+    ...(f.checksum !== undefined ? { checksum: f.checksum } : {}), rowGroupSize: f.rowGroupSize,
+    ...(f.keyIndexPath !== undefined ? { keyIndexPath: f.keyIndexPath } : {}),
+    ...(f.pkMin !== undefined ? { pkMin: f.pkMin } : {}), ...(f.pkMax !== undefined ? { pkMax: f.pkMax } : {}),
+  };
+}
+
+/**
+ * Where another engine finds object `key` of the table: an absolute path for a
+ * `file://` store, else the store's URI joined with the key (`s3://bucket/prefix/key`).
+ *
+ * @example
+ * ```ts
+ * objectUrl(table, 'base/data/u.parquet'); // '/data/t/base/data/u.parquet'
+ * ```
+ */
+export function objectUrl(table: Table, key: string): string {
+  const uri = table.store.uri;
+  if (uri.startsWith('file://')) return path.join(fileURLToPath(uri), ...key.split('/'));
+  return `${uri.replace(/\/+$/, '')}/${key}`;
+}
+
+function shardIds(table: Table): number[] {
+  return Array.from({ length: table.shardCount }, (_, s) => s);
+}

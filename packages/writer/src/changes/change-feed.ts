@@ -15,7 +15,7 @@
  * inserts, those effective only in `from` deletes.
  */
 import {
-  FileReader, conformBatch, emptyStats, encodeKeys, gatherColumn, keyToHex, parseOptions, rowGroupCount,
+  FileReader, SnapshotExpiredError, conformBatch, isFreshtierError, emptyStats, encodeKeys, gatherColumn, keyToHex, parseOptions, rowGroupCount,
   type DataFile, type Table,
 } from '@freshtier/core';
 import type { LsmScanner } from '@freshtier/scanner';
@@ -74,8 +74,8 @@ const optionsSchema = z.strictObject({
  */
 export async function* changes(table: Table, options: ChangesOptions): AsyncGenerator<RecordBatch> {
   const opts = parseOptions(optionsSchema, options, 'changes options');
-  const from = await resolveVersion(table, opts.from as VersionRef);
-  const to = opts.to === undefined ? await head(table) : await resolveVersion(table, opts.to as VersionRef);
+  const from = await pinnedVersion(table, opts.from as VersionRef);
+  const to = opts.to === undefined ? await head(table) : await pinnedVersion(table, opts.to as VersionRef);
   const chunk = opts.batchSize ?? 65_536;
   const before = await checkout(table, from);
   const after = await checkout(table, to);
@@ -90,6 +90,20 @@ export async function* changes(table: Table, options: ChangesOptions): AsyncGene
       const out = await diffChunk(table, keys, before, after);
       if (out.numRows > 0) yield out;
     }
+  }
+}
+
+/**
+ * A version to read the feed at. A table version whose manifests GC pruned is
+ * `SnapshotExpiredError` (the feed cannot be computed any more); an unknown tag stays
+ * `NotFoundError` (a typo, not an expiry).
+ */
+async function pinnedVersion(table: Table, ref: VersionRef): Promise<TableVersion> {
+  try {
+    return await resolveVersion(table, ref);
+  } catch (e) {
+    if (typeof ref === 'string' || !isFreshtierError(e, 'NOT_FOUND')) throw e;
+    throw new SnapshotExpiredError(`table version ${ref.baseVersion}:${ref.shardVersions.join(',')} is no longer stored (GC pruned its manifests), so no change feed can start or end there; tag the versions you want feeds between`, { cause: e });
   }
 }
 

@@ -6,7 +6,9 @@
  * - a damaged flushed generation (data file or key index) is rebuilt from the WAL
  *   entries still stored, and every answer — `containsPksAsOf` too — is unchanged;
  * - a damaged base key index is rebuilt from its data file;
- * - a damaged tag is deleted; a damaged base data file has no other copy: no action.
+ * - a damaged base data file is rebuilt from the inputs of the compaction that wrote it,
+ *   while GC has kept them; once it has not, no action;
+ * - a damaged tag is deleted.
  * Runs on a real LocalStore in a temporary directory.
  */
 import { LocalStore, layout, type Table } from '@freshtier/core';
@@ -174,7 +176,7 @@ describe('repair', () => {
     expect(await new LsmScanner(f.table).containsPksAsOf(keys, cuts)).toEqual(asOf);
   });
 
-  it('rebuilds a base key index from its data file, deletes a damaged tag, and leaves a damaged base data file alone', async () => {
+  it('rebuilds a base key index from its data file, deletes a damaged tag, and rebuilds a base data file from its compaction inputs', async () => {
     const f = await fixture();
     const base = (await f.table.baseManifests.latest()).doc;
     const before = await readFile(path.join(f.dir, base.files[0].keyIndexPath!));
@@ -186,10 +188,29 @@ describe('repair', () => {
     expect(await f.store.head('_tags/nightly.json')).toBeUndefined();
     expect(report.remaining).toEqual([]);
 
+    // the base data file: its compaction's inputs (the flushed generation) are still stored, so it is rebuilt
+    const beforeIds = await ids(f.table);
+    await flip(f, base.files[0].path);
+    await flip(f, base.files[0].keyIndexPath!);
+    const rebuilt = await repair(f.table, { apply: true });
+    expect(rebuilt.actions.map((a) => [a.action, a.applied])).toEqual([['rebuild-base-file', true]]);
+    expect(rebuilt.remaining).toEqual([]);
+    expect(await ids(f.table)).toEqual(beforeIds);
+    const swapped = (await f.table.baseManifests.latest()).doc.files[0];
+    expect(swapped).toMatchObject({ rows: base.files[0].rows, pkMin: base.files[0].pkMin, pkMax: base.files[0].pkMax });
+    expect(swapped.path).not.toBe(base.files[0].path);
+  });
+
+  it('leaves a damaged base data file alone once GC collected its compaction\'s inputs', async () => {
+    const f = await fixture();
+    const base = (await f.table.baseManifests.latest()).doc;
+    const firstGen = (await f.table.shardManifests(0).latest()).doc.flushed[0];
+    await f.store.delete(firstGen.file.path); // what GC does once no retained version reads it
     await flip(f, base.files[0].path);
     const left = await repair(f.table, { apply: true });
-    expect(left.actions).toMatchObject([{ action: 'none', applied: false, path: base.files[0].path }]);
-    expect(left.actions[0].description).toContain('restore');
-    expect(left.remaining.map((d) => d.path)).toEqual([base.files[0].path]);
+    const action = left.actions.find((a) => a.path === base.files[0].path)!; // (the missing generation is rebuilt from the WAL)
+    expect(action).toMatchObject({ action: 'none', applied: false });
+    expect(action.description).toMatch(/cannot be read.*restore/);
+    expect(left.remaining.map((d) => d.path)).toContain(base.files[0].path);
   });
 });

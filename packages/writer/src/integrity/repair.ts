@@ -8,18 +8,21 @@
  *    - flushed generation data file or key index: rebuild from its WAL entries when
  *      they are all still stored (repair-files.ts); nothing is lost;
  *    - base key index: rebuild from the base data file; nothing is lost;
+ *    - base data file: rebuild from the inputs of the compaction that wrote it, while GC
+ *      has kept them (repair-base-file.ts); nothing is lost;
  *    - tag: delete it (the name is lost; its version is untouched);
- *    - anything else (manifests, `_table.json`, base data files, generations whose WAL
- *      was collected): no action; restore the object from a backup, or roll back.
+ *    - anything else (manifests, `_table.json`, base files whose inputs GC collected,
+ *      generations whose WAL was collected): no action; restore from a backup, or roll back.
  * 3. With `apply`: per shard that needs it, claim the shard's next epoch (this fences a
  *    live writer of that shard: run repair with the writers stopped), run the actions,
  *    then verify again and report what remains.
  */
 import { randomUUID } from 'node:crypto';
-import { describeDamagedEntry, layout, parseOptions, type FlushedGeneration, type Table } from '@freshtier/core';
+import { describeDamagedEntry, layout, parseOptions, type BaseFile, type FlushedGeneration, type Table } from '@freshtier/core';
 import { z } from 'zod';
 import { deleteTag } from '../maintenance/versions.js';
 import { claimEpoch, type ShardHead } from '../shard/fencing.js';
+import { baseFileRebuild } from './repair-base-file.js';
 import { generationFromWal, rebuildBaseKeyIndex, replaceGeneration } from './repair-files.js';
 import { damagedAtRest, lostRowsOf, setAsideWalEntry, type LostRows } from './repair-wal.js';
 import { verify, type DamagedObject } from './verify.js';
@@ -35,7 +38,7 @@ import { verify, type DamagedObject } from './verify.js';
  */
 export interface RepairAction {
   readonly path: string;
-  readonly action: 'set-aside-wal-entry' | 'rebuild-generation' | 'rebuild-key-index' | 'delete-tag' | 'none';
+  readonly action: 'set-aside-wal-entry' | 'rebuild-generation' | 'rebuild-key-index' | 'rebuild-base-file' | 'delete-tag' | 'none';
   readonly shard?: number;
   /** What the action does and what it loses; for `none`, why nothing can be done here and what to do instead. */
   readonly description: string;
@@ -104,7 +107,9 @@ export async function repair(table: Table, options: RepairOptions = {}): Promise
 async function planAll(table: Table, damaged: readonly DamagedObject[]): Promise<Planned[]> {
   const plans: Planned[] = [];
   const generations = new Set<string>();
+  const damagedPaths = new Set(damaged.map((d) => d.path));
   for (const d of damaged) {
+    if (d.kind === 'key-index' && d.generation === undefined && (await baseDataFileDamaged(table, d.path, damagedPaths))) continue; // rebuilt with its data file
     if (d.generation !== undefined && d.shard !== undefined) {
       const id = `${d.shard}/${d.generation}`;
       if (generations.has(id)) continue; // its data file and key index: one rebuild
@@ -113,6 +118,12 @@ async function planAll(table: Table, damaged: readonly DamagedObject[]): Promise
     plans.push(await planOne(table, d));
   }
   return plans;
+}
+
+/** Whether the base data file of this key index is damaged too (its rebuild writes a new index). */
+async function baseDataFileDamaged(table: Table, keyIndexPath: string, damaged: ReadonlySet<string>): Promise<boolean> {
+  const file = (await table.baseManifests.latest()).doc.files.find((f) => f.keyIndexPath === keyIndexPath);
+  return file !== undefined && damaged.has(file.path);
 }
 
 async function planOne(table: Table, d: DamagedObject): Promise<Planned> {
@@ -165,11 +176,22 @@ async function planGeneration(table: Table, d: DamagedObject): Promise<Planned> 
 async function planBaseFile(table: Table, d: DamagedObject): Promise<Planned> {
   const base = await table.baseManifests.latest();
   const file = base.doc.files.find((f) => f.path === d.path || f.keyIndexPath === d.path);
-  if (d.kind === 'data-file' || !file) return none(d, `no other copy of these base rows exists: restore ${d.path} from a backup, or roll back to a base version before the compaction that wrote it`);
+  if (!file) return none(d, `${d.path} is no longer in the newest base version: run verify again`);
+  if (d.kind === 'data-file') return planBaseDataFile(table, d, file);
   return {
     path: d.path, shard: d.shard, action: 'rebuild-key-index',
     description: `rebuild the key index from ${file.path} (${file.rows} rows); nothing is lost`,
     run: () => rebuildBaseKeyIndex(table, file),
+  };
+}
+
+async function planBaseDataFile(table: Table, d: DamagedObject, file: BaseFile): Promise<Planned> {
+  const rebuild = await baseFileRebuild(table, file);
+  if ('reason' in rebuild) return none(d, `${rebuild.reason}: restore ${d.path} from a backup, or roll back to a base version before the compaction that wrote it`);
+  return {
+    path: d.path, shard: d.shard, action: 'rebuild-base-file',
+    description: `rebuild it (${rebuild.rows} rows) from the inputs of the compaction that wrote it — the base files it replaced and the generations it merged, still stored — as a new base file swapped in by one base commit; nothing is lost`,
+    run: async () => void (await rebuild.write()),
   };
 }
 
@@ -191,10 +213,11 @@ async function applyAll(table: Table, plans: readonly Planned[]): Promise<Repair
       out.push({ ...action, applied: false });
       continue;
     }
-    let head = action.shard !== undefined && action.action !== 'rebuild-key-index' ? heads.get(action.shard) : undefined;
-    if (action.shard !== undefined && action.action !== 'rebuild-key-index' && !head) {
-      head = await claimEpoch(table, action.shard, `repair-${randomUUID()}`);
-      heads.set(action.shard, head);
+    const fences = action.action === 'set-aside-wal-entry' || action.action === 'rebuild-generation'; // shard-manifest and WAL changes
+    let head = fences ? heads.get(action.shard!) : undefined;
+    if (fences && !head) {
+      head = await claimEpoch(table, action.shard!, `repair-${randomUUID()}`);
+      heads.set(action.shard!, head);
     }
     await run(head?.doc.epoch ?? -1, head!);
     if (head && action.action === 'rebuild-generation') heads.set(action.shard!, await table.shardManifests(action.shard!).latest());

@@ -79,6 +79,17 @@ describe.concurrent('examples', () => {
     expect(r.stdout).toContain('the as-of-cut block list agrees with the read arm exactly');
   });
 
+  it('partial-update.ts: late events do not overwrite newer values, and the change feed turns the tagged scan into the latest', async () => {
+    const r = await example('partial-update', [join(dir, 'partial-update')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/1\s+130\s+user1@example\.com\s+Lyon\s+3/);
+    expect(r.stdout).toMatch(/3\s+100\s+user3@example\.com\s+Nowhere\s+∅\s+update_after/);
+    expect(r.stdout).toContain('scan(before) + feed = scan(latest): ok');
+    expect(r.stdout).not.toContain('WRONG');
+    expect(r.stdout).toContain('all checks pass');
+  });
+
   it('examples refuse to empty a location that holds something other than a freshtier table', async () => {
     const target = join(dir, 'precious');
     rmSync(target, { recursive: true, force: true });

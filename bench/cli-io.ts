@@ -65,7 +65,7 @@ function arrowTable(c: { id: BigInt64Array; name: string[]; age: Int32Array; sco
   ];
   const values: Record<string, unknown[] | ArrayLike<unknown>> = { ...c, joined: BigInt64Array.from(c.joined.map(BigInt)) };
   const children = fields.map((f) => (f.name === 'joined'
-    ? makeData({ type: f.type, length: c.id.length, data: values.joined as BigInt64Array })
+    ? makeData({ type: f.type as TimestampMillisecond, length: c.id.length, data: values.joined as BigInt64Array })
     : vectorFromArray(values[f.name] as unknown[], f.type).data[0]));
   const schema = new Schema(fields);
   return new ArrowTable([new RecordBatch(schema, makeData({ type: new Struct(fields), length: c.id.length, nullCount: 0, children }))]);

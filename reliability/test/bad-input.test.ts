@@ -23,6 +23,7 @@ import { BACKPRESSURE_INPUTS } from './bad-input-cases-backpressure.js';
 import { CAST_INPUTS } from './bad-input-cases-casts.js';
 import { OPEN_FORMAT_INPUTS } from './bad-input-cases-open-format.js';
 import { MERGE_INPUTS } from './bad-input-cases-merge.js';
+import { CLI_INPUTS } from './bad-input-cases-cli.js';
 import { LITERAL_INPUTS } from './bad-input-cases-literals.js';
 import { MAINTENANCE_INPUTS } from './bad-input-cases-maintenance.js';
 import { NAME_INPUTS } from './bad-input-cases-names.js';
@@ -115,6 +116,7 @@ const CLASSES: Record<string, Case[]> = {
   'ingest of columns of another type': fromInputs(CAST_INPUTS),
   'open format: live files and SQL of what they cannot express': fromInputs(OPEN_FORMAT_INPUTS),
   'merge options and merge-engine puts': fromInputs(MERGE_INPUTS),
+  'command line: delete files, tags, output formats': fromInputs(CLI_INPUTS),
 };
 const CASES: (Case & { class: string })[] = Object.entries(CLASSES).flatMap(([cls, cases]) => cases.map((c) => ({ ...c, class: cls })));
 

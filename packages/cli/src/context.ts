@@ -1,5 +1,6 @@
 /** What every command gets: the I/O, global flags, and small output helpers. */
 import type { CliIo } from './io.js';
+import { exactJson } from './json-out.js';
 import { createProgress, type Progress } from './progress.js';
 
 export interface Context {
@@ -38,7 +39,15 @@ export function makeContext(io: CliIo, flags: { json?: boolean; progress?: boole
   };
 }
 
-/** JSON with bigints as numbers when exact, else strings. */
+/**
+ * JSON for `--json` documents: bigints (int64 counts, key bounds) as exact JSON numbers
+ * of any size, never rounded and never strings (json-out.ts).
+ *
+ * @example
+ * ```ts
+ * toJson({ rows: 9007199254740993n }); // '{"rows":9007199254740993}'
+ * ```
+ */
 export function toJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v), indent);
+  return exactJson(value, indent);
 }

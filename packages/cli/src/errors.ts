@@ -59,10 +59,10 @@ export class NotAvailableError extends CliError {
 const HINTS: Partial<Record<ErrorCode, string>> = {
   SCHEMA_MISMATCH: 'the input must have the table\'s columns and types: `freshtier inspect <uri>` prints the schema',
   NULL_PRIMARY_KEY: 'every row needs a value in each primary-key column; fix the input and run append again',
-  SHARD_FENCED: 'another process opened a writer on the same shard; run one writer per shard at a time, then retry',
+  SHARD_FENCED: 'another process opened a writer on the same shard (or a rollback fenced the writers); run one writer per shard at a time, then retry',
   WRITER_POISONED: 'retry the command: reopening the writer replays the WAL and recovers every acknowledged row',
   BACKPRESSURE: 'the object store is not keeping up with flushes; check it and retry',
-  CORRUPT_ENTRY: 'a stored object failed its checks; restore it from a backup (see the path above)',
+  CORRUPT_ENTRY: 'run `freshtier verify <uri>` to list every damaged object, then `freshtier repair <uri>` to see what can be rebuilt from other copies (a dry run; --apply acts); what cannot, restore from a backup',
   COMMIT_CONFLICT: 'another process committed at the same time; run the command again',
   OUTSIDE_ROOT: 'a path under the table root is a link to somewhere else; move those files into the table root (replace the link with a real directory) and retry',
   ROLLBACK_ABORTED: 'a writer opened while the rollback ran and kept its shard; stop the writers (or wait for them to close), then run the rollback again',

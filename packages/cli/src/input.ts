@@ -6,17 +6,18 @@
  * table's columns is refused unless `allowMissingColumns` (input-errors.ts).
  *
  * Parquet and Arrow files are decoded in memory (parquet-wasm decodes whole files);
- * CSV and JSON Lines are streamed (text-input.ts).
+ * CSV and JSON Lines are streamed and converted column by column (text-input.ts).
+ * `delete` reads the key columns only ({@link inputTarget}).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { readParquetFile, sameType, type Table } from '@freshtier/core';
-import { Type, tableFromIPC, type Data, type Field, type RecordBatch, type Schema, type Table as ArrowTable, type Vector } from 'apache-arrow';
+import { batchByteSize, readParquetFile, sameType, type Table } from '@freshtier/core';
+import { Schema, Type, tableFromIPC, type Data, type Field, type RecordBatch, type Table as ArrowTable, type Vector } from 'apache-arrow';
 import { columnData } from './column-data.js';
 import { InputRejectedError, UsageError } from './errors.js';
-import { missingColumns, missingColumnsError, rowError, type MissingColumnsPolicy } from './input-errors.js';
+import { missingColumns, missingColumnsError, nullCellHint, rowError, valueHint, type MissingColumnsPolicy } from './input-errors.js';
 import type { TimeUnitCode } from './iso-time.js';
 import { StoredTemporal } from './temporal-values.js';
-import { assemble, readCsv, readJsonl } from './text-input.js';
+import { assemble, readCsv, readJsonl, type InputTarget } from './text-input.js';
 import { ConvertError, converterFor, describeValue } from './values.js';
 
 export type InputFormat = 'parquet' | 'arrow' | 'csv' | 'tsv' | 'jsonl';
@@ -45,6 +46,8 @@ export interface InputSource {
   /** Total work for progress: bytes (CSV/JSONL) or rows (Parquet/Arrow). */
   readonly total: number;
   readonly unit: 'bytes' | 'rows';
+  /** The file's size on disk. */
+  readonly fileBytes: number;
   read(onProgress?: (done: number) => void): AsyncIterable<RecordBatch>;
 }
 
@@ -61,6 +64,30 @@ export interface OpenInputOptions {
   batchRows: number;
   /** Store null in nullable columns the input lacks (refused by default). */
   allowMissingColumns?: boolean;
+  /** Read only the primary-key columns (`delete`); the table's other columns may be in the file and are skipped. */
+  keysOnly?: boolean;
+}
+
+/**
+ * What an input is read into: all the table's columns (append), or its key columns (delete).
+ *
+ * @example
+ * ```ts
+ * const target = inputTarget(table, { batchRows: 50_000, keysOnly: true });
+ * target.schema.fields.map((f) => f.name); // ['id']
+ * ```
+ */
+export function inputTarget(table: Table, options: OpenInputOptions): InputTarget {
+  const keys = options.keysOnly === true;
+  const fields = keys ? table.primaryKey.map((k) => table.schema.fields.find((f) => f.name === k)!) : table.schema.fields;
+  const policy: MissingColumnsPolicy = {
+    allowMissing: !keys && options.allowMissingColumns === true,
+    upsert: !table.appendOnly,
+    partialUpdate: table.mergeSpec.mergeEngine === 'partial-update',
+    deleting: keys,
+  };
+  const skipped = keys ? table.schema.fields.filter((f) => !table.primaryKey.includes(f.name)).map((f) => f.name) : [];
+  return { schema: keys ? new Schema(fields) : table.schema, skipped, primaryKey: table.primaryKey, policy };
 }
 
 /**
@@ -83,14 +110,13 @@ export async function openInput(path: string, table: Table, options: OpenInputOp
   } catch (e) {
     throw new UsageError(`cannot read input file ${path}: ${(e as Error).message}`, 'check the path');
   }
-  const schema = table.schema;
-  const policy: MissingColumnsPolicy = { allowMissing: options.allowMissingColumns === true, upsert: !table.appendOnly };
+  const target = inputTarget(table, options);
   if (format === 'csv' || format === 'tsv' || format === 'jsonl') {
-    const text = { batchRows: options.batchRows, policy };
-    return {
-      format, total: size, unit: 'bytes',
-      read: (onProgress) => (format === 'jsonl' ? readJsonl(path, schema, text, onProgress) : readCsv(path, schema, format === 'tsv' ? '\t' : ',', text, onProgress)),
-    };
+    const text = { batchRows: options.batchRows, target };
+    return rereadFromMemory({
+      format, total: size, unit: 'bytes', fileBytes: size,
+      read: (onProgress) => (format === 'jsonl' ? readJsonl(path, text, onProgress) : readCsv(path, format === 'tsv' ? '\t' : ',', text, onProgress)),
+    });
   }
   const bytes = await readFile(path);
   let data: ArrowTable;
@@ -102,9 +128,9 @@ export async function openInput(path: string, table: Table, options: OpenInputOp
   }
   let converted: RecordBatch[] | undefined;
   return {
-    format, total: data.numRows, unit: 'rows',
+    format, total: data.numRows, unit: 'rows', fileBytes: size,
     async *read(onProgress) {
-      converted ??= convertTable(data, schema, path, options.batchRows, policy);
+      converted ??= convertTable(data, target, path, options.batchRows);
       let done = 0;
       for (const b of converted) {
         yield b;
@@ -114,11 +140,43 @@ export async function openInput(path: string, table: Table, options: OpenInputOp
   };
 }
 
+/** Converted batches an input keeps after its first complete read, so the next read does not parse the text again. */
+const REREAD_CACHE_BYTES = 64 << 20;
+
+/**
+ * A text input whose first complete read is kept, when its batches take at most
+ * {@link REREAD_CACHE_BYTES}, and replayed by later reads: `append` reads a file twice
+ * (the check, then the load), and parsing is most of a small file's cost. A larger
+ * input is parsed again, so memory stays bounded whatever the file's size.
+ */
+function rereadFromMemory(input: InputSource): InputSource {
+  let kept: RecordBatch[] | undefined;
+  return {
+    ...input,
+    async *read(onProgress) {
+      if (kept) {
+        for (const b of kept) yield b;
+        onProgress?.(input.total);
+        return;
+      }
+      let batches: RecordBatch[] | undefined = [];
+      let bytes = 0;
+      for await (const b of input.read(onProgress)) {
+        if (batches && (bytes += batchByteSize(b)) <= REREAD_CACHE_BYTES) batches.push(b);
+        else batches = undefined;
+        yield b;
+      }
+      kept = batches;
+    },
+  };
+}
+
 /** Parquet/Arrow input: match columns by name, convert types that differ, split into batches of at most `batchRows`. */
-function convertTable(data: ArrowTable, schema: Schema, path: string, batchRows: number, policy: MissingColumnsPolicy): RecordBatch[] {
+function convertTable(data: ArrowTable, target: InputTarget, path: string, batchRows: number): RecordBatch[] {
+  const { schema, policy } = target;
   const names = data.schema.fields.map((f) => f.name);
-  const extra = names.filter((n) => !schema.fields.some((f) => f.name === n));
-  if (extra.length) throw new InputRejectedError(`${path} has column(s) the table does not: ${extra.join(', ')}`, `the table's columns are ${schema.fields.map((f) => f.name).join(', ')}; drop the others from the file; nothing was written`);
+  const extra = names.filter((n) => !schema.fields.some((f) => f.name === n) && !target.skipped.includes(n));
+  if (extra.length) throw new InputRejectedError(`${path} has column(s) the table does not: ${extra.join(', ')}`, `the table's columns are ${[...schema.fields.map((f) => f.name), ...target.skipped].join(', ')}; drop the others from the file; nothing was written`);
   const missing = missingColumns(schema, (n) => names.includes(n), policy);
   if (missing) throw missingColumnsError(path, 'file', missing, schema, policy, 'a column of nulls');
   const out: RecordBatch[] = [];
@@ -129,7 +187,7 @@ function convertTable(data: ArrowTable, schema: Schema, path: string, batchRows:
       const children = schema.fields.map((field) => {
         const vec = b.getChild(field.name);
         // absent (allowed by --allow-missing-columns, nullable): a column of nulls
-        return vec ? convertColumn(vec, field, path, rowBase + start) : columnData(field.type, new Array(b.numRows).fill(null));
+        return vec ? convertColumn(vec, field, path, rowBase + start, target.primaryKey) : columnData(field.type, new Array(b.numRows).fill(null));
       });
       out.push(assemble(schema, children, b.numRows));
     }
@@ -139,19 +197,19 @@ function convertTable(data: ArrowTable, schema: Schema, path: string, batchRows:
 }
 
 /** One input column as `field`'s type; `firstRow` numbers rows in errors (0-based). */
-function convertColumn(vec: Vector, field: Field, path: string, firstRow: number): Data {
+function convertColumn(vec: Vector, field: Field, path: string, firstRow: number, primaryKey: readonly string[]): Data {
   const reuse = sameType(vec.type, field.type) && vec.data.length === 1;
   const conv = converterFor(field.type);
   const cell = cellReader(vec);
   const values = reuse ? undefined : new Array<unknown>(vec.length);
   for (let r = 0; r < vec.length; r++) {
     const valid = vec.isValid(r);
-    if (!valid && !field.nullable) throw rowError(path, `row ${firstRow + r + 1}`, field, 'is null but the column is not nullable');
+    if (!valid && !field.nullable) throw rowError(path, `row ${firstRow + r + 1}`, field, 'is null but the column is not nullable', nullCellHint(field, primaryKey));
     if (!values) continue;
     try {
       values[r] = valid ? conv(cell(r)) : null;
     } catch (e) {
-      if (e instanceof ConvertError) throw rowError(path, `row ${firstRow + r + 1}`, field, `has ${describeValue(e.got)} of type ${String(vec.type)}, which cannot become ${String(field.type)}${e.reason ? ` (${e.reason})` : ''}`);
+      if (e instanceof ConvertError) throw rowError(path, `row ${firstRow + r + 1}`, field, `has ${describeValue(e.got)} of type ${String(vec.type)}, which cannot become ${String(field.type)}${e.reason ? ` (${e.reason})` : ''}`, valueHint(field, e));
       throw e;
     }
   }

@@ -113,6 +113,16 @@ class Parser {
 
   string(): string {
     const s = this.src;
+    // most strings have no escape and no control character: their text is their value
+    for (let k = this.at + 1; k < s.length; k++) {
+      const c = s.charCodeAt(k);
+      if (c === 34) { // "
+        const out = s.slice(this.at + 1, k);
+        this.at = k + 1;
+        return out;
+      }
+      if (c === 92 || c < 0x20) break; // a backslash or a control character: JSON.parse decides
+    }
     let i = this.at + 1;
     while (i < s.length && s[i] !== '"') i += s[i] === '\\' ? 2 : 1;
     if (i >= s.length) throw this.error('unterminated string');

@@ -6,16 +6,20 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { append } from './commands/append.js';
 import { benchCommand } from './commands/bench.js';
+import { filesCommand } from './commands/files.js';
 import { init } from './commands/init.js';
 import { inspect } from './commands/inspect.js';
 import { repairCommand, verifyCommand } from './commands/integrity.js';
 import { changesCommand } from './commands/changes.js';
 import { compactCommand, gcCommand, rollbackCommand, tagCommand } from './commands/maintenance.js';
+import { deleteCommand } from './commands/delete.js';
+import { deleteTagCommand, tagsCommand } from './commands/tags.js';
 import { scan } from './commands/scan.js';
+import { SQL_DIALECTS, sqlCommand } from './commands/sql.js';
 import { makeContext, toJson, type Context } from './context.js';
 import { EXIT, describeFailure } from './errors.js';
 import { INPUT_FORMATS } from './input.js';
-import { processIo, type CliIo } from './io.js';
+import { OutputClosedError, processIo, type CliIo } from './io.js';
 import { OUTPUT_FORMATS } from './output.js';
 
 export const VERSION = '0.1.0';
@@ -82,6 +86,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .requiredOption('--schema <file>', 'schema file: JSON (see below) or an Arrow IPC file')
     .option('--primary-key <columns>', 'primary-key column(s), comma-separated (default: the schema file\'s "primaryKey"; none = append-only table)')
     .option('--shards <n>', 'number of shards (fixed for the life of the table)', integer(1, 'a shard count'), 1)
+    .option('--merge-engine <engine>', 'how the versions of a key combine: deduplicate (default), partial-update, first-row or aggregate')
+    .option('--sequence-field <column>', 'a non-key integer, float, date or timestamp column ordering the versions of a key (default: arrival order)')
+    .option('--aggregate <pairs>', 'with --merge-engine aggregate: column=function pairs, e.g. clicks=sum,seen=max (sum, min, max, count, last, last-non-null, first, bool_and, bool_or)')
     .addHelpText('after', SCHEMA_HELP)
     .action(run((c, cmd) => init(c, cmd.args[0], cmd.opts())));
 
@@ -104,6 +111,20 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .action(run((c, cmd) => {
       const [uri, file] = cmd.args;
       return append(c, uri, file, cmd.opts());
+    }));
+
+  program.command('delete')
+    .description('delete the rows whose primary keys a file lists (tombstones, flushed to Parquet)')
+    .argument('<uri>', 'the table')
+    .argument('<file>', '.csv, .tsv, .jsonl, .parquet or .arrow file with the primary-key column(s); other columns of the table are ignored')
+    .addOption(new Option('--input-format <format>', 'file format, when the extension does not tell').choices([...INPUT_FORMATS]))
+    .option('--batch-rows <n>', 'keys per batch handed to the writers', integer(1, 'a row count'), 50_000)
+    .addOption(new Option('--durability <mode>', 'durable: ack after the WAL entry is persisted; none: no WAL (redo the delete after a crash)').choices(['durable', 'async', 'none']).default('durable'))
+    .option('--no-validate', 'skip the first pass that checks every key before deleting anything')
+    .addHelpText('after', '\nKeys are read like append reads values (exactly or refused). A key that is not in the table changes nothing.\nExample: freshtier scan ./t --where "age > 90" --columns id --format csv > old.csv && freshtier delete ./t old.csv')
+    .action(run((c, cmd) => {
+      const [uri, file] = cmd.args;
+      return deleteCommand(c, uri, file, cmd.opts());
     }));
 
   program.command('scan')
@@ -147,17 +168,24 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }));
 
   program.command('tag')
-    .description('name the current version of the table')
+    .description('name the current version of the table (or, with --delete, remove a tag)')
     .argument('<uri>', 'the table')
     .argument('<name>', 'tag name (letters, digits, . _ -)')
+    .option('--delete', 'delete the tag instead: gc may then free what only its version needed')
     .action(run((c, cmd) => {
+      if (cmd.opts<{ delete?: boolean }>().delete) return deleteTagCommand(c, cmd.args[0], cmd.args[1]);
       return tagCommand(c, cmd.args[0], cmd.args[1]);
     }));
 
-  program.command('rollback')
-    .description('make an old version (base version number or tag) the newest, in one commit')
+  program.command('tags')
+    .description('list the tags and the table version each names')
     .argument('<uri>', 'the table')
-    .argument('<target>', 'a base version (7 or v7) or a tag name')
+    .action(run((c, cmd) => tagsCommand(c, cmd.args[0])));
+
+  program.command('rollback')
+    .description('make an old version (a tag, a table version or a base version) the newest, in one commit')
+    .argument('<uri>', 'the table')
+    .argument('<target>', 'a tag name, a table version 3:8,5 (as inspect lists them), or a base version 3 or v3 (the table right after that base commit)')
     .action(run((c, cmd) => {
       return rollbackCommand(c, cmd.args[0], cmd.args[1]);
     }));
@@ -182,6 +210,32 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return verifyCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag });
     }));
 
+  program.command('files')
+    .description('list the live files of a table version (what another engine reads): kind, shard, generation, rows, bytes, checksum, key index')
+    .argument('<uri>', 'the table')
+    .option('--version <v>', 'list this table version (3:8,5 or a base version like 3; default: the newest)')
+    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
+    .option('--tag <name>', 'list the version this tag names')
+    .addHelpText('after', '\nThe files, their fields and how to combine them into the latest state: docs/format.md. `freshtier sql` prints a DuckDB view over them.')
+    .action(run((c, cmd) => {
+      const o = cmd.opts<{ tableVersion?: string; tag?: string }>();
+      return filesCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag });
+    }));
+
+  program.command('sql')
+    .description('print a SQL view (CREATE OR REPLACE VIEW) over the live files of a table version that returns its latest state')
+    .argument('<uri>', 'the table')
+    .option('--version <v>', 'a table version (3:8,5 or a base version like 3; default: the newest)')
+    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
+    .option('--tag <name>', 'the version this tag names')
+    .addOption(new Option('--dialect <dialect>', 'SQL dialect').choices([...SQL_DIALECTS]).default('duckdb'))
+    .option('--name <view>', 'the view name (default: the table directory name)')
+    .addHelpText('after', '\nExample: freshtier sql ./events > events.sql && duckdb -c ".read events.sql" -c "select count(*) from events"\nThe view names files: regenerate it after each commit (gc deletes files older versions used). Committed files only: rows still in the WAL are not in it.')
+    .action(run((c, cmd) => {
+      const o = cmd.opts<{ tableVersion?: string; tag?: string; dialect?: string; name?: string }>();
+      return sqlCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag, dialect: o.dialect, name: o.name });
+    }));
+
   program.command('repair')
     .description('plan what can be done about damaged objects (a dry run), or do it with --apply')
     .argument('<uri>', 'the table')
@@ -202,6 +256,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     await program.parseAsync(subcommandVersionFlag(argv), { from: 'user' });
     return exitCode;
   } catch (e) {
+    if (e instanceof OutputClosedError) return EXIT.ok; // the reader left (`| head`): stop quietly, like other Unix tools
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
       // commander already printed "error: …" (or the help, when no command was given)
@@ -212,7 +267,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
 }
 
 /** Subcommands whose own `--version <v>` names a table version. */
-const TABLE_VERSION_COMMANDS = new Set(['verify']);
+const TABLE_VERSION_COMMANDS = new Set(['verify', 'files', 'sql']);
 
 /**
  * commander reads `--version` anywhere on the line as the program's own flag (print the

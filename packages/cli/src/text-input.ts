@@ -1,19 +1,20 @@
 /**
- * CSV/TSV and JSON Lines input of `freshtier append`, streamed into record batches
- * already in the table's schema. Every cell is converted exactly or refused (values.ts),
- * JSON numbers keep their source text (json-line.ts), and an input that names only
- * some of the table's columns is refused unless `--allow-missing-columns` says so
- * (input-errors.ts): each problem is an {@link InputRejectedError} with its line number.
+ * CSV/TSV and JSON Lines input of `freshtier append` and `delete`, streamed into record
+ * batches of the target's columns. Records are parsed as the file is read (csv-parser.ts,
+ * json-line.ts), their cells gathered column by column, and each batch converted one
+ * column at a time (column-builder.ts): every cell exactly or refused (values.ts), JSON
+ * numbers keeping their source text. An input that names only some of the columns is
+ * refused unless `--allow-missing-columns` says so (input-errors.ts). Each problem is an
+ * {@link InputRejectedError} with its line number. Memory holds one batch of cells.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { RecordBatch, Struct, makeData, type Data, type Schema } from 'apache-arrow';
-import { parse as parseCsv } from 'csv-parse';
-import { columnData } from './column-data.js';
+import { CellProblem, buildColumn } from './column-builder.js';
+import { CsvParser, CsvSyntaxError } from './csv-parser.js';
 import { InputRejectedError } from './errors.js';
-import { missingColumns, missingColumnsError, rowError, type MissingColumnsPolicy } from './input-errors.js';
+import { missingColumns, missingColumnsError, nullCellHint, rowError, valueHint, type MissingColumnsPolicy } from './input-errors.js';
 import { JsonSyntaxError, parseJsonLine, type JsonValue } from './json-line.js';
-import { ConvertError, converterFor, describeValue } from './values.js';
+import { converterFor, describeValue } from './values.js';
 
 /**
  * A record batch of `schema` from one column `Data` per field.
@@ -27,39 +28,21 @@ export function assemble(schema: Schema, children: Data[], rows: number): Record
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: rows, nullCount: 0, children }));
 }
 
-/** Collects converted cells column by column and cuts batches. */
-class BatchBuilder {
-  private columns: unknown[][];
-  private readonly converters: ((v: unknown) => unknown)[];
-  rows = 0;
-  constructor(private readonly schema: Schema, private readonly path: string) {
-    this.columns = schema.fields.map(() => []);
-    this.converters = schema.fields.map((f) => converterFor(f.type));
-  }
-
-  /** Adds one record (values by column index, undefined = absent); `where` names it in errors. */
-  add(values: readonly unknown[], where: string): void {
-    this.schema.fields.forEach((field, c) => {
-      let v: unknown;
-      try {
-        v = this.converters[c](values[c]);
-      } catch (e) {
-        if (e instanceof ConvertError) throw rowError(this.path, where, field, `${e.message} (column type ${String(field.type)})`);
-        throw e;
-      }
-      if (v === null && !field.nullable) throw rowError(this.path, where, field, `is ${values[c] === undefined ? 'missing' : 'empty/null'} but the column is not nullable`);
-      this.columns[c].push(v);
-    });
-    this.rows++;
-  }
-
-  take(): RecordBatch {
-    const children = this.schema.fields.map((f, c) => columnData(f.type, this.columns[c]));
-    const batch = assemble(this.schema, children, this.rows);
-    this.columns = this.schema.fields.map(() => []);
-    this.rows = 0;
-    return batch;
-  }
+/**
+ * What a text reader produces: the columns to read (`schema`, in order), the table's
+ * other columns a file may carry and that are skipped (`skipped`: `delete` reads only
+ * the key columns of a file that may hold whole rows), and the rules for absent ones.
+ *
+ * @example
+ * ```ts
+ * const target: InputTarget = { schema: table.schema, skipped: [], primaryKey: ['id'], policy };
+ * ```
+ */
+export interface InputTarget {
+  readonly schema: Schema;
+  readonly skipped: readonly string[];
+  readonly primaryKey: readonly string[];
+  readonly policy: MissingColumnsPolicy;
 }
 
 /**
@@ -67,12 +50,77 @@ class BatchBuilder {
  *
  * @example
  * ```ts
- * const o: TextReadOptions = { batchRows: 50_000, policy: { allowMissing: false, upsert: true } };
+ * const o: TextReadOptions = { batchRows: 50_000, target };
  * ```
  */
 export interface TextReadOptions {
   readonly batchRows: number;
-  readonly policy: MissingColumnsPolicy;
+  readonly target: InputTarget;
+}
+
+/** Cells of the current batch, column by column, with each row's line number. */
+class ColumnCells {
+  private cells: unknown[][];
+  private lines: number[] = [];
+  private readonly converters: ((v: unknown) => unknown)[];
+
+  constructor(private readonly target: InputTarget, private readonly path: string) {
+    this.cells = target.schema.fields.map(() => []);
+    this.converters = target.schema.fields.map((f) => converterFor(f.type));
+  }
+
+  get rows(): number {
+    return this.lines.length;
+  }
+
+  /** Starts a row read from `line`; then {@link set} its cells (unset ones are absent). */
+  addRow(line: number): number {
+    this.lines.push(line);
+    return this.lines.length - 1;
+  }
+
+  set(column: number, row: number, value: unknown): void {
+    this.cells[column][row] = value;
+  }
+
+  /** The first `count` rows (default all) as a batch; a refused cell throws, naming its line. */
+  take(count = this.rows): RecordBatch {
+    const fields = this.target.schema.fields;
+    const all = count === this.rows;
+    // columns no row set (absent from the input) stay empty arrays: their holes read as absent
+    const cells = all ? this.cells : this.cells.map((c) => c.slice(0, count));
+    this.cells = all ? fields.map(() => []) : this.cells.map((c) => c.slice(count));
+    for (const c of cells) c.length = count;
+    const lines = this.lines.splice(0, count);
+    let problem: CellProblem | undefined;
+    const children = fields.map((field, c) => {
+      try {
+        return buildColumn(field, cells[c], this.converters[c], problem?.row ?? count);
+      } catch (e) {
+        if (!(e instanceof CellProblem)) throw e;
+        if (!problem || e.row < problem.row) problem = e;
+        return undefined as unknown as Data;
+      }
+    });
+    if (problem) throw this.refusal(problem, lines[problem.row]);
+    return assemble(this.target.schema, children, count);
+  }
+
+  private refusal(p: CellProblem, line: number): InputRejectedError {
+    const where = `line ${line}`;
+    if (!p.error) return rowError(this.path, where, p.field, `is ${p.raw === undefined ? 'missing' : 'empty/null'} but the column is not nullable`, nullCellHint(p.field, this.target.primaryKey));
+    return rowError(this.path, where, p.field, `${p.error.message} (column type ${String(p.field.type)})`, valueHint(p.field, p.error));
+  }
+}
+
+/** The text of `path`, chunk by chunk (UTF-8, multi-byte characters never split), with the bytes read so far. */
+async function* chunks(path: string): AsyncGenerator<{ text: string; bytesRead: number }> {
+  const file = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  try {
+    for await (const text of file as AsyncIterable<string>) yield { text, bytesRead: file.bytesRead };
+  } finally {
+    file.destroy();
+  }
 }
 
 /**
@@ -80,55 +128,58 @@ export interface TextReadOptions {
  *
  * @example
  * ```ts
- * for await (const b of readCsv('a.csv', table.schema, ',', options)) console.log(b.numRows);
+ * for await (const b of readCsv('a.csv', ',', options)) console.log(b.numRows);
  * ```
  */
-export async function* readCsv(path: string, schema: Schema, delimiter: string, options: TextReadOptions, onProgress?: (done: number) => void): AsyncGenerator<RecordBatch> {
-  const file = createReadStream(path);
-  let order: number[] | undefined; // CSV column → table column
-  const parser = file.pipe(parseCsv({
-    delimiter, bom: true, skip_empty_lines: true, info: true,
-    // an empty unquoted cell is null; "" is the empty string
-    cast: (value, ctx) => (value === '' && !ctx.quoting && !ctx.header ? null : value),
-  }));
-  const builder = new BatchBuilder(schema, path);
-  try {
-    for await (const item of parser as AsyncIterable<{ record: (string | null)[]; info: { lines: number } }>) {
-      const { record, info } = item;
-      if (!order) {
-        order = headerOrder(record.map(String), schema, path, options.policy);
-        continue;
-      }
-      const values = new Array<unknown>(schema.fields.length).fill(undefined);
-      order.forEach((t, c) => (values[t] = record[c]));
-      builder.add(values, `line ${info.lines}`);
-      if (builder.rows >= options.batchRows) {
-        yield builder.take();
-        onProgress?.(file.bytesRead);
-      }
+export async function* readCsv(path: string, delimiter: string, options: TextReadOptions, onProgress?: (done: number) => void): AsyncGenerator<RecordBatch> {
+  const { target, batchRows } = options;
+  const cells = new ColumnCells(target, path);
+  let order: number[] | undefined; // CSV column → target column (-1: skipped)
+  const parser = new CsvParser(delimiter, (record, line) => {
+    if (!order) {
+      order = headerOrder(record.map((h) => h ?? ''), target, path);
+      return;
     }
+    if (record.length !== order.length) throw new InputRejectedError(`${path} line ${line}: invalid record length: ${record.length} field(s), the header has ${order.length}`, 'every line needs one field per header column (quote fields that hold the delimiter); nothing was written');
+    const row = cells.addRow(line);
+    for (let k = 0; k < record.length; k++) if (order[k] >= 0) cells.set(order[k], row, record[k]);
+  });
+  let bytes = 0;
+  try {
+    for await (const chunk of chunks(path)) {
+      parser.push(chunk.text);
+      bytes = chunk.bytesRead;
+      while (cells.rows >= batchRows) yield cells.take(batchRows);
+      onProgress?.(bytes);
+    }
+    parser.end();
   } catch (e) {
-    if ((e as { code?: string }).code?.startsWith?.('CSV_')) throw new InputRejectedError(`${path}: ${(e as Error).message}`, 'fix the CSV (quotes, column count) and run append again; nothing was written');
+    if (e instanceof CsvSyntaxError) throw new InputRejectedError(`${path}: not valid CSV: ${e.message}`, 'fix the CSV (quotes, column count) and run append again; nothing was written');
     throw e;
-  } finally {
-    file.destroy();
   }
-  if (!order) throw new InputRejectedError(`${path} is empty: a CSV file needs a header row naming the columns`, `the table's columns are ${schema.fields.map((f) => f.name).join(', ')}`);
-  if (builder.rows > 0) yield builder.take();
-  onProgress?.(file.bytesRead);
+  if (!order) throw new InputRejectedError(`${path} is empty: a CSV file needs a header row naming the columns`, `the table's columns are ${tableColumns(target).join(', ')}`);
+  while (cells.rows > 0) yield cells.take(Math.min(batchRows, cells.rows));
+  onProgress?.(bytes);
 }
 
-function headerOrder(header: string[], schema: Schema, path: string, policy: MissingColumnsPolicy): number[] {
-  const names = schema.fields.map((f) => f.name);
+function tableColumns(target: InputTarget): string[] {
+  return [...target.schema.fields.map((f) => f.name), ...target.skipped];
+}
+
+function headerOrder(header: string[], target: InputTarget, path: string): number[] {
+  const names = target.schema.fields.map((f) => f.name);
+  const all = tableColumns(target);
   const hint = `the first line must name the columns, e.g. ${names.join(',')}; nothing was written`;
-  const unknown = header.filter((h) => !names.includes(h));
+  const unknown = header.filter((h) => !all.includes(h));
   if (unknown.length) throw new InputRejectedError(`${path}: header names column(s) the table does not have: ${unknown.map((u) => JSON.stringify(u)).join(', ')}`, hint);
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) throw new InputRejectedError(`${path}: header names column "${dup}" twice`, hint);
-  const missing = missingColumns(schema, (n) => header.includes(n), policy);
-  if (missing) throw missingColumnsError(path, 'header', missing, schema, policy);
+  const missing = missingColumns(target.schema, (n) => header.includes(n), target.policy);
+  if (missing) throw missingColumnsError(path, 'header', missing, target.schema, target.policy);
   return header.map((h) => names.indexOf(h));
 }
+
+const LINE_END = /\r\n|\n|\r/;
 
 const JSONL_HINT = 'each line must be one JSON object like {"id": 1, "name": "x"}; nothing was written';
 
@@ -137,36 +188,52 @@ const JSONL_HINT = 'each line must be one JSON object like {"id": 1, "name": "x"
  *
  * @example
  * ```ts
- * for await (const b of readJsonl('a.jsonl', table.schema, options)) console.log(b.numRows);
+ * for await (const b of readJsonl('a.jsonl', options)) console.log(b.numRows);
  * ```
  */
-export async function* readJsonl(path: string, schema: Schema, options: TextReadOptions, onProgress?: (done: number) => void): AsyncGenerator<RecordBatch> {
-  const file = createReadStream(path);
-  const lines = createInterface({ input: file, crlfDelay: Infinity });
-  const names = schema.fields.map((f) => f.name);
-  const builder = new BatchBuilder(schema, path);
+export async function* readJsonl(path: string, options: TextReadOptions, onProgress?: (done: number) => void): AsyncGenerator<RecordBatch> {
+  const { target, batchRows } = options;
+  const fields = target.schema.fields;
+  const index = new Map(fields.map((f, c) => [f.name, c]));
+  const skipped = new Set(target.skipped);
+  const cells = new ColumnCells(target, path);
+  let carry = '';
   let n = 0;
-  try {
-    for await (const line of lines) {
-      n++;
-      if (line.trim() === '') continue;
-      const rec = jsonRecord(path, n, n === 1 ? line.replace(/^\uFEFF/, '') : line);
-      const unknown = [...rec.keys()].find((k) => !names.includes(k));
-      if (unknown !== undefined) throw new InputRejectedError(`${path} line ${n}: key "${unknown}" is not a column of the table`, `the table's columns are ${names.join(', ')}; nothing was written`);
-      const missing = missingColumns(schema, (k) => rec.has(k), options.policy);
-      if (missing) throw missingColumnsError(path, `line ${n}`, missing, schema, options.policy, '"column": null');
-      builder.add(names.map((k) => rec.get(k)), `line ${n}`);
-      if (builder.rows >= options.batchRows) {
-        yield builder.take();
-        onProgress?.(file.bytesRead);
-      }
+  let bytes = 0;
+  const line = (text: string) => {
+    n++;
+    if (text.trim() === '') return;
+    const rec = jsonRecord(path, n, n === 1 ? text.replace(/^\uFEFF/, '') : text);
+    checkKeys(rec, path, n, index, skipped, target);
+    const row = cells.addRow(n);
+    for (const [key, value] of rec) {
+      const c = index.get(key);
+      if (c !== undefined) cells.set(c, row, value);
     }
-  } finally {
-    lines.close();
-    file.destroy();
+  };
+  for await (const chunk of chunks(path)) {
+    // lines end with \n, \r\n or \r (as readline splits them); a \r ending the chunk may pair with a \n starting the next
+    let text = carry + chunk.text;
+    const cr = text.endsWith('\r');
+    if (cr) text = text.slice(0, -1);
+    const parts = text.split(LINE_END);
+    carry = parts.pop()! + (cr ? '\r' : '');
+    for (const p of parts) line(p);
+    bytes = chunk.bytesRead;
+    while (cells.rows >= batchRows) yield cells.take(batchRows);
+    onProgress?.(bytes);
   }
-  if (builder.rows > 0) yield builder.take();
-  onProgress?.(file.bytesRead);
+  if (carry !== '') line(carry.replace(/\r$/, ''));
+  while (cells.rows > 0) yield cells.take(Math.min(batchRows, cells.rows));
+  onProgress?.(bytes);
+}
+
+function checkKeys(rec: Map<string, JsonValue>, path: string, n: number, index: Map<string, number>, skipped: ReadonlySet<string>, target: InputTarget): void {
+  for (const key of rec.keys()) {
+    if (!index.has(key) && !skipped.has(key)) throw new InputRejectedError(`${path} line ${n}: key "${key}" is not a column of the table`, `the table's columns are ${tableColumns(target).join(', ')}; nothing was written`);
+  }
+  const missing = missingColumns(target.schema, (k) => rec.has(k), target.policy);
+  if (missing) throw missingColumnsError(path, `line ${n}`, missing, target.schema, target.policy, '"column": null');
 }
 
 function jsonRecord(path: string, n: number, line: string): Map<string, JsonValue> {

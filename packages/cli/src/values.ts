@@ -18,6 +18,7 @@ import { Type, type DataType, type Vector } from 'apache-arrow';
 import { FloatRangeError, floatFromText } from './float-values.js';
 import { formatDate, formatInstant, type TimeUnitCode } from './iso-time.js';
 import { JsonNumber, exactInteger } from './json-line.js';
+import { exactJson } from './json-out.js';
 import { StoredTemporal, TemporalError, temporalConverter } from './temporal-values.js';
 
 /**
@@ -72,6 +73,8 @@ function integerOf(v: unknown): bigint | undefined | { reason: string } {
     return n === undefined ? { reason: 'not an integer: it has a fraction' } : n === 'too large' ? { reason: 'out of range' } : n;
   }
   if (typeof v === 'string' && INT_TEXT.test(v.trim())) return BigInt(v.trim());
+  // a decimal with a fraction is a number, but not an integer: say so (text like "1e3" stays refused, unexplained)
+  if (typeof v === 'string' && FLOAT_TEXT.test(v.trim()) && exactInteger(v.trim()) === undefined) return { reason: 'not an integer: it has a fraction' };
   return undefined;
 }
 
@@ -204,17 +207,20 @@ export function timestampIso(raw: bigint, unit: number): string {
 }
 
 /**
- * A reader of one output column as JSON-friendly values: numbers, strings,
- * booleans, null (see the module conventions).
+ * A reader of one output column as JSON-friendly values: numbers, bigints (int64 and
+ * uint64, written as exact JSON numbers by json-out.ts), strings, booleans, null (see
+ * the module conventions).
+ *
+ * @example
+ * ```ts
+ * jsonCells(batch.getChild('id')!, new Int64())(0); // 9223372036854775807n
+ * ```
  */
 export function jsonCells(vector: Vector, type: DataType): (i: number) => unknown {
   switch (type.typeId) {
     case Type.Int:
-      return (i) => {
-        const v = vector.get(i) as number | bigint | null;
-        if (typeof v !== 'bigint') return v;
-        return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-      };
+      // int64/uint64 stay bigints: written as exact JSON numbers whatever their size (json-out.ts)
+      return (i) => vector.get(i) as number | bigint | null;
     case Type.Float:
       return (i) => {
         const v = vector.get(i) as number | null;
@@ -245,11 +251,19 @@ export function jsonCells(vector: Vector, type: DataType): (i: number) => unknow
     case Type.Utf8: case Type.LargeUtf8: case Type.Bool:
       return (i) => vector.get(i);
     default:
-      return (i) => {
-        const v = vector.get(i) as { toJSON?: () => unknown } | null;
-        return v === null ? null : JSON.parse(JSON.stringify(v?.toJSON ? v.toJSON() : v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
-      };
+      return (i) => plainNested(vector.get(i));
   }
+}
+
+/** A nested cell (list, struct, map row …) as plain arrays and objects; bigints stay exact. */
+function plainNested(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'object') return v;
+  const j = typeof (v as { toJSON?: unknown }).toJSON === 'function' ? (v as { toJSON(): unknown }).toJSON() : v;
+  if (j === null || typeof j !== 'object') return j;
+  if (Array.isArray(j)) return j.map(plainNested);
+  if (ArrayBuffer.isView(j)) return Array.from(j as unknown as ArrayLike<unknown>, plainNested);
+  return Object.fromEntries(Object.entries(j as Record<string, unknown>).map(([k, x]) => [k, plainNested(x)]));
 }
 
 /** The raw stored integer of a temporal cell (exact), found in the vector's chunks. */
@@ -271,13 +285,13 @@ function rawAt(vector: Vector, i: number): bigint | undefined {
 export function textCell(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return v;
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return typeof v === 'object' ? exactJson(v) : String(v);
 }
 
 /** A JSON-friendly value as a CSV field: null → empty, the empty string → `""`, quoted when needed. */
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const s = typeof v === 'string' ? v : typeof v === 'object' ? exactJson(v) : String(v);
   if (s === '' || /[",\r\n]/.test(s) || s !== s.trim()) return `"${s.replace(/"/g, '""')}"`;
   return s;
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { main, type CliIo } from '../src/index.js';
+import { JsonNumber, parseJsonLine, type JsonValue } from '../src/json-line.js';
 
 export interface RunResult {
   code: number;
@@ -50,8 +51,21 @@ export function write(dir: string, name: string, content: string | Uint8Array): 
   return p;
 }
 
+/**
+ * JSON Lines output as objects, read losslessly: an integer a double does not hold
+ * exactly becomes a bigint (the CLI writes int64 as exact JSON numbers of any size).
+ */
 export function jsonl(text: string): Record<string, unknown>[] {
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  return text.split('\n').filter((l) => l.trim() !== '').map((l) => plainJson(parseJsonLine(l)) as Record<string, unknown>);
+}
+
+function plainJson(v: JsonValue): unknown {
+  if (v instanceof JsonNumber) {
+    const n = v.toNumber();
+    return /^-?\d+$/.test(v.text) && BigInt(v.text) !== BigInt(n) ? BigInt(v.text) : n;
+  }
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plainJson(x)]));
+  return Array.isArray(v) ? v.map(plainJson) : v;
 }
 
 export const USERS_SCHEMA = JSON.stringify({

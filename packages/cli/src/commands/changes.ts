@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { changeSchema, changes } from '@freshtier/writer';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
-import { OUTPUT_FORMATS, writeRows, type OutputFormat } from '../output.js';
+import { OUTPUT_FORMATS, refuseBinaryOnTerminal, writeRows, type OutputFormat } from '../output.js';
 import { openTable } from '../table-uri.js';
 import { resolveTarget } from './maintenance.js';
 import { fileSink } from './scan.js';
@@ -39,7 +39,7 @@ export interface ChangesCommandOptions {
 export async function changesCommand(ctx: Context, uri: string, opts: ChangesCommandOptions): Promise<void> {
   const format = (opts.format ?? (ctx.json ? 'jsonl' : 'table')) as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown --format "${opts.format}"`, `use one of ${OUTPUT_FORMATS.join(', ')}`);
-  if (format === 'parquet' && !opts.out && ctx.io.stdout.isTTY) throw new UsageError('refusing to write binary Parquet to a terminal', 'pass --out changes.parquet, or redirect stdout to a file');
+  refuseBinaryOnTerminal(format, ctx.io.stdout, opts.out, 'changes'); // Parquet and Arrow IPC
   const opened = await openTable(uri, ctx.cwd);
   try {
     const { table } = opened;

@@ -5,12 +5,13 @@
  * filtered with `--where`, projected with `--columns`, in one of the output formats.
  */
 import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LsmScanner } from '@freshtier/scanner';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { OutStream } from '../io.js';
-import { OUTPUT_FORMATS, writeRows, type OutputFormat } from '../output.js';
+import { OUTPUT_FORMATS, refuseBinaryOnTerminal, writeRows, type OutputFormat } from '../output.js';
 import { openTable } from '../table-uri.js';
 import { parseWhere } from '../where.js';
 import { splitList } from './init.js';
@@ -28,7 +29,7 @@ export interface ScanCommandOptions {
 export async function scan(ctx: Context, uri: string, opts: ScanCommandOptions): Promise<void> {
   const format = (opts.format ?? (ctx.json ? 'jsonl' : 'table')) as OutputFormat;
   if (!OUTPUT_FORMATS.includes(format)) throw new UsageError(`unknown --format "${opts.format}"`, `use one of ${OUTPUT_FORMATS.join(', ')}`);
-  if (format === 'parquet' && !opts.out && ctx.io.stdout.isTTY) throw new UsageError('refusing to write binary Parquet to a terminal', 'pass --out rows.parquet, or redirect stdout to a file');
+  refuseBinaryOnTerminal(format, ctx.io.stdout, opts.out, 'rows');
   const opened = await openTable(uri, ctx.cwd);
   try {
     const { table } = opened;
@@ -40,26 +41,36 @@ export async function scan(ctx: Context, uri: string, opts: ScanCommandOptions):
     const filter = opts.where === undefined ? undefined : parseWhere(opts.where, table.schema);
     // by default a remote reader: rows live writers in other processes acked durably, not only flushed ones
     const result = new LsmScanner(table, { tail: opts.committed !== true }).scan({ columns, filter, limit: opts.limit });
-    const { sink, done } = opts.out ? fileSink(resolve(ctx.cwd, opts.out)) : { sink: ctx.io.stdout, done: async () => {} };
+    const { sink, done, abort } = opts.out ? fileSink(resolve(ctx.cwd, opts.out)) : { sink: ctx.io.stdout, done: async () => {}, abort: async () => {} };
     let rows: number;
     try {
       rows = await writeRows(result, result.schema, format, sink);
-    } finally {
-      await done();
+    } catch (e) {
+      await abort(); // output is streamed: a failed scan leaves no partial --out file behind
+      throw e;
     }
+    await done();
     if (opts.out) ctx.note(`wrote ${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'} to ${opts.out} (${format})`);
   } finally {
     opened.close();
   }
 }
 
-/** A file to write output to, and a `done` that resolves once it is closed (or rejects with its write error). */
-export function fileSink(path: string): { sink: OutStream; done: () => Promise<void> } {
+/**
+ * A file to write output to, a `done` that resolves once it is closed (or rejects with its
+ * write error), and an `abort` that closes and removes it (a failed write leaves no partial file).
+ */
+export function fileSink(path: string): { sink: OutStream; done: () => Promise<void>; abort: () => Promise<void> } {
   const stream = createWriteStream(path);
   const failed = new Promise<never>((_, reject) => stream.once('error', reject));
   failed.catch(() => {});
+  const done = () => Promise.race([failed, new Promise<void>((r) => stream.end(r))]);
   return {
     sink: stream,
-    done: () => Promise.race([failed, new Promise<void>((r) => stream.end(r))]),
+    done,
+    abort: async () => {
+      await done().catch(() => {});
+      await rm(path, { force: true });
+    },
   };
 }

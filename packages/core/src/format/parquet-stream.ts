@@ -3,13 +3,17 @@
  * `transformParquetStream` (arrow-rs's ArrowWriter) buffers at most one row group and
  * emits its bytes once the group is full, then the footer at the end. So exporting a
  * scan of any size holds about one row group (plus one input batch), where
- * {@link writeParquetFile} holds the whole table and its encoding.
+ * {@link writeParquetFile} holds the whole table and its encoding. Columns get the same
+ * Parquet logical types as writeParquetFile's (parquet-types.ts).
  */
 import { RecordBatch, Struct, Table, makeData, tableToIPC, vectorFromArray, type Schema } from 'apache-arrow';
 import * as pq from 'parquet-wasm';
 import { withWritableAllNullBools } from './all-null-bool.js';
 import type { ParquetWriteOptions } from './parquet-codec.js';
 import { uniqueColumns } from './parquet-dictionary.js';
+import { toParquetTypes } from './parquet-types.js';
+import { sameType } from '../arrow/arrow-util.js';
+import { FreshtierError } from '../errors.js';
 
 const COMPRESSION = { uncompressed: pq.Compression.UNCOMPRESSED, snappy: pq.Compression.SNAPPY, zstd: pq.Compression.ZSTD, lz4_raw: pq.Compression.LZ4_RAW } as const;
 
@@ -34,13 +38,16 @@ export async function* parquetByteStream(batches: AsyncIterable<RecordBatch>, sc
   let props = new pq.WriterPropertiesBuilder().setMaxRowGroupSize(rowGroupSize).setCompression(COMPRESSION[options.compression ?? 'snappy']);
   // the dictionary choice of writeParquetFile, sampled from the first batch
   for (const name of uniqueColumns([first], rowGroupSize)) props = props.setColumnDictionaryEnabled(name, false);
-  let pending: RecordBatch | undefined = first;
+  // the logical-type stand-ins of writeParquetFile (parquet-types.ts), chosen by the first batch for the whole file
+  const stored = toParquetTypes([first])[0];
+  let pending: RecordBatch | undefined = stored;
   // the writer ends the file at an error of its input as at its end: keep the error and throw it
   let failure: { error: unknown } | undefined;
   const source = new ReadableStream<pq.RecordBatch>({
     async pull(controller) {
       try {
-        const batch = pending ?? (await nextWithRows(input));
+        const next = pending ? undefined : await nextWithRows(input);
+        const batch = pending ?? (next && storedLike(stored.schema, next));
         pending = undefined;
         if (!batch) return controller.close();
         for (const b of toWasm(batch)) controller.enqueue(b);
@@ -69,6 +76,18 @@ export async function* parquetByteStream(batches: AsyncIterable<RecordBatch>, sc
     await reader.cancel().catch(() => {});
     await input.return?.();
   }
+}
+
+/**
+ * `batch` with the stand-in types the file's first batch got. A later value that does not
+ * convert exactly (a `date64` that is not a midnight) cannot join a column the file already
+ * declared with the stand-in: refused, never rounded.
+ */
+function storedLike(schema: Schema, batch: RecordBatch): RecordBatch {
+  const out = toParquetTypes([batch])[0];
+  const differ = schema.fields.find((f, c) => !sameType(f.type, out.schema.fields[c].type));
+  if (!differ) return out;
+  throw new FreshtierError('SCHEMA_MISMATCH', `Column "${differ.name}" has a value this streamed Parquet file cannot hold exactly as ${String(differ.type)} (the type its first rows were written with, for a Parquet logical type); nothing was rounded. Export it as Arrow IPC or CSV, or write the rows with writeParquetFile, which chooses the column's type from all of them.`, { context: { column: differ.name } });
 }
 
 /** The next batch that has rows (empty ones add nothing to a Parquet file). */

@@ -68,4 +68,19 @@ describe('freshtier output read by DuckDB', () => {
     const groups = (await db.runAndReadAll(`SELECT count(DISTINCT row_group_id) FROM parquet_metadata('${file}')`)).getRows()[0][0];
     expect(Number(groups)).toBeGreaterThan(1);
   });
+
+  it('scan --format parquet gives date64 and timestamp[s] their logical types (DuckDB: DATE, TIMESTAMP WITH TIME ZONE)', async () => {
+    const t = path.join(dir, 'dates');
+    writeFileSync(path.join(dir, 'd.json'), JSON.stringify({ fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'd', type: 'date64' }, { name: 'ts', type: 'timestamp[s, UTC]' }], primaryKey: ['id'] }));
+    writeFileSync(path.join(dir, 'd.csv'), 'id,d,ts\n1,2024-02-29,2024-05-01T12:00:00Z\n');
+    expect(freshtier(['init', t, '--schema', path.join(dir, 'd.json')]).code).toBe(0);
+    expect(freshtier(['append', t, path.join(dir, 'd.csv')]).code).toBe(0);
+    const file = path.join(dir, 'dates.parquet');
+    expect(freshtier(['scan', t, '--format', 'parquet', '--out', file]).code).toBe(0);
+    const db = await duckdb();
+    const types = Object.fromEntries((await db.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjects().map((r) => [r.column_name, r.column_type]));
+    expect(types).toMatchObject({ d: 'DATE', ts: 'TIMESTAMP WITH TIME ZONE' });
+    const [[d, ts]] = (await db.runAndReadAll(`SELECT d::VARCHAR, epoch(ts)::BIGINT FROM read_parquet('${file}')`)).getRows();
+    expect([d, ts]).toEqual(['2024-02-29', 1714564800n]);
+  });
 });

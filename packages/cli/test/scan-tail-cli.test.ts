@@ -4,24 +4,15 @@
  * base and flushed data. The writer here lives in the test process and is never given
  * to the CLI: the CLI finds its rows in the WAL.
  */
-import type { Table } from '@freshtier/core';
 import { ShardWriter } from '@freshtier/writer';
-import { Int64, RecordBatch, Struct, makeData, vectorFromArray } from 'apache-arrow';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTable } from '../src/table-uri.js';
-import { USERS_SCHEMA, run, tempDir, write } from './support.js';
+import { USERS_SCHEMA, idsBatch, run, tempDir, write } from './support.js';
 
 const dir = tempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function idsBatch(table: Table, ids: number[]): RecordBatch {
-  const children = table.schema.fields.map((f) => (f.name === 'id'
-    ? makeData({ type: new Int64(), length: ids.length, data: BigInt64Array.from(ids, BigInt) })
-    : vectorFromArray(ids.map(() => null), f.type).data[0]));
-  return new RecordBatch(table.schema, makeData({ type: new Struct(table.schema.fields), length: ids.length, nullCount: 0, children }));
-}
 
 const idsOf = (csv: string) => csv.trim().split('\n').slice(1).map(Number).sort((a, b) => a - b);
 

@@ -2,6 +2,8 @@
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import type { Table } from '@freshtier/core';
+import { Int64, RecordBatch, Struct, makeData, vectorFromArray } from 'apache-arrow';
 import { main, type CliIo } from '../src/index.js';
 import { JsonNumber, parseJsonLine, type JsonValue } from '../src/json-line.js';
 
@@ -78,3 +80,11 @@ export const USERS_SCHEMA = JSON.stringify({
     { name: 'joined', type: 'timestamp[ms, UTC]' },
   ],
 });
+
+/** A batch of `table`'s schema holding these `id`s and nulls in every other column (for writers a test runs itself). */
+export function idsBatch(table: Table, ids: number[]): RecordBatch {
+  const children = table.schema.fields.map((f) => (f.name === 'id'
+    ? makeData({ type: new Int64(), length: ids.length, data: BigInt64Array.from(ids, BigInt) })
+    : vectorFromArray(ids.map(() => null), f.type).data[0]));
+  return new RecordBatch(table.schema, makeData({ type: new Struct(table.schema.fields), length: ids.length, nullCount: 0, children }));
+}

@@ -4,25 +4,15 @@
  * run that changes no byte and lists the rows setting the entry aside would lose; with
  * `--apply` it sets it aside, verify passes again, and the shard's writer opens.
  */
-import type { Table } from '@freshtier/core';
 import { ShardWriter, listWal } from '@freshtier/writer';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTable } from '../src/table-uri.js';
-import { USERS_SCHEMA, filesOf, run, tempDir, write } from './support.js';
-import { Int64, RecordBatch, Struct, makeData, vectorFromArray } from 'apache-arrow';
+import { USERS_SCHEMA, filesOf, idsBatch, run, tempDir, write } from './support.js';
 
 const dir = tempDir();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A batch of the table's schema with these ids and nulls in every other column. */
-function idsBatch(table: Table, ids: number[]): RecordBatch {
-  const children = table.schema.fields.map((f) => (f.name === 'id'
-    ? makeData({ type: new Int64(), length: ids.length, data: BigInt64Array.from(ids, BigInt) })
-    : vectorFromArray(ids.map(() => null), f.type).data[0]));
-  return new RecordBatch(table.schema, makeData({ type: new Struct(table.schema.fields), length: ids.length, nullCount: 0, children }));
-}
 
 describe('verify and repair from the command line', () => {
   it('finds a damaged WAL entry, plans without changing anything, repairs with --apply', async () => {

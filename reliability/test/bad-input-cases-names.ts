@@ -92,8 +92,8 @@ export const NAME_INPUTS: InputCase[] = [
     },
   })),
   // a tag that does not exist
-  { name: 'rollback to an unknown tag', expected: { code: 'NOT_FOUND', message: /There is no tag "nigthly" in file:.*; list the tags with `freshtier inspect / },
+  { name: 'rollback to an unknown tag', expected: { code: 'NOT_FOUND', message: /There is no tag "nigthly" in file:.*; list the tags with `freshtier tags / },
     act: (f) => fail(rollback(f.table, 'nigthly')) },
-  { name: 'checkout of an unknown tag', expected: { code: 'NOT_FOUND', message: /There is no tag "nigthly" in file:.*; list the tags with `freshtier inspect / },
+  { name: 'checkout of an unknown tag', expected: { code: 'NOT_FOUND', message: /There is no tag "nigthly" in file:.*; list the tags with `freshtier tags / },
     act: (f) => fail(checkout(f.table, 'nigthly')) },
 ];

@@ -2,7 +2,7 @@
  * Regression (CLI side of packages/writer/test/regression-unknown-tag-message.test.ts):
  * `freshtier rollback <uri> <tag>` with a tag that does not exist told the user to call
  * `tags()` and hinted that files were deleted by hand. It now says there is no such tag and
- * how to list the tags (`freshtier inspect <uri>`), and the table is left as it was.
+ * how to list the tags (`freshtier tags <uri>`), and the table is left as it was.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ describe('regression: rollback to an unknown tag', () => {
     const r = await run(['rollback', uri, 'nigthly']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('There is no tag "nigthly"');
-    expect(r.stderr).toContain('freshtier inspect');
+    expect(r.stderr).toContain('freshtier tags');
     expect(r.stderr).not.toMatch(/by hand|deleted|tags\(\)/);
     expect(filesOf(uri)).toEqual(before);
     expect((await run(['inspect', uri])).stdout).toContain('nightly'); // the advice lists the tag that exists

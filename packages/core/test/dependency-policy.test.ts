@@ -35,7 +35,7 @@ const THIRD_PARTY: Record<string, string[]> = {
   '@freshtier/scanner': [],
   '@freshtier/writer': ['zod'],
   '@freshtier/s3-store': ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'zod'],
-  '@freshtier/cli': ['zod', 'commander', 'csv-parse'],
+  '@freshtier/cli': ['zod', 'commander'],
   '@freshtier/integration': [],
 };
 

@@ -3,7 +3,7 @@
  * does not exist said "Object not found: _tags/x.json; … list them with tags()" — an API call
  * a CLI user cannot make — and the CLI added "check … that no file under it was deleted by
  * hand". Now the message says there is no such tag and how to list the tags from the command
- * line (`freshtier inspect <uri>`), and nothing about deleted files; nothing is written.
+ * line (`freshtier tags <uri>`), and nothing about deleted files; nothing is written.
  * The CLI side: packages/cli/test/regression-unknown-tag-message.test.ts.
  */
 import { LocalStore, MemoryStore, NotFoundError, type ObjectStore } from '@freshtier/core';
@@ -37,7 +37,7 @@ describe('regression: the message of an unknown tag', () => {
       const store = new LocalStore(dir);
       const err = await unknownTagError(store, call, 'nigthly');
       expect(err.message).toContain(`There is no tag "nigthly" in ${store.uri}`);
-      expect(err.message).toContain(`list the tags with \`freshtier inspect ${store.uri}\``);
+      expect(err.message).toContain(`list the tags with \`freshtier tags ${store.uri}\``);
       expect(err.message).not.toMatch(/tags\(\)|by hand|deleted/);
     } finally {
       await cleanup();

@@ -113,7 +113,7 @@ export async function resolveTarget(table: Table, target: string): Promise<strin
     return { baseVersion: found.baseVersion, shardVersions: found.shardVersions };
   }
   if (TAG_NAME.test(target)) return target;
-  throw new UsageError(`"${target}" is neither a version nor a tag name`, 'pass a tag (see `freshtier tag`), a table version like 3:8,5, or a base version like 3 (see `freshtier inspect`)');
+  throw new UsageError(`"${target}" is neither a version nor a tag name`, 'pass a tag (`freshtier tags <uri>` lists them), a table version like 3:8,5, or a base version like 3 (see `freshtier inspect`)');
 }
 
 export async function rollbackCommand(ctx: Context, uri: string, target: string): Promise<void> {

@@ -245,9 +245,9 @@ export async function readTag(table: Table, name: string): Promise<TagDoc> {
  */
 function noSuchTag(table: Table, name: string): NotFoundError {
   const uri = table.store.uri;
-  return new NotFoundError(layout.tag(name), `list the tags with \`freshtier inspect ${uri}\``, {
+  return new NotFoundError(layout.tag(name), `list the tags with \`freshtier tags ${uri}\``, {
     subject: `There is no tag "${name}" in ${uri}`,
-    context: { tag: name, hint: 'a tag is made with `freshtier tag <uri> <name>`; `freshtier inspect <uri>` lists them' },
+    context: { tag: name, hint: 'a tag is made with `freshtier tag <uri> <name>`; `freshtier tags <uri>` lists them' },
   });
 }
 

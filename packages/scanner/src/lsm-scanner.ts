@@ -97,7 +97,9 @@ export class LsmScanner {
    * to bound how much the next read has to catch up). Without `tail`, resolves to [].
    */
   async refresh(): Promise<ShardTailRefresh[]> {
-    return Promise.all(this.tails.map((t) => t.refresh()));
+    if (this.tails.length === 0) return [];
+    const base = await this.table.baseManifests.latest(); // once for every shard, before their shard manifests
+    return Promise.all(this.tails.map((t) => t.refresh(base)));
   }
 
   /** The sources of a read: tails refreshed first, then memtables captured, then manifests (collector.ts). */

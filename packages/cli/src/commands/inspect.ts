@@ -3,7 +3,7 @@
  * manifest version, writer epoch, generations, sizes and WAL backlog, and tags.
  * Reads manifests and object listings only, never data files.
  */
-import { baseCoverage, layout, parseWalPosition, type Table } from '@freshtier/core';
+import { baseCoverage, layout, parseWalPosition, type BaseManifest, type Table, type Versioned } from '@freshtier/core';
 import { tags as listTags, versions as listVersions } from '@freshtier/writer';
 import { ShardTail } from '@freshtier/scanner';
 import { formatTableVersion } from './maintenance.js';
@@ -70,7 +70,7 @@ export async function collect(table: Table, versionCount: number, tail = false):
     const compactedThrough = coverage.compacted;
     const entries = wal.map((m) => ({ position: parseWalPosition(m.key), size: m.size })).filter((e) => e.position !== undefined);
     const backlog = entries.filter((e) => e.position! > doc.replayAfter);
-    const unflushedRows = tail ? await unflushedRowsOf(table, shard) : undefined;
+    const unflushedRows = tail ? await unflushedRowsOf(table, shard, base) : undefined;
     return {
       shard, manifestVersion: version, epoch: doc.epoch, nextGeneration: doc.nextGeneration, committedAt: doc.committedAt, note: doc.note, compactedThrough,
       flushed: {
@@ -118,9 +118,9 @@ export async function collect(table: Table, versionCount: number, tail = false):
 }
 
 /** Rows (puts and tombstones, before dedup) acked in the shard's WAL and not yet flushed, as a remote reader rebuilds them. */
-async function unflushedRowsOf(table: Table, shard: number): Promise<number> {
+async function unflushedRowsOf(table: Table, shard: number, base: Versioned<BaseManifest>): Promise<number> {
   const tail = new ShardTail(table, shard);
-  await tail.refresh();
+  await tail.refresh(base); // the base version the report reads, read before this shard's manifest
   return tail.rowCount;
 }
 

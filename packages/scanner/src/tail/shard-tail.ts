@@ -26,7 +26,7 @@
  */
 import {
   WalReplayer, baseCoverage, decodeOrExplain, fetchWalEntries, isFreshtierError, listWal,
-  type MemtableRef, type MemtableSource, type ShardMemtableRefs, type Table, type WalListing,
+  type BaseManifest, type MemtableRef, type MemtableSource, type ShardMemtableRefs, type Table, type Versioned, type WalListing,
 } from '@freshtier/core';
 
 /**
@@ -72,9 +72,13 @@ export class ShardTail implements MemtableSource {
     this.replayer = new WalReplayer(table, shard, Number.POSITIVE_INFINITY, () => false);
   }
 
-  /** Steps 1–3 of the module doc; runs after any refresh already in progress. */
-  refresh(): Promise<ShardTailRefresh> {
-    const run = this.queue.then(() => this.refreshNow());
+  /**
+   * Steps 1–4 of the module doc; runs after any refresh already in progress. `base`: the
+   * newest base manifest, when the caller read it for every shard at once (it must be read
+   * before the shard manifest, as here).
+   */
+  refresh(base?: Versioned<BaseManifest>): Promise<ShardTailRefresh> {
+    const run = this.queue.then(() => this.refreshNow(base));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -95,12 +99,12 @@ export class ShardTail implements MemtableSource {
    * is gone, or the first missing position it met lies at or below the `replayAfter` of a
    * commit made meanwhile — a collected entry, not a hole an opening writer will fill.
    */
-  private async refreshNow(): Promise<ShardTailRefresh> {
+  private async refreshNow(first: Versioned<BaseManifest> | undefined): Promise<ShardTailRefresh> {
     let entriesRead = 0;
     let generationsDropped = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        const r = await this.refreshOnce();
+        const r = await this.refreshOnce(attempt === 1 ? first : undefined); // a retry reads newer manifests
         entriesRead += r.entriesRead;
         generationsDropped += r.generationsDropped;
         if (!r.stoppedAtHole || attempt >= MAX_ATTEMPTS || !(await this.collectedBelow(this.next))) {
@@ -117,8 +121,8 @@ export class ShardTail implements MemtableSource {
     return (await this.table.shardManifests(this.shard).latest()).doc.replayAfter >= position;
   }
 
-  private async refreshOnce(): Promise<{ entriesRead: number; generationsDropped: number; stoppedAtHole: boolean }> {
-    const base = await this.table.baseManifests.latest();
+  private async refreshOnce(given: Versioned<BaseManifest> | undefined): Promise<{ entriesRead: number; generationsDropped: number; stoppedAtHole: boolean }> {
+    const base = given ?? (await this.table.baseManifests.latest());
     const head = await this.table.shardManifests(this.shard).latest();
     const coverage = baseCoverage(base.doc, this.shard);
     const flushed = new Set(head.doc.flushed.map((f) => f.generation));

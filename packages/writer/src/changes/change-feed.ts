@@ -16,7 +16,7 @@
  */
 import {
   FileReader, SnapshotExpiredError, conformBatch, isFreshtierError, emptyStats, encodeKeys, gatherColumn, keyToHex, parseOptions, rowGroupCount,
-  type DataFile, type Table,
+  type BaseManifest, type DataFile, type Table,
 } from '@freshtier/core';
 import type { LsmScanner } from '@freshtier/scanner';
 import { Field, RecordBatch, Schema, Struct, Table as ArrowTable, Utf8, makeData, vectorFromArray } from 'apache-arrow';
@@ -79,8 +79,9 @@ export async function* changes(table: Table, options: ChangesOptions): AsyncGene
   const chunk = opts.batchSize ?? 65_536;
   const before = await checkout(table, from);
   const after = await checkout(table, to);
+  const bases = [await table.baseManifests.load(from.baseVersion), await table.baseManifests.load(to.baseVersion)] as const;
   for (let shard = 0; shard < table.shardCount; shard++) {
-    const { gone, added, all } = await changedFiles(table, from, to, shard);
+    const { gone, added, all } = await changedFiles(table, [from, to], bases, shard);
     if (table.appendOnly) {
       yield* wholeFiles(table, gone, 'delete');
       yield* wholeFiles(table, added, 'insert');
@@ -119,9 +120,10 @@ export function changeSchema(table: Table): Schema {
   return new Schema([...table.schema.fields, new Field(CHANGE_OP_COLUMN, new Utf8(), false)], table.schema.metadata);
 }
 
-async function changedFiles(table: Table, from: TableVersion, to: TableVersion, shard: number): Promise<{ gone: DataFile[]; added: DataFile[]; all: DataFile[] }> {
-  const eff = async (v: TableVersion) => effectiveGenerations(await table.shardManifests(shard).load(v.shardVersions[shard]), await table.baseManifests.load(v.baseVersion));
-  const [a, b] = [await eff(from), await eff(to)];
+/** Step 1 for one shard; `bases` are the two versions' base manifests (read once for every shard). */
+async function changedFiles(table: Table, versions: readonly [TableVersion, TableVersion], bases: readonly [BaseManifest, BaseManifest], shard: number): Promise<{ gone: DataFile[]; added: DataFile[]; all: DataFile[] }> {
+  const eff = async (i: 0 | 1) => effectiveGenerations(await table.shardManifests(shard).load(versions[i].shardVersions[shard]), bases[i]);
+  const [a, b] = [await eff(0), await eff(1)];
   const gone = [...a].filter(([g, f]) => b.get(g)?.path !== f.path).map(([, f]) => f);
   const added = [...b].filter(([g, f]) => a.get(g)?.path !== f.path).map(([, f]) => f);
   return { gone, added, all: changedGenerationFiles(a, b) };

@@ -93,7 +93,7 @@ const startsWith = (b: Uint8Array, m: ArrayLike<number>) => b.length >= m.length
  *
  * @example
  * ```ts
- * coveredPart('shards/0/wal/00000000000000000003.arrow', walBytes); // { kind: 'WAL entry', start: 0, end: walBytes.length - 4, … }
+ * coveredPart('shards/0/wal/00000000000000000003.ftw', walBytes); // { kind: 'WAL entry', start: 0, end: walBytes.length - 4, … }
  * ```
  */
 export function coveredPart(file: string, bytes: Uint8Array): Covered | undefined {

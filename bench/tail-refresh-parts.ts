@@ -18,7 +18,7 @@ import { Field, Int32, Int64, RecordBatch, Schema, Struct, makeData } from 'apac
  *
  * @example
  * ```ts
- * objectKind('shards/0/wal/00000000000000000008.arrow'); // 'wal'
+ * objectKind('shards/0/wal/00000000000000000008.ftw'); // 'wal'
  * ```
  */
 export function objectKind(key: string): 'wal' | 'manifest' | 'other' {

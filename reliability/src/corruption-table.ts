@@ -53,7 +53,7 @@ export type Kind = (typeof KINDS)[number];
  *
  * @example
  * ```ts
- * const e: CatalogueEntry = { key: 'shards/1/wal/00000000000000000021.arrow', shard: 1 };
+ * const e: CatalogueEntry = { key: 'shards/1/wal/00000000000000000021.ftw', shard: 1 };
  * ```
  */
 export interface CatalogueEntry {
@@ -90,7 +90,7 @@ async function apply(table: Table, writers: ShardWriter[], lo: number, hi: numbe
  * @example
  * ```ts
  * const catalogue = await buildCampaignTable(dir);
- * catalogue['wal-entry'][0]; // { key: 'shards/0/wal/00000000000000000021.arrow', shard: 0 }
+ * catalogue['wal-entry'][0]; // { key: 'shards/0/wal/00000000000000000021.ftw', shard: 0 }
  * ```
  */
 export async function buildCampaignTable(root: string): Promise<Catalogue> {
@@ -159,8 +159,8 @@ async function catalogueOf(table: Table, store: ObjectStore): Promise<Catalogue>
   const gens = heads.flatMap((h, shard) => h.doc.flushed.filter((g) => g.generation > (base.doc.compacted[shard] ?? -1)).map((g) => ({ ...g.file, shard })));
   const wal: CatalogueEntry[] = [];
   for (const [shard, h] of heads.entries()) {
-    for (const e of await listWal(store, shard, h.doc.replayAfter)) {
-      if ((await readWalEntry(store, shard, e.position)).kind === 'data') wal.push({ key: e.key, shard }); // not the abandoned writers' fences
+    for (const e of await listWal(store, shard, h.doc.replayAfter, '.ftw')) {
+      if ((await readWalEntry(store, shard, e.position, '.ftw')).kind === 'data') wal.push({ key: e.key, shard }); // not the abandoned writers' fences
     }
   }
   const data = (files: (DataFile & { shard: number })[]) => files.map((f) => ({ key: f.path, shard: f.shard }));

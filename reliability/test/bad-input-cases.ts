@@ -50,7 +50,7 @@ export async function badInputFixture(): Promise<Fixture> {
     dir, store, table, cleanup,
     parquetPath: file.path,
     keyIndexPath: file.keyIndexPath!,
-    wal: (await listWal(store, 0, doc.replayAfter)).filter((e) => e.size > 200), // data entries, not fences
+    wal: (await listWal(store, 0, doc.replayAfter, '.ftw')).filter((e) => e.size > 200), // data entries, not fences
     shardManifestVersion: version,
   };
 }

@@ -63,7 +63,7 @@ const AT_REST: Case[] = [
       expect((await scanAll(f.table, [w])).rows.map((r) => r.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
       return undefined;
     } },
-  { name: 'corrupt WAL entry in the middle', stored: 'additive', expected: { code: 'CORRUPT_ENTRY', message: /wal\/0+\d+\.arrow: WAL entry \d+ of shard 0 is damaged \(checksum mismatch\)/ },
+  { name: 'corrupt WAL entry in the middle', stored: 'additive', expected: { code: 'CORRUPT_ENTRY', message: /wal\/0+\d+\.ftw: WAL entry \d+ of shard 0 is damaged \(checksum mismatch\)/ },
     damage: async (f) => f.store.put(f.wal[1].key, flipMiddle(await f.store.get(f.wal[1].key))),
     act: (f) => catchError(writer(f)) },
   { name: 'corrupt Parquet file (truncated)', stored: 'unchanged', expected: { code: 'CORRUPT_ENTRY', message: /data\.parquet: unreadable Parquet file/ },
@@ -75,7 +75,7 @@ const AT_REST: Case[] = [
   { name: 'corrupt key index', stored: 'unchanged', expected: { code: 'CORRUPT_ENTRY', message: /keys\.ftk: .*key index/ },
     damage: async (f) => f.store.put(f.keyIndexPath, (await f.store.get(f.keyIndexPath)).subarray(0, 100)),
     act: (f) => catchError(new LsmScanner(f.table).containsPks(keysBatch([3, 70]))) },
-  { name: 'unknown format version in _table.json', stored: 'unchanged', expected: { code: 'UNSUPPORTED_FORMAT', message: /_table\.json has format version 99, this build reads version 1/ },
+  { name: 'unknown format version in _table.json', stored: 'unchanged', expected: { code: 'UNSUPPORTED_FORMAT', message: /_table\.json has format version 99, this build reads versions 1 and 2/ },
     damage: async (f) => f.store.put('_table.json', new TextEncoder().encode(JSON.stringify({ ...JSON.parse(new TextDecoder().decode(await f.store.get('_table.json'))), formatVersion: 99 }))),
     act: async (f) => catchError((await import('@freshtier/core')).Table.open(f.store)) },
   { name: 'shard manifest from the future', stored: 'unchanged', expected: { code: 'UNSUPPORTED_FORMAT', message: /shards\/0\/_manifests\/v0+\d+\.json has format version 2/ },

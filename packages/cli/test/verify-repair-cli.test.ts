@@ -28,7 +28,7 @@ describe('verify and repair from the command line', () => {
     const w = await ShardWriter.open(opened.table, { shard: 0, autoFlush: false });
     for (const ids of [[10, 11], [12, 13], [14, 15]]) await w.put(idsBatch(opened.table, ids));
     const doc = (await opened.table.shardManifests(0).latest()).doc;
-    const damaged = (await listWal(opened.table.store, 0, doc.replayAfter)).filter((e) => e.size > 200)[1];
+    const damaged = (await listWal(opened.table.store, 0, doc.replayAfter, '.ftw')).filter((e) => e.size > 200)[1];
     opened.close();
     const file = join(uri, damaged.key);
     const bytes = readFileSync(file);

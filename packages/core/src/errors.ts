@@ -147,8 +147,9 @@ export class AlreadyExistsError extends FreshtierError {
 
 /** A stored document has a format version this build cannot read. */
 export class UnsupportedFormatError extends FreshtierError {
-  constructor(path: string, found: unknown, supported: number, doubt?: string) {
-    super('UNSUPPORTED_FORMAT', `${path} has format version ${String(found)}, this build reads version ${supported}${doubt ? ` (${doubt})` : ''}. Upgrade freshtier to read it; nothing was changed.`, { context: { path, found, supported } });
+  constructor(path: string, found: unknown, supported: number | readonly number[], doubt?: string) {
+    const reads = typeof supported === 'number' ? `version ${supported}` : `versions ${supported.join(' and ')}`;
+    super('UNSUPPORTED_FORMAT', `${path} has format version ${String(found)}, this build reads ${reads}${doubt ? ` (${doubt})` : ''}. Upgrade freshtier to read it; nothing was changed.`, { context: { path, found, supported } });
   }
 }
 

@@ -40,7 +40,7 @@ export { damagedEntryError, decodeOrExplain, describeDamagedEntry, errorDetail, 
 export { writeParquetFile, readParquetFile, type ParquetWriteOptions, type ParquetReadOptions } from './format/parquet-codec.js';
 export { parquetByteStream } from './format/parquet-stream.js';
 export { publishDataFile, type DataFileToPublish, type PublishedDataFile } from './format/publish-files.js';
-export { layout, pad20, keyIndexPathFor, parseManifestVersion, parseWalPosition, storedPathProblem } from './layout/layout.js';
+export { layout, pad20, keyIndexPathFor, parseManifestVersion, parseWalPosition, storedPathProblem, walSuffixOf, type WalSuffix } from './layout/layout.js';
 export type { ParsedKey, LayoutKind, DataFileRole } from './layout/layout-parse.js';
 export { parseOptions, parseStored, parseJsonBytes, jsonBytes, assertKnownKeys } from './validate.js';
 export { SYSTEM_COLUMN_PREFIX, columnNameProblems, assertBatchColumnNames, type ColumnNameProblem } from './table/column-names.js';

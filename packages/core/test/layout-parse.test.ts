@@ -18,13 +18,13 @@ describe('layout.parse', () => {
       const ingest = layout.ingestFile(shard, epoch);
       expect(layout.parse(ingest)).toEqual({ kind: 'ingest-file', shard, epoch, role: 'data', dir: ingest.slice(0, -'data.parquet'.length) });
       expect(layout.parse(keyIndexPathFor(ingest))).toMatchObject({ kind: 'ingest-file', shard, epoch, role: 'key-index' });
-      expect(layout.parse(layout.walEntry(shard, n))).toEqual({ kind: 'wal-entry', shard, position: n });
+      for (const suffix of ['.ftw', '.arrow'] as const) expect(layout.parse(layout.walEntry(shard, n, suffix))).toEqual({ kind: 'wal-entry', shard, position: n });
       expect(layout.parse(layout.manifest(layout.shardManifests(shard), n))).toEqual({ kind: 'manifest', shard, version: n });
       expect(layout.parse(layout.manifest(layout.baseManifests, n))).toEqual({ kind: 'manifest', shard: undefined, version: n });
       expect(layout.parse(layout.manifestHint(layout.shardManifests(shard)))).toEqual({ kind: 'manifest-hint', shard });
-      expect(layout.parse(layout.walQuarantine(shard, n, epoch))).toEqual({ kind: 'wal-quarantine', shard, position: n, epoch });
-      expect(layout.walQuarantine(shard, n, epoch)).toBe(`shards/${shard}/wal-quarantine/${pad20(n)}-by-epoch-${epoch}.arrow`);
-      for (const key of [gen, ingest, layout.walEntry(shard, n), layout.walQuarantine(shard, n, epoch), layout.manifest(layout.shardManifests(shard), n)]) {
+      for (const suffix of ['.ftw', '.arrow'] as const) expect(layout.parse(layout.walQuarantine(shard, n, epoch, suffix))).toEqual({ kind: 'wal-quarantine', shard, position: n, epoch });
+      expect(layout.walQuarantine(shard, n, epoch, '.ftw')).toBe(`shards/${shard}/wal-quarantine/${pad20(n)}-by-epoch-${epoch}.ftw`);
+      for (const key of [gen, ingest, layout.walEntry(shard, n, '.ftw'), layout.walQuarantine(shard, n, epoch, '.ftw'), layout.manifest(layout.shardManifests(shard), n)]) {
         expect(key.startsWith(layout.shardDir(shard))).toBe(true); // GC lists a shard's files under this one prefix
       }
     }), { seed: 18, numRuns: 200 });
@@ -48,8 +48,8 @@ describe('layout.parse', () => {
     tableDoc: () => layout.tableDoc,
     manifest: () => layout.manifest(layout.baseManifests, 1),
     manifestHint: () => layout.manifestHint(layout.shardManifests(2)),
-    walEntry: () => layout.walEntry(2, 3),
-    walQuarantine: () => layout.walQuarantine(2, 3, 4),
+    walEntry: () => layout.walEntry(2, 3, '.ftw'),
+    walQuarantine: () => layout.walQuarantine(2, 3, 4, '.ftw'),
     generationFile: () => layout.generationFile(2, 3, 4),
     ingestFile: () => layout.ingestFile(2, 4),
     baseDataFile: () => layout.baseDataFile(),
@@ -101,6 +101,8 @@ describe('layout.parse', () => {
     'shards/0/ingest-e1-not-a-uuid/data.parquet',
     'shards/0/wal/123.arrow',
     'shards/0/wal/00000000000000000001.arrow.tmp',
+    'shards/0/wal/00000000000000000001.ftw.tmp',
+    'shards/0/wal/00000000000000000001.parquet',
     'shards/0/_manifests/v1.json',
     'shards/0/_manifests/v99999999999999999999.json',
     '_tags/a/b.json',

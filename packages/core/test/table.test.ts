@@ -73,7 +73,7 @@ describe('create / open', () => {
     expect(opened.doc).toEqual(created.doc);
     expect(opened.doc.fields[0]).toEqual({ name: 'tenant', type: 'Utf8', nullable: false });
     const stored = JSON.parse(new TextDecoder().decode(await store.get(layout.tableDoc)));
-    expect(stored).toMatchObject({ formatVersion: 1, primaryKey: ['tenant', 'id'], shards: 4 });
+    expect(stored).toMatchObject({ formatVersion: 2, primaryKey: ['tenant', 'id'], shards: 4 });
   });
 
   it('defaults: no primary key (append-only), one shard', async () => {
@@ -106,10 +106,11 @@ describe('create / open', () => {
     await Table.create(store, { schema });
     const { checksum: _, ...doc } = JSON.parse(new TextDecoder().decode(await store.get(layout.tableDoc)));
     // a future build seals its documents too: only the format version tells them apart
-    await store.put(layout.tableDoc, sealedJsonBytes({ ...doc, formatVersion: 2, somethingNew: true }));
+    await store.put(layout.tableDoc, sealedJsonBytes({ ...doc, formatVersion: 3, somethingNew: true }));
     const e = await rejection(Table.open(store));
     expect(e).toBeInstanceOf(UnsupportedFormatError);
-    expect((e as UnsupportedFormatError).context).toMatchObject({ path: '_table.json', found: 2, supported: 1 });
+    expect((e as UnsupportedFormatError).context).toMatchObject({ path: '_table.json', found: 3, supported: [1, 2] });
+    expect((e as Error).message).toContain('this build reads versions 1 and 2');
   });
 
   it('a damaged _table.json is a CorruptEntryError', async () => {

@@ -101,7 +101,7 @@ export class S3Store implements ObjectStore {
    * declare const store: S3Store, entry: Uint8Array;
    * store.resetStats();
    * await store.list('shards/0/wal/');
-   * await store.putIfAbsent('shards/0/wal/00000000000000000042.arrow', entry);
+   * await store.putIfAbsent('shards/0/wal/00000000000000000042.ftw', entry);
    * console.log(store.stats); // { get: 0, put: 1, head: 0, list: 1, delete: 0, retries: 0 }
    * ```
    */

@@ -62,16 +62,16 @@ describe('contiguous replay point', () => {
     n = w.freeze()!;
     const second = w.put(rangeBatch(10, 20));
     await Promise.all([first, second]);
-    const entries = await listWal(store, 0);
+    const entries = await listWal(store, 0, -1, '.ftw');
     const shared = entries[entries.length - 1];
-    const entry = await readWalEntry(store, 0, shared.position);
+    const entry = await readWalEntry(store, 0, shared.position, '.ftw');
     expect(entry.records.map((r) => r.generation)).toEqual([n, n + 1]);
 
     // the background flush commits N alone (N+1 is the active memtable)
     await committed;
     expect(w.manifest.doc.flushed.map((f) => f.generation)).toContain(n);
     expect(w.manifest.doc.replayAfter).toBe(shared.position - 1);
-    expect(await store.head(layout.walEntry(0, shared.position))).toBeDefined();
+    expect(await store.head(layout.walEntry(0, shared.position, '.ftw'))).toBeDefined();
 
     // crash and reopen: N's records in the shared entry are skipped, N+1's replayed, nothing twice
     const w2 = await ShardWriter.open(table, { shard: 0, autoFlush: false });

@@ -18,7 +18,7 @@ describe('durable group commit', () => {
     const table = await makeTable(store);
     const w = await ShardWriter.open(table, { shard: 0 });
     const firstEntry = holdCall(store, 'putIfAbsent', /\/wal\//); // the first WAL write of the puts waits for the test
-    const walBefore = (await listWal(store, 0)).length;
+    const walBefore = (await listWal(store, 0, -1, '.ftw')).length;
     const openCalls = store.calls.length; // the open's fence writes fill skipped positions in parallel: not puts
     const walDone = () => store.calls.slice(openCalls).filter((c) => c.op === 'putIfAbsent' && c.key.includes('/wal/') && c.outcome === 'ok');
     const ackedAt = new Map<number, { tick: number; visible: boolean }>();
@@ -32,8 +32,8 @@ describe('durable group commit', () => {
     firstEntry.release();
     await Promise.all([...puts, ...late]);
 
-    const entries = (await listWal(store, 0)).slice(walBefore);
-    const decoded = await Promise.all(entries.map((e) => readWalEntry(store, 0, e.position)));
+    const entries = (await listWal(store, 0, -1, '.ftw')).slice(walBefore);
+    const decoded = await Promise.all(entries.map((e) => readWalEntry(store, 0, e.position, '.ftw')));
     const putCount = 15;
     expect(decoded.length).toBeLessThan(putCount);
     expect(decoded.reduce((n, e) => n + e.records.length, 0)).toBe(putCount);
@@ -41,7 +41,7 @@ describe('durable group commit', () => {
     for (let k = 1; k < writes.length; k++) expect(writes[k].startedTick, 'one WAL write in flight').toBeGreaterThan(writes[k - 1].endedTick!);
     for (const [i, ack] of ackedAt) {
       const holder = entries[decoded.findIndex((e) => e.records.some((r) => Number(r.batch.getChild('id')!.get(0)) === i * 10))];
-      const write = walDone().find((c) => c.key.endsWith(`${String(holder.position).padStart(20, '0')}.arrow`))!;
+      const write = walDone().find((c) => c.key.endsWith(`${String(holder.position).padStart(20, '0')}.ftw`))!;
       expect(write.endedTick, `put ${i}`).toBeLessThan(ack.tick);
       expect(ack.visible, `put ${i} visible at ack`).toBe(true);
     }

@@ -110,7 +110,7 @@ describe('gc', () => {
     ];
     expect(report.kept.shardVersions[0]).toEqual([1, shardV]);
     const wal = remaining.filter((k) => k.startsWith(layout.walDir(0)));
-    for (const k of wal) expect((await readWalEntry(store, 0, Number(k.slice(-26, -6)))).kind, k).toBe('fence');
+    for (const k of wal) expect((await readWalEntry(store, 0, Number(k.slice(-24, -4)), '.ftw')).kind, k).toBe('fence');
     expect(remaining.filter((k) => !wal.includes(k)).sort()).toEqual(expected.sort());
     expect((await gc(table, { olderThan: HOUR, now: later() })).objects).toBe(0); // nothing left to reclaim
     await writer.close();

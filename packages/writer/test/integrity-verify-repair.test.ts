@@ -90,7 +90,7 @@ describe('verify', () => {
     const f = await fixture();
     const shard = (await f.table.shardManifests(0).latest()).doc;
     const base = (await f.table.baseManifests.latest()).doc;
-    const wal = await listWal(f.store, 0, shard.replayAfter);
+    const wal = await listWal(f.store, 0, shard.replayAfter, '.ftw');
     const targets: [string, string][] = [
       ['_table.json', 'table'], ['_tags/nightly.json', 'tag'],
       [layout.manifest(layout.baseManifests, await f.table.baseManifests.latestVersion()), 'base-manifest'],
@@ -115,7 +115,7 @@ describe('verify', () => {
 describe('repair', () => {
   it('is a dry run by default: it plans, names the lost rows and changes nothing', async () => {
     const f = await fixture();
-    const wal = await listWal(f.store, 0, (await f.table.shardManifests(0).latest()).doc.replayAfter);
+    const wal = await listWal(f.store, 0, (await f.table.shardManifests(0).latest()).doc.replayAfter, '.ftw');
     await flip(f, wal[1].key, 0.9);
     const before = await snapshotFiles(f.dir);
     const report = await repair(f.table);
@@ -129,7 +129,7 @@ describe('repair', () => {
 
   it('sets a damaged WAL entry aside; the writer opens and later batches keep their coordinates', async () => {
     const f = await fixture();
-    const wal = await listWal(f.store, 0, (await f.table.shardManifests(0).latest()).doc.replayAfter);
+    const wal = await listWal(f.store, 0, (await f.table.shardManifests(0).latest()).doc.replayAfter, '.ftw');
     const damaged = wal[1]; // the middle of three data entries: batch 1 of the active generation
     await flip(f, damaged.key);
     await expect(ShardWriter.open(f.table, { shard: 0, autoFlush: false })).rejects.toMatchObject({ code: 'CORRUPT_ENTRY' });

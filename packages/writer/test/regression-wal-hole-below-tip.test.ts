@@ -20,15 +20,15 @@ describe('a hole below the WAL tip left by a crashed open', () => {
     const table = await makeTable(store);
     const zombie = await ShardWriter.open(table, { shard: 0, autoFlush: false }); // epoch 1, fence at 7
     await zombie.put(rangeBatch(0, 10));
-    const tip = (await listWal(store, 0)).at(-1)!.position;
+    const tip = (await listWal(store, 0, -1, '.ftw')).at(-1)!.position;
     // an opener of epoch 2 wrote its fence at tip + 8 and filled tip + 2 .. tip + 7, then died: tip + 1 is a hole
     const fence = encodeWalEntry({ kind: 'fence', shard: 0, epoch: 2, records: [] });
-    for (let p = tip + 2; p <= tip + 8; p++) await store.putIfAbsent(layout.walEntry(0, p), fence);
+    for (let p = tip + 2; p <= tip + 8; p++) await store.putIfAbsent(layout.walEntry(0, p, '.ftw'), fence);
     await table.shardManifests(0).update({ build: (d) => ({ ...d, epoch: 2, note: 'crashed open' }), landed: () => false });
 
     const next = await ShardWriter.open(table, { shard: 0, autoFlush: false }); // epoch 3
     // the zombie's appender sits right below the hole: its next position is tip + 1
-    const zombieWal = new WalAppender(store, 0, 1, tip);
+    const zombieWal = new WalAppender({ store, walSuffix: '.ftw' }, 0, 1, tip);
     const late = await zombieWal.append([{ generation: zombie.activeGeneration, batchIndex: 1, op: 'put', batch: rangeBatch(10, 20) }]).catch((e: unknown) => e);
     expect(late).toMatchObject({ code: 'SHARD_FENCED' }); // never acked
     expect([...(await readShard(table, 0, next)).rows.keys()].map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));

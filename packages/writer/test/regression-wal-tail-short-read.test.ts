@@ -24,7 +24,7 @@ async function crashedWithThreeEntries() {
 describe('a bad read of the WAL tail at open', () => {
   it.each([['short', { mode: 'truncate' as const, keep: 0.5 }], ['empty', { mode: 'truncate' as const, keep: 0 }]])('(%s read) loses nothing and moves nothing', async (_what, fault) => {
     const { store, table } = await crashedWithThreeEntries();
-    const tail = (await listWal(store, 0)).at(-1)!;
+    const tail = (await listWal(store, 0, -1, '.ftw')).at(-1)!;
     const tailBytes = await store.get(tail.key);
     store.inject({ ops: 'get', key: tail.key, first: 1, ...fault });
     const w = await ShardWriter.open(table, { shard: 0, autoFlush: false });
@@ -35,7 +35,7 @@ describe('a bad read of the WAL tail at open', () => {
 
   it('(a bad read during repair) plans nothing for an entry that reads back intact', async () => {
     const { store, table } = await crashedWithThreeEntries();
-    const tail = (await listWal(store, 0)).at(-1)!;
+    const tail = (await listWal(store, 0, -1, '.ftw')).at(-1)!;
     store.inject({ ops: 'get', key: tail.key, first: 1, mode: 'truncate', keep: 0.5 });
     const report = await repair(table, { apply: true });
     expect(report.actions.filter((a) => a.applied)).toEqual([]);

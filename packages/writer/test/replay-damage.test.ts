@@ -27,7 +27,7 @@ async function ids(table: Table, writer: ShardWriter): Promise<number[]> {
 describe('replay of a damaged WAL', () => {
   it('stops the open on a damaged final entry, names what it held, and changes nothing', async () => {
     const { store, table, generation } = await crashedWithThreeEntries();
-    const tail = (await listWal(store, 0)).at(-1)!;
+    const tail = (await listWal(store, 0, -1, '.ftw')).at(-1)!;
     const damaged = (await store.get(tail.key)).slice(0, tail.size - 9);
     await store.put(tail.key, damaged);
     const err = await ShardWriter.open(table, { shard: 0, autoFlush: false }).catch((e: unknown) => e);
@@ -43,7 +43,7 @@ describe('replay of a damaged WAL', () => {
 
   it('aborts the open on a corrupt entry in the middle, every time', async () => {
     const { store, table } = await crashedWithThreeEntries();
-    const middle = (await listWal(store, 0)).at(-2)!;
+    const middle = (await listWal(store, 0, -1, '.ftw')).at(-2)!;
     const bytes = await store.get(middle.key);
     bytes[Math.floor(bytes.length / 2)] ^= 0xff;
     await store.put(middle.key, bytes);
@@ -56,18 +56,18 @@ describe('replay of a damaged WAL', () => {
 
   it('aborts the open with ShardFencedError on an entry of a newer epoch', async () => {
     const { store, table, generation } = await crashedWithThreeEntries();
-    const tip = (await listWal(store, 0)).at(-1)!.position;
+    const tip = (await listWal(store, 0, -1, '.ftw')).at(-1)!.position;
     const newer = encodeWalEntry({ kind: 'data', shard: 0, epoch: 99, records: [{ generation, batchIndex: 3, op: 'put', batch: rangeBatch(90, 91) }] });
-    await store.putIfAbsent(layout.walEntry(0, tip + 1), newer);
+    await store.putIfAbsent(layout.walEntry(0, tip + 1, '.ftw'), newer);
     await expect(ShardWriter.open(table, { shard: 0 })).rejects.toMatchObject({ code: 'SHARD_FENCED', context: { newerEpoch: 99 } });
   });
 
   it.each([['gap', 5], ['duplicate', 1]])('treats a batch-index %s within a generation as corruption', async (_what, batchIndex) => {
     const { store, table, epoch, generation } = await crashedWithThreeEntries();
-    const tip = (await listWal(store, 0)).at(-1)!.position;
+    const tip = (await listWal(store, 0, -1, '.ftw')).at(-1)!.position;
     const bad = encodeWalEntry({ kind: 'data', shard: 0, epoch, records: [{ generation, batchIndex, op: 'put', batch: rangeBatch(90, 91) }] });
-    await store.putIfAbsent(layout.walEntry(0, tip + 1), bad);
-    await store.putIfAbsent(layout.walEntry(0, tip + 2), encodeWalEntry({ kind: 'fence', shard: 0, epoch, records: [] })); // so it is not the tail
+    await store.putIfAbsent(layout.walEntry(0, tip + 1, '.ftw'), bad);
+    await store.putIfAbsent(layout.walEntry(0, tip + 2, '.ftw'), encodeWalEntry({ kind: 'fence', shard: 0, epoch, records: [] })); // so it is not the tail
     await expect(ShardWriter.open(table, { shard: 0 })).rejects.toMatchObject({ code: 'CORRUPT_ENTRY' });
   });
 
@@ -89,7 +89,7 @@ describe('replay of a damaged WAL', () => {
     expect(progress.at(-1)).toMatchObject({ entriesDone: progress.at(-1)!.entriesTotal });
     expect(events.filter((e) => e.type === 'freeze').map((e) => (e as { reason: string }).reason)).toEqual(['replay', 'replay']);
     expect(await ids(table, w2)).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    for (const e of await listWal(store, 0, w2.manifest.doc.replayAfter)) {
+    for (const e of await listWal(store, 0, w2.manifest.doc.replayAfter, '.ftw')) {
       const entry = decodeWalEntry(await store.get(e.key), e.key);
       expect(entry.records.every((r) => r.generation >= g)).toBe(true); // the flushed generation was never replayed
     }

@@ -7,7 +7,7 @@ async function walWith(entries: readonly { epoch: number; kind?: 'data' | 'fence
   const store = new MemoryStore();
   const table = await makeTable(store);
   for (const [i, e] of entries.entries()) {
-    await store.putIfAbsent(layout.walEntry(0, i), encodeWalEntry({ kind: e.kind ?? 'data', shard: 0, epoch: e.epoch, records: [...(e.records ?? [])] }));
+    await store.putIfAbsent(layout.walEntry(0, i, '.ftw'), encodeWalEntry({ kind: e.kind ?? 'data', shard: 0, epoch: e.epoch, records: [...(e.records ?? [])] }));
   }
   return { store, table };
 }

@@ -68,7 +68,7 @@ export async function collect(table: Table, versionCount: number, tail = false):
     const [{ version, doc }, wal] = await Promise.all([table.shardManifests(shard).latest(), store.list(layout.walDir(shard))]);
     const coverage = baseCoverage(base.doc, shard);
     const compactedThrough = coverage.compacted;
-    const entries = wal.map((m) => ({ position: parseWalPosition(m.key), size: m.size })).filter((e) => e.position !== undefined);
+    const entries = wal.map((m) => ({ position: parseWalPosition(m.key, table.walSuffix), size: m.size })).filter((e) => e.position !== undefined);
     const backlog = entries.filter((e) => e.position! > doc.replayAfter);
     const unflushedRows = tail ? await unflushedRowsOf(table, shard, base) : undefined;
     return {

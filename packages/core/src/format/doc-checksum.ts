@@ -75,7 +75,7 @@ export function sealedJsonBytes(doc: object): Uint8Array {
  * const { doc, checked } = openStoredJson(await store.get(path), path, table.doc.checksums === true, FORMAT_VERSION);
  * ```
  */
-export function openStoredJson(bytes: Uint8Array, path: string, required: boolean, supported: number): OpenedDoc {
+export function openStoredJson(bytes: Uint8Array, path: string, required: boolean, supported: number | readonly number[]): OpenedDoc {
   const stated = statedChecksum(bytes);
   if (stated === undefined) {
     if (required) throw refusal(bytes, path, supported, 'it has no checksum, but this table writes one on every document');
@@ -95,15 +95,16 @@ export function openStoredJson(bytes: Uint8Array, path: string, required: boolea
  * The error for a document whose checksum does not hold: `UnsupportedFormatError` if it is
  * readable JSON of another format version (a newer build's document), else `CorruptEntryError`.
  */
-function refusal(bytes: Uint8Array, path: string, supported: number, what: string): Error {
+function refusal(bytes: Uint8Array, path: string, supported: number | readonly number[], what: string): Error {
   let found: unknown;
   try {
     found = (JSON.parse(new TextDecoder().decode(bytes)) as { formatVersion?: unknown })?.formatVersion;
   } catch {
-    found = supported; // not JSON: damage, whatever format it was
+    found = undefined; // not JSON: damage, whatever format it was
   }
+  const known = typeof supported === 'number' ? [supported] : supported;
   // a newer format may seal documents differently, but a flipped bit in the version looks the same: say both
-  if (typeof found === 'number' && found !== supported) return new UnsupportedFormatError(path, found, supported, `or the document is damaged: its checksum does not hold here; \`freshtier verify\` tells which`);
+  if (typeof found === 'number' && !known.includes(found)) return new UnsupportedFormatError(path, found, supported, `or the document is damaged: its checksum does not hold here; \`freshtier verify\` tells which`);
   return new CorruptEntryError(path, `${what}; the document was damaged or edited after freshtier wrote it, so none of it is used`);
 }
 

@@ -153,7 +153,7 @@ export function ipcSchemaMessage(schema: Schema): Uint8Array {
  * @example
  * ```ts
  * declare const body: Uint8Array; // an IPC stream message read from `path`
- * const path = 'shards/0/wal/00000000000000000042.arrow';
+ * const path = 'shards/0/wal/00000000000000000042.ftw';
  * const batch = decodeCheckedBatch(body, [table.schema], path);
  * ```
  */

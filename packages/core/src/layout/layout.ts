@@ -9,8 +9,8 @@
  * base/_manifests/v<20 digits>.json  (+ _latest, the newest-version hint)
  * base/data/<uuid>.parquet (+ <uuid>.keys.ftk)
  * shards/<id>/_manifests/v<20 digits>.json  (+ _latest)
- * shards/<id>/wal/<20 digits>.arrow
- * shards/<id>/wal-quarantine/<20 digits>-by-epoch-<epoch>.arrow        a damaged WAL entry `repair` set aside (its repair's epoch)
+ * shards/<id>/wal/<20 digits>.ftw                                       (`.arrow` in tables of format version 1)
+ * shards/<id>/wal-quarantine/<20 digits>-by-epoch-<epoch>.ftw          a damaged WAL entry `repair` set aside (its repair's epoch)
  * shards/<id>/gen-<g>-e<epoch>-<rand>/data.parquet (+ data.keys.ftk)   a flush of the writer of <epoch>
  * shards/<id>/ingest-e<epoch>-<uuid>/data.parquet (+ data.keys.ftk)    an ingest of the writer of <epoch>
  * _tags/<name>.json
@@ -19,11 +19,11 @@
  * Key indexes are `FTK2` frames, not Arrow IPC files, so they end in `.keys.ftk`; tables
  * written before that name have `.keys.arrow` key indexes, which stay readable (readers
  * follow the manifest's `keyIndexPath`, and `layout.parse` knows both names). WAL entries
- * keep `.arrow` although they are `FTW1` frames: a WAL position is claimed by creating
- * exactly this name (put-if-absent is what fences a writer, invariant 8), so a writer of
- * another build using another name could take a position a fence already holds, and a build
- * that lists only the new name would miss older entries. Renaming them needs a new
- * format version (docs/format.md "Naming").
+ * are `FTW1` frames, named `.ftw` in tables of format version 2 and `.arrow` in tables of
+ * version 1, for the table's whole life: a WAL position is claimed by creating exactly this
+ * name (put-if-absent is what fences a writer, invariant 8), so one table must never see two
+ * names, or a writer could take a position a fence already holds under the other name. The
+ * suffix is therefore a property of the table (`table.walSuffix`), passed to every WAL path.
  *
  * The writer's epoch in a generation or ingest directory name is what lets GC tell
  * files a live writer may still publish from those of a fenced one
@@ -48,12 +48,34 @@ const walDir = (shard: number) => `${shardDir(shard)}wal/`;
 const baseDataDir = 'base/data/';
 
 /**
+ * The file suffix of a table's WAL entries: `.ftw` (format version 2), `.arrow` (version 1).
+ *
+ * @example
+ * ```ts
+ * const suffix: WalSuffix = table.walSuffix; // '.ftw' for a table this build created
+ * ```
+ */
+export type WalSuffix = '.ftw' | '.arrow';
+
+/**
+ * The WAL suffix of a `_table.json` format version.
+ *
+ * @example
+ * ```ts
+ * walSuffixOf(2); // '.ftw'
+ * ```
+ */
+export function walSuffixOf(tableFormatVersion: number): WalSuffix {
+  return tableFormatVersion >= 2 ? '.ftw' : '.arrow';
+}
+
+/**
  * Table layout paths: every name the engine writes, reads or deletes.
  *
  * @example
  * ```ts
- * layout.walEntry(0, 12);          // 'shards/0/wal/00000000000000000012.arrow'
- * layout.walQuarantine(0, 12, 3);  // 'shards/0/wal-quarantine/00000000000000000012-by-epoch-3.arrow'
+ * layout.walEntry(0, 12, '.ftw');          // 'shards/0/wal/00000000000000000012.ftw'
+ * layout.walQuarantine(0, 12, 3, '.ftw');  // 'shards/0/wal-quarantine/00000000000000000012-by-epoch-3.ftw'
  * layout.parse(layout.tag('x'));   // { kind: 'tag', name: 'x' }
  * ```
  */
@@ -67,9 +89,10 @@ export const layout = {
   /** The best-effort newest-version hint of a manifest directory (ManifestStore). */
   manifestHint: (dir: string) => `${dir}_latest`,
   walDir,
-  walEntry: (shard: number, position: number) => `${walDir(shard)}${pad20(position)}.arrow`,
-  /** Where the writer of `epoch` sets aside the torn WAL entry at `position` before fencing it. */
-  walQuarantine: (shard: number, position: number, epoch: number) => `${shardDir(shard)}wal-quarantine/${pad20(position)}-by-epoch-${nat(epoch)}.arrow`,
+  /** The WAL entry at `position`; `suffix` is the table's (`table.walSuffix`). */
+  walEntry: (shard: number, position: number, suffix: WalSuffix) => `${walDir(shard)}${pad20(position)}${suffix}`,
+  /** Where `repair` (the writer of `epoch`) sets aside the damaged WAL entry at `position`. */
+  walQuarantine: (shard: number, position: number, epoch: number, suffix: WalSuffix) => `${shardDir(shard)}wal-quarantine/${pad20(position)}-by-epoch-${nat(epoch)}${suffix}`,
   /** A fresh directory for one flush attempt of `generation` by the writer of `epoch`. */
   generationDir,
   /** The data file of a fresh {@link layout.generationDir}. */
@@ -112,10 +135,18 @@ export function parseManifestVersion(key: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** Parses a WAL position out of a WAL entry key, or undefined. */
-export function parseWalPosition(key: string): number | undefined {
-  const m = /\/wal\/(\d{20})\.arrow$/.exec(key);
-  return m ? Number(m[1]) : undefined;
+/**
+ * Parses a WAL position out of a WAL entry key with the table's `suffix`, or undefined.
+ *
+ * @example
+ * ```ts
+ * parseWalPosition('shards/0/wal/00000000000000000012.ftw', '.ftw'); // 12
+ * parseWalPosition('shards/0/wal/00000000000000000012.arrow', '.ftw'); // undefined
+ * ```
+ */
+export function parseWalPosition(key: string, suffix: WalSuffix): number | undefined {
+  const m = /\/wal\/(\d{20})(\.ftw|\.arrow)$/.exec(key);
+  return m && m[2] === suffix ? Number(m[1]) : undefined;
 }
 
 /**

@@ -7,12 +7,23 @@ import { z } from 'zod';
 import { storedPathProblem } from '../layout/layout.js';
 import { mergeSpecFields } from '../merge/merge-spec.js';
 
-/** The on-disk format version this build writes and reads. */
+/** The format version of every document except `_table.json` (manifests, tags): this build writes and reads it. */
 export const FORMAT_VERSION = 1;
+
+/**
+ * The format version of `_table.json` this build writes. It names the table's WAL entries
+ * (docs/format.md "Naming"): version 1 tables keep `.arrow` WAL entries for their whole life,
+ * version 2 tables use `.ftw`. Both are read; a build that knows only version 1 refuses a
+ * version 2 table, which is what keeps its writers from claiming positions under the old name.
+ */
+export const TABLE_FORMAT_VERSION = 2;
+
+/** Every `_table.json` format version this build opens. */
+export const TABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
 
 /** `_table.json`: created once, put-if-absent. */
 export const tableDocSchema = z.object({
-  formatVersion: z.number().int(),
+  formatVersion: z.number().int().refine((v) => TABLE_FORMAT_VERSIONS.includes(v), 'not a table format version this build reads'),
   createdAt: z.string(),
   /** Exact Arrow schema, base64 Arrow IPC. */
   arrowSchema: z.string().min(1),

@@ -12,10 +12,10 @@ import { AlreadyExistsError, CorruptEntryError, InvalidOptionsError, SchemaMisma
 import { mergeSpecFields, mergeSpecIssues, storedMergeSpec, type AggregateFunction, type MergeEngineName, type MergeSpec } from '../merge/merge-spec.js';
 import { mayOmit, mergeInput, omittedColumn } from './merge-input.js';
 import { assertBatchColumnNames, columnNameProblems } from './column-names.js';
-import { layout } from '../layout/layout.js';
+import { layout, walSuffixOf, type WalSuffix } from '../layout/layout.js';
 import { hashBytes } from '../keys/key-map.js';
 import {
-  FORMAT_VERSION, baseManifestSchema, initialBaseManifest, initialShardManifest, shardManifestSchema, tableDocSchema,
+  TABLE_FORMAT_VERSION, TABLE_FORMAT_VERSIONS, baseManifestSchema, initialBaseManifest, initialShardManifest, shardManifestSchema, tableDocSchema,
   type BaseManifest, type ShardManifest, type TableDoc,
 } from '../manifest/manifest-schemas.js';
 import { ManifestStore } from '../manifest/manifest-store.js';
@@ -82,7 +82,7 @@ export class Table {
     const issues = mergeSpecIssues(opts, opts.schema, opts.primaryKey);
     if (issues.length) throw new InvalidOptionsError('Table.create options', issues);
     const doc: TableDoc = {
-      formatVersion: FORMAT_VERSION, createdAt: new Date().toISOString(), arrowSchema: schemaToBase64(opts.schema),
+      formatVersion: TABLE_FORMAT_VERSION, createdAt: new Date().toISOString(), arrowSchema: schemaToBase64(opts.schema),
       fields: describeFields(opts.schema), primaryKey: opts.primaryKey, shards: opts.shards, checksums: true, ...storedMergeSpec(opts),
     };
     if ((await store.putIfAbsent(layout.tableDoc, sealedJsonBytes(doc))) === 'exists') {
@@ -97,8 +97,8 @@ export class Table {
   /** Opens an existing table; `NotFoundError` if none, `UnsupportedFormatError` if from another format. */
   static async open(store: ObjectStore): Promise<Table> {
     // not required here: a legacy table's _table.json has none; the marker below decides for the rest
-    const { doc: raw, checked } = openStoredJson(await store.get(layout.tableDoc), layout.tableDoc, false, FORMAT_VERSION) as { doc: { formatVersion?: unknown; checksums?: unknown } | null; checked: boolean };
-    if (raw?.formatVersion !== FORMAT_VERSION) throw new UnsupportedFormatError(layout.tableDoc, raw?.formatVersion, FORMAT_VERSION);
+    const { doc: raw, checked } = openStoredJson(await store.get(layout.tableDoc), layout.tableDoc, false, TABLE_FORMAT_VERSIONS) as { doc: { formatVersion?: unknown; checksums?: unknown } | null; checked: boolean };
+    if (!TABLE_FORMAT_VERSIONS.includes(raw?.formatVersion as number)) throw new UnsupportedFormatError(layout.tableDoc, raw?.formatVersion, TABLE_FORMAT_VERSIONS);
     // the marker is written only together with the checksum: a marker without one is damage
     if (!checked && raw !== null && typeof raw === 'object' && 'checksums' in raw) throw new CorruptEntryError(layout.tableDoc, 'it says its documents carry checksums but has none itself; restore it');
     const doc = parseStored(tableDocSchema, raw, layout.tableDoc);
@@ -115,6 +115,11 @@ export class Table {
 
   get shardCount(): number {
     return this.doc.shards;
+  }
+
+  /** The file suffix of this table's WAL entries, fixed by its format version (`layout.walEntry`). */
+  get walSuffix(): WalSuffix {
+    return walSuffixOf(this.doc.formatVersion);
   }
 
   /** The table's merge options as stored (an empty object: deduplicate, no sequence field). */

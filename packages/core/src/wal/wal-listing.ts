@@ -1,11 +1,12 @@
 /**
  * Listing and reading a shard's WAL: one object per entry at
- * `shards/<id>/wal/<20-digit position>.arrow` (`layout.walEntry`), encoded by
+ * `shards/<id>/wal/<20-digit position><suffix>` (`layout.walEntry`; the suffix is the
+ * table's, `table.walSuffix`: `.ftw`, or `.arrow` in tables of format version 1), encoded by
  * `encodeWalEntry` (format/wal-codec.ts). Writers (replay on open), remote readers
  * (scanner tail mode), `verify`/`repair` and GC all read it through these.
  */
 import { decodeWalEntry, type WalEntry } from '../format/wal-codec.js';
-import { layout, parseWalPosition } from '../layout/layout.js';
+import { layout, parseWalPosition, type WalSuffix } from '../layout/layout.js';
 import type { ObjectStore } from '../store/object-store.js';
 
 /**
@@ -23,19 +24,20 @@ export interface WalListing {
 }
 
 /**
- * The WAL entries of a shard with position > `after`, ascending.
+ * The WAL entries of a shard with position > `after`, ascending. Only names with the
+ * table's `suffix` are entries.
  *
  * @example
  * ```ts
  * const { doc: manifest } = await table.shardManifests(0).latest();
- * const pending = await listWal(store, 0, manifest.replayAfter);
+ * const pending = await listWal(table.store, 0, manifest.replayAfter, table.walSuffix);
  * ```
  */
-export async function listWal(store: ObjectStore, shard: number, after = -1): Promise<WalListing[]> {
+export async function listWal(store: ObjectStore, shard: number, after: number, suffix: WalSuffix): Promise<WalListing[]> {
   const metas = await store.list(layout.walDir(shard));
   const out: WalListing[] = [];
   for (const m of metas) {
-    const position = parseWalPosition(m.key);
+    const position = parseWalPosition(m.key, suffix);
     if (position !== undefined && position > after) out.push({ position, key: m.key, size: m.size });
   }
   return out.sort((a, b) => a.position - b.position);
@@ -46,12 +48,12 @@ export async function listWal(store: ObjectStore, shard: number, after = -1): Pr
  *
  * @example
  * ```ts
- * const entry = await readWalEntry(store, 0, 17);
+ * const entry = await readWalEntry(table.store, 0, 17, table.walSuffix);
  * if (entry.kind === 'fence') console.log('fence of epoch', entry.epoch);
  * ```
  */
-export async function readWalEntry(store: ObjectStore, shard: number, position: number): Promise<WalEntry> {
-  const key = layout.walEntry(shard, position);
+export async function readWalEntry(store: ObjectStore, shard: number, position: number, suffix: WalSuffix): Promise<WalEntry> {
+  const key = layout.walEntry(shard, position, suffix);
   return decodeWalEntry(await store.get(key), key);
 }
 
@@ -61,7 +63,7 @@ export async function readWalEntry(store: ObjectStore, shard: number, position: 
  *
  * @example
  * ```ts
- * const listed = await listWal(store, 0);
+ * const listed = await listWal(table.store, 0, -1, table.walSuffix);
  * for await (const { listing, bytes } of fetchWalEntries(store, listed)) console.log(listing.position, decodeWalEntry(bytes, listing.key).records.length);
  * ```
  */

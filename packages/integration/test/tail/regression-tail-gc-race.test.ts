@@ -49,7 +49,7 @@ describe('a remote reader racing a flush and GC of the WAL', () => {
     racing.race = async () => {
       await writer.flush(); // commits, moving replayAfter past every entry listed
       const { replayAfter } = (await table.shardManifests(0).latest()).doc;
-      for (const e of await listWal(inner, 0)) if (e.position <= replayAfter) await inner.delete(e.key); // what GC may do
+      for (const e of await listWal(inner, 0, -1, '.ftw')) if (e.position <= replayAfter) await inner.delete(e.key); // what GC may do
     };
     const t = await reader.scan({ columns: ['id'] }).toTable();
     expect([...t.getChild('id')!].map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));

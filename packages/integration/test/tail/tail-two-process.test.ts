@@ -45,7 +45,7 @@ const idKeys = (ids: readonly number[]) => ids.map((id) => ({ id: BigInt(id) }))
 /** How many of shard 0's WAL entries are fences (the writer's open writes a few). */
 async function fenceEntries(dir: string): Promise<number> {
   const store = new LocalStore(dir);
-  const kinds = await Promise.all((await listWal(store, 0)).map(async (l) => (await readWalEntry(store, 0, l.position)).kind));
+  const kinds = await Promise.all((await listWal(store, 0, -1, '.ftw')).map(async (l) => (await readWalEntry(store, 0, l.position, '.ftw')).kind));
   return kinds.filter((k) => k === 'fence').length;
 }
 

@@ -129,7 +129,7 @@ export class ShardTail implements MemtableSource {
     const dropped = this.replayer.setDurable((g) => coverage.inBase(g) || flushed.has(g));
     this.epoch = head.doc.epoch;
     this.next = Math.max(this.next, head.doc.replayAfter + 1);
-    const listed = await listWal(this.table.store, this.shard, this.next - 1);
+    const listed = await listWal(this.table.store, this.shard, this.next - 1, this.table.walSuffix);
     const fresh = contiguousFrom(listed, this.next);
     for await (const { listing, bytes } of fetchWalEntries(this.table.store, fresh)) {
       this.replayer.apply(listing, await decodeOrExplain(this.table.store, this.shard, listing, bytes, this.replayer.lastRead));

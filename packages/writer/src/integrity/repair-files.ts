@@ -31,7 +31,7 @@ export async function generationFromWal(table: Table, shard: ShardId, flushed: F
   if (flushed.walLast < 0) return { reason: `generation ${flushed.generation} was written without a WAL (durability 'none')` };
   const memtable = new Memtable(shard, flushed.generation, !table.appendOnly);
   let first = -1;
-  for (const listing of await listWal(table.store, shard)) {
+  for (const listing of await listWal(table.store, shard, -1, table.walSuffix)) {
     if (listing.position > flushed.walLast) break;
     let entry;
     try {

@@ -118,15 +118,16 @@ function keysOf(table: Table, batch: RecordBatch): string[] {
  *
  * @example
  * ```ts
- * const kept = await setAsideWalEntry(store, 0, 17, bytes, repairEpoch);
+ * const kept = await setAsideWalEntry(table, 0, 17, bytes, repairEpoch);
  * ```
  */
-export async function setAsideWalEntry(store: ObjectStore, shard: ShardId, position: number, bytes: Uint8Array, epoch: number): Promise<string> {
-  const key = layout.walEntry(shard, position);
-  const kept = layout.walQuarantine(shard, position, epoch);
+export async function setAsideWalEntry(table: Table, shard: ShardId, position: number, bytes: Uint8Array, epoch: number): Promise<string> {
+  const { store, walSuffix } = table;
+  const key = layout.walEntry(shard, position, walSuffix);
+  const kept = layout.walQuarantine(shard, position, epoch, walSuffix);
   await store.put(kept, bytes);
   await store.delete(key);
   // only a zombie writer could race us into the hole, and its entry is then a real one replay reads
-  if ((await store.putIfAbsent(key, fenceBytes(shard, epoch, true))) === 'exists') await inspectTaken(store, shard, epoch, position);
+  if ((await store.putIfAbsent(key, fenceBytes(shard, epoch, true))) === 'exists') await inspectTaken(table, shard, epoch, position);
   return kept;
 }

@@ -150,7 +150,7 @@ async function planWalEntry(table: Table, d: DamagedObject): Promise<Planned> {
   return {
     path: d.path, shard: d.shard, action: 'set-aside-wal-entry', lost,
     description: `move it to shards/${d.shard}/wal-quarantine/ and fill its position with a repaired fence; ${describeDamagedEntry(bytes, 'unknown')}; ${describeKeys(lost)} LOST`,
-    run: async (epoch) => void (await setAsideWalEntry(table.store, d.shard!, position, bytes, epoch)),
+    run: async (epoch) => void (await setAsideWalEntry(table, d.shard!, position, bytes, epoch)),
   };
 }
 

@@ -181,7 +181,7 @@ async function checkDataFile(reader: FileReader, file: DataFile): Promise<number
 }
 
 async function walObjects(table: Table, shard: ShardManifest): Promise<TableObject[]> {
-  return (await listWal(table.store, shard.shard, shard.replayAfter)).map((listing) => ({
+  return (await listWal(table.store, shard.shard, shard.replayAfter, table.walSuffix)).map((listing) => ({
     path: listing.key, kind: 'wal-entry' as const, shard: shard.shard,
     affects: `acked rows of shard ${shard.shard} not yet flushed: the writer of shard ${shard.shard} will not open until it is repaired`,
     check: async () => {

@@ -154,7 +154,7 @@ const SMALL_WAL_ENTRY = 1024;
 
 async function isFenceOrUnreadable(table: Table, shard: number, position: number): Promise<boolean> {
   try {
-    return (await readWalEntry(table.store, shard, position)).kind === 'fence';
+    return (await readWalEntry(table.store, shard, position, table.walSuffix)).kind === 'fence';
   } catch {
     return true; // what cannot be classified is not deleted
   }

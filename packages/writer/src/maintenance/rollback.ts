@@ -131,8 +131,8 @@ async function fenceShard(table: Table, shard: number, id: string, step: (s: Rol
   const claimed = await claimEpoch(table, shard, `rollback ${id}`);
   await step({ step: 'epoch-claimed', shard });
   const { epoch, replayAfter } = claimed.doc;
-  const listed = await listWal(table.store, shard, replayAfter);
-  const fencePosition = await writeFence(table.store, shard, epoch, Math.max(replayAfter, listed.at(-1)?.position ?? -1) + 1);
+  const listed = await listWal(table.store, shard, replayAfter, table.walSuffix);
+  const fencePosition = await writeFence(table, shard, epoch, Math.max(replayAfter, listed.at(-1)?.position ?? -1) + 1);
   await step({ step: 'wal-fenced', shard });
   const below = Math.max(claimed.doc.nextGeneration, highestGeneration(claimed.doc, -1) + 1, (await highestInWal(table, shard, replayAfter, fencePosition)) + 1);
   const raised = await commitGuarded({
@@ -147,10 +147,10 @@ async function fenceShard(table: Table, shard: number, id: string, step: (s: Rol
 /** The highest generation named by a data entry in `(after, fence)` (-1: none). */
 async function highestInWal(table: Table, shard: number, after: number, fencePosition: number): Promise<number> {
   let highest = -1;
-  for (const listing of await listWal(table.store, shard, after)) {
+  for (const listing of await listWal(table.store, shard, after, table.walSuffix)) {
     if (listing.position >= fencePosition) break;
     try {
-      const entry = await readWalEntry(table.store, shard, listing.position);
+      const entry = await readWalEntry(table.store, shard, listing.position, table.walSuffix);
       for (const r of entry.records) highest = Math.max(highest, r.generation);
     } catch (e) {
       // a damaged entry's records are unknown: refuse rather than exclude too little

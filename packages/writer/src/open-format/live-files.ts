@@ -99,7 +99,7 @@ export interface LiveFiles {
  */
 export async function liveFiles(table: Table, ref?: VersionRef): Promise<LiveFiles> {
   const { version, base, shards } = ref === undefined ? await readNewest(table) : await readPinned(table, await resolveVersion(table, ref));
-  const pending = ref === undefined ? await Promise.all(shards.map((m, s) => listWal(table.store, s, m.replayAfter).then((l) => l.length))) : undefined;
+  const pending = ref === undefined ? await Promise.all(shards.map((m, s) => listWal(table.store, s, m.replayAfter, table.walSuffix).then((l) => l.length))) : undefined;
   const files: LiveFile[] = [];
   const live: LiveShard[] = shards.map((m, s) => {
     const coverage = baseCoverage(base, s);

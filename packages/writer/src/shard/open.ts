@@ -51,10 +51,10 @@ export async function openShard(table: Table, opts: ResolvedWriterOptions): Prom
   const { epoch, replayAfter } = claimed.doc;
   await cancelPendingRollback(table, `writer of shard ${opts.shard} (epoch ${epoch})`); // before any ack: see rollback-pending.ts
   const emit = (e: WriterEventBody) => emitEvent(opts.onEvent, { shard: opts.shard, epoch, ...e } as WriterEvent);
-  const listed = await listWal(store, opts.shard, replayAfter);
-  await fillHoles(store, opts.shard, epoch, listed, replayAfter);
+  const listed = await listWal(store, opts.shard, replayAfter, table.walSuffix);
+  await fillHoles(table, opts.shard, epoch, listed, replayAfter);
   const tip = Math.max(replayAfter, listed.length > 0 ? listed[listed.length - 1].position : -1);
-  const fencePosition = await writeFence(store, opts.shard, epoch, tip + 1);
+  const fencePosition = await writeFence(table, opts.shard, epoch, tip + 1);
   const durable = await durableGenerations(table, claimed);
   const replayed = await replayWal({
     store, table, shard: opts.shard, epoch, after: replayAfter, isDurable: durable,

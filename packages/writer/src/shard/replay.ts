@@ -75,7 +75,7 @@ const PROGRESS_EVERY = 64;
  * ```
  */
 export async function replayWal(input: ReplayInput): Promise<ReplayResult> {
-  const listed = await listWal(input.store, input.shard, input.after);
+  const listed = await listWal(input.store, input.shard, input.after, input.table.walSuffix);
   const replayer = new WalReplayer(input.table, input.shard, input.epoch, (g) => input.isDurable(g));
   let done = 0;
   for await (const { listing, bytes } of fetchWalEntries(input.store, listed)) {

@@ -60,7 +60,7 @@ export class ShardWriter implements MemtableSource {
     this.writes = new WritePath({
       state: this.state, options, ingestGate: this.ingestGate, kick: () => this.flusher.kick(), lastFlushError: () => this.flusher.lastError,
       emit: (e) => this.emit(e), die: (e) => this.die(e),
-    }, { store: table.store, shard: this.shard, epoch: this.epoch, fencePosition });
+    }, { wal: table, shard: this.shard, epoch: this.epoch, fencePosition });
     const parts = { table, options, epoch: this.epoch, state: this.state, commits: this.commits, writes: this.writes };
     this.flusher = new Flusher(writerFlushHost({ ...parts, die: (e) => this.die(e), emit: (e) => this.emit(e) }), options);
     for (const s of replayed.slots) this.emit({ type: 'freeze', generation: s.generation, reason: 'replay', rows: s.memtable.rowCount, bytes: s.unflushedBytes });

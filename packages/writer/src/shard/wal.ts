@@ -1,6 +1,6 @@
 /**
  * The write-ahead log of a shard: one object per entry at
- * `shards/<id>/wal/<20-digit position>.arrow` (`layout.walEntry`), each created
+ * `shards/<id>/wal/<20-digit position><suffix>` (`layout.walEntry`, the table's suffix), each created
  * with `putIfAbsent`, each encoded by core's `encodeWalEntry` (writer epoch,
  * and per record its generation, batch index and op; checksummed).
  *
@@ -25,8 +25,11 @@
  */
 import {
   CorruptEntryError, ShardFencedError, WriterPoisonedError, encodeWalEntry, isFreshtierError, layout, readWalEntry,
-  failpoint, type ObjectStore, type ShardId, type WalListing, type WalRecord,
+  failpoint, type ShardId, type Table, type WalListing, type WalRecord,
 } from '@freshtier/core';
+
+/** What the WAL functions need of a table: its store and its WAL entries' suffix. */
+export type WalTable = Pick<Table, 'store' | 'walSuffix'>;
 
 /**
  * The bytes of a fence entry of `epoch`; `repaired` marks one that fills the position of
@@ -34,7 +37,7 @@ import {
  *
  * @example
  * ```ts
- * await store.putIfAbsent(layout.walEntry(0, position), fenceBytes(0, epoch, true));
+ * await table.store.putIfAbsent(layout.walEntry(0, position, table.walSuffix), fenceBytes(0, epoch, true));
  * ```
  */
 export function fenceBytes(shard: ShardId, epoch: number, repaired = false): Uint8Array {
@@ -48,11 +51,11 @@ export function fenceBytes(shard: ShardId, epoch: number, repaired = false): Uin
  *
  * @example
  * ```ts
- * if ((await store.putIfAbsent(key, bytes)) === 'exists') await inspectTaken(store, 0, epoch, position);
+ * if ((await table.store.putIfAbsent(key, bytes)) === 'exists') await inspectTaken(table, 0, epoch, position);
  * ```
  */
-export async function inspectTaken(store: ObjectStore, shard: ShardId, epoch: number, position: number): Promise<'older' | 'same'> {
-  const entry = await readWalEntry(store, shard, position);
+export async function inspectTaken(wal: WalTable, shard: ShardId, epoch: number, position: number): Promise<'older' | 'same'> {
+  const entry = await readWalEntry(wal.store, shard, position, wal.walSuffix);
   if (entry.epoch > epoch) throw new ShardFencedError(shard, epoch, entry.epoch);
   return entry.epoch < epoch ? 'older' : 'same';
 }
@@ -80,27 +83,27 @@ const FILL_CONCURRENCY = 32;
  *
  * @example
  * ```ts
- * const fencePosition = await writeFence(store, 0, head.doc.epoch, tip + 1);
+ * const fencePosition = await writeFence(table, 0, head.doc.epoch, tip + 1);
  * ```
  */
-export async function writeFence(store: ObjectStore, shard: ShardId, epoch: number, from: number): Promise<number> {
+export async function writeFence(wal: WalTable, shard: ShardId, epoch: number, from: number): Promise<number> {
   const bytes = fenceBytes(shard, epoch);
   let position = from + FENCE_JUMP - 1;
   for (let jump = FENCE_JUMP; ; jump *= 2) {
     failpoint('open:before-fence');
-    if ((await store.putIfAbsent(layout.walEntry(shard, position), bytes)) === 'created') break;
-    if ((await inspectTaken(store, shard, epoch, position)) === 'same') {
-      throw new CorruptEntryError(layout.walEntry(shard, position), `an entry of epoch ${epoch} exists before its writer wrote its fence`);
+    if ((await wal.store.putIfAbsent(layout.walEntry(shard, position, wal.walSuffix), bytes)) === 'created') break;
+    if ((await inspectTaken(wal, shard, epoch, position)) === 'same') {
+      throw new CorruptEntryError(layout.walEntry(shard, position, wal.walSuffix), `an entry of epoch ${epoch} exists before its writer wrote its fence`);
     }
     position += jump; // a previous writer is past it: jump farther
   }
-  await fillBelow(store, shard, epoch, from, position, bytes);
+  await fillBelow(wal, shard, epoch, from, position, bytes);
   return position;
 }
 
 /** Step 2 of {@link writeFence}: fence entries in every free position of `[from, fence)`. */
-async function fillBelow(store: ObjectStore, shard: ShardId, epoch: number, from: number, fence: number, bytes: Uint8Array): Promise<void> {
-  await fillPositions(store, shard, epoch, Array.from({ length: fence - from }, (_, i) => from + i), bytes);
+async function fillBelow(wal: WalTable, shard: ShardId, epoch: number, from: number, fence: number, bytes: Uint8Array): Promise<void> {
+  await fillPositions(wal, shard, epoch, Array.from({ length: fence - from }, (_, i) => from + i), bytes);
 }
 
 /**
@@ -108,11 +111,11 @@ async function fillBelow(store: ObjectStore, shard: ShardId, epoch: number, from
  * at once. A taken position holds an older writer's entry (replay reads it) or a newer
  * writer's: then we are fenced (`ShardFencedError`).
  */
-async function fillPositions(store: ObjectStore, shard: ShardId, epoch: number, positions: readonly number[], bytes: Uint8Array): Promise<void> {
+async function fillPositions(wal: WalTable, shard: ShardId, epoch: number, positions: readonly number[], bytes: Uint8Array): Promise<void> {
   for (let lo = 0; lo < positions.length; lo += FILL_CONCURRENCY) {
     const chunk = positions.slice(lo, lo + FILL_CONCURRENCY);
-    const results = await Promise.all(chunk.map((p) => store.putIfAbsent(layout.walEntry(shard, p), bytes)));
-    await Promise.all(chunk.filter((_, i) => results[i] === 'exists').map((p) => inspectTaken(store, shard, epoch, p)));
+    const results = await Promise.all(chunk.map((p) => wal.store.putIfAbsent(layout.walEntry(shard, p, wal.walSuffix), bytes)));
+    await Promise.all(chunk.filter((_, i) => results[i] === 'exists').map((p) => inspectTaken(wal, shard, epoch, p)));
   }
 }
 
@@ -125,15 +128,15 @@ async function fillPositions(store: ObjectStore, shard: ShardId, epoch: number, 
  *
  * @example
  * ```ts
- * await fillHoles(store, 0, epoch, await listWal(store, 0, replayAfter), replayAfter);
+ * await fillHoles(table, 0, epoch, await listWal(table.store, 0, replayAfter, table.walSuffix), replayAfter);
  * ```
  */
-export async function fillHoles(store: ObjectStore, shard: ShardId, epoch: number, listed: readonly WalListing[], after: number): Promise<number> {
+export async function fillHoles(wal: WalTable, shard: ShardId, epoch: number, listed: readonly WalListing[], after: number): Promise<number> {
   const taken = new Set(listed.map((l) => l.position));
   const tip = listed.length > 0 ? listed[listed.length - 1].position : after;
   const holes: number[] = [];
   for (let p = after + 1; p < tip; p++) if (!taken.has(p)) holes.push(p);
-  await fillPositions(store, shard, epoch, holes, fenceBytes(shard, epoch));
+  await fillPositions(wal, shard, epoch, holes, fenceBytes(shard, epoch));
   return holes.length;
 }
 
@@ -143,7 +146,7 @@ export async function fillHoles(store: ObjectStore, shard: ShardId, epoch: numbe
  *
  * @example
  * ```ts
- * const wal = new WalAppender(store, 0, epoch, fencePosition);
+ * const wal = new WalAppender(table, 0, epoch, fencePosition);
  * const position = await wal.append([{ generation: 4, batchIndex: 0, op: 'put', batch }]);
  * ```
  */
@@ -152,7 +155,7 @@ export class WalAppender {
   private last: number;
   private busy = false;
 
-  constructor(private readonly store: ObjectStore, readonly shard: ShardId, readonly epoch: number, fencePosition: number) {
+  constructor(private readonly wal: WalTable, readonly shard: ShardId, readonly epoch: number, fencePosition: number) {
     this.next = fencePosition + 1;
     this.last = fencePosition;
   }
@@ -176,11 +179,11 @@ export class WalAppender {
   private async appendEncoded(bytes: Uint8Array): Promise<number> {
     for (;;) {
       const position = this.next;
-      const key = layout.walEntry(this.shard, position);
+      const key = layout.walEntry(this.shard, position, this.wal.walSuffix);
       let result;
       try {
         failpoint('wal:before-append'); // inside the try: a failure here counts as an unknown outcome, like a store error
-        result = await this.store.putIfAbsent(key, bytes);
+        result = await this.wal.store.putIfAbsent(key, bytes);
       } catch (e) {
         throw new WriterPoisonedError(this.shard, `the WAL write of ${key} failed with an unknown outcome`, e);
       }
@@ -194,7 +197,7 @@ export class WalAppender {
   private async checkTaken(position: number, key: string): Promise<void> {
     let verdict;
     try {
-      verdict = await inspectTaken(this.store, this.shard, this.epoch, position);
+      verdict = await inspectTaken(this.wal, this.shard, this.epoch, position);
     } catch (e) {
       if (e instanceof ShardFencedError || isFreshtierError(e, 'SHARD_FENCED')) throw e;
       throw new WriterPoisonedError(this.shard, `${key} was taken by an unreadable entry`, e);

@@ -14,7 +14,7 @@
  * Each step is a `WriterState` transition; this module adds the WAL, backpressure,
  * events and the flusher's kick around them.
  */
-import type { FreshtierError, Generation, ObjectStore, ShardId, WalRecord } from '@freshtier/core';
+import type { FreshtierError, Generation, ShardId, WalRecord } from '@freshtier/core';
 import { BackpressureGate } from './backpressure.js';
 import type { PreparedBatch } from './batches.js';
 import type { FreezeReason, WriterEventBody } from './events.js';
@@ -22,7 +22,7 @@ import { GroupCommitter } from './group-commit.js';
 import type { IngestGate } from './ingest-commit.js';
 import type { MemtableSlot } from './memtable-slot.js';
 import type { ResolvedWriterOptions } from './options.js';
-import { WalAppender } from './wal.js';
+import { WalAppender, type WalTable } from './wal.js';
 import type { PendingRecord, WriterState } from './writer-state.js';
 
 /**
@@ -51,7 +51,7 @@ export interface WritePathHost {
  *
  * @example
  * ```ts
- * const writes = new WritePath(host, { store, shard: 0, epoch: 3, fencePosition: 41 });
+ * const writes = new WritePath(host, { wal: table, shard: 0, epoch: 3, fencePosition: 41 });
  * await writes.accept(preparePut(table, 0, batch));
  * ```
  */
@@ -60,9 +60,9 @@ export class WritePath {
   private readonly committer: GroupCommitter<PendingRecord> | undefined;
   private readonly gate: BackpressureGate;
 
-  constructor(private readonly host: WritePathHost, at: { store: ObjectStore; shard: ShardId; epoch: number; fencePosition: number }) {
+  constructor(private readonly host: WritePathHost, at: { wal: WalTable; shard: ShardId; epoch: number; fencePosition: number }) {
     const { options } = host;
-    this.wal = new WalAppender(at.store, at.shard, at.epoch, at.fencePosition);
+    this.wal = new WalAppender(at.wal, at.shard, at.epoch, at.fencePosition);
     this.committer = options.durability === 'none' ? undefined : new GroupCommitter<PendingRecord>({
       write: (records) => this.writeGroup(records),
       sizeOf: (r) => r.prepared.bytes,

@@ -17,7 +17,8 @@ import { InputRejectedError, UsageError } from './errors.js';
 import { missingColumns, missingColumnsError, nullCellHint, rowError, valueHint, type MissingColumnsPolicy } from './input-errors.js';
 import type { TimeUnitCode } from './iso-time.js';
 import { StoredTemporal } from './temporal-values.js';
-import { assemble, readCsv, readJsonl, type InputTarget } from './text-input.js';
+import { readJsonl } from './jsonl-input.js';
+import { assemble, readCsv, type InputTarget } from './text-input.js';
 import { ConvertError, converterFor, describeValue } from './values.js';
 
 export type InputFormat = 'parquet' | 'arrow' | 'csv' | 'tsv' | 'jsonl';

@@ -73,6 +73,33 @@ export function parseJsonLine(text: string): JsonValue {
   return v;
 }
 
+/**
+ * Parses one JSON text that must be an object, handing each member to `visit` in order
+ * (values parsed as by {@link parseJsonLine}) instead of building a `Map`: JSON Lines input
+ * is read this way, one row per line, without a map or a set per row. `visit` returns true
+ * when it has seen the key before in this object: that is refused like in
+ * {@link parseJsonLine}. Returns false, having visited nothing, when the text is valid JSON
+ * but not an object (the caller says what it got). Throws {@link JsonSyntaxError}.
+ *
+ * @example
+ * ```ts
+ * const row = new Map<string, JsonValue>();
+ * parseJsonObjectLine('{"id": 1, "name": "x"}', (key, value) => row.has(key) || void row.set(key, value)); // true
+ * ```
+ */
+export function parseJsonObjectLine(text: string, visit: (key: string, value: JsonValue) => boolean | void): boolean {
+  const p = new Parser(text);
+  p.space();
+  if (text[p.at] !== '{') {
+    parseJsonLine(text); // a syntax error is reported as such; valid JSON is not an object
+    return false;
+  }
+  p.members(visit);
+  p.space();
+  if (p.at < text.length) throw p.error(`unexpected ${JSON.stringify(text[p.at])} after the JSON value`);
+  return true;
+}
+
 class Parser {
   at = 0;
   constructor(private readonly src: string) {}
@@ -148,9 +175,15 @@ class Parser {
 
   object(depth: number): Map<string, JsonValue> {
     const out = new Map<string, JsonValue>();
+    this.members((key, v) => out.has(key) || void out.set(key, v), depth);
+    return out;
+  }
+
+  /** The members of the object starting at `at` (a `{`), each handed to `visit`, which returns true for a repeated key (refused). */
+  members(visit: (key: string, value: JsonValue) => boolean | void, depth = 0): void {
     this.at++;
     this.space();
-    if (this.src[this.at] === '}') return this.at++, out;
+    if (this.src[this.at] === '}') return void this.at++;
     for (;;) {
       this.space();
       if (this.src[this.at] !== '"') throw this.error('expected a quoted key');
@@ -159,9 +192,8 @@ class Parser {
       this.space();
       if (this.src[this.at++] !== ':') throw this.error('expected ":" after a key');
       const v = this.value(depth + 1);
-      if (out.has(key)) throw new JsonSyntaxError(`key ${JSON.stringify(key)} appears twice in one object (which one would count?)`, keyAt);
-      out.set(key, v);
-      if (this.close('}')) return out;
+      if (visit(key, v) === true) throw new JsonSyntaxError(`key ${JSON.stringify(key)} appears twice in one object (which one would count?)`, keyAt);
+      if (this.close('}')) return;
     }
   }
 

@@ -13,8 +13,7 @@ import { CellProblem, buildColumn } from './column-builder.js';
 import { CsvParser, CsvSyntaxError } from './csv-parser.js';
 import { InputRejectedError } from './errors.js';
 import { missingColumns, missingColumnsError, nullCellHint, rowError, valueHint, type MissingColumnsPolicy } from './input-errors.js';
-import { JsonSyntaxError, parseJsonLine, type JsonValue } from './json-line.js';
-import { converterFor, describeValue } from './values.js';
+import { converterFor } from './values.js';
 
 /**
  * A record batch of `schema` from one column `Data` per field.
@@ -59,7 +58,7 @@ export interface TextReadOptions {
 }
 
 /** Cells of the current batch, column by column, with each row's line number. */
-class ColumnCells {
+export class ColumnCells {
   private cells: unknown[][];
   private lines: number[] = [];
   private readonly converters: ((v: unknown) => unknown)[];
@@ -114,7 +113,7 @@ class ColumnCells {
 }
 
 /** The text of `path`, chunk by chunk (UTF-8, multi-byte characters never split), with the bytes read so far. */
-async function* chunks(path: string): AsyncGenerator<{ text: string; bytesRead: number }> {
+export async function* chunks(path: string): AsyncGenerator<{ text: string; bytesRead: number }> {
   const file = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
   try {
     for await (const text of file as AsyncIterable<string>) yield { text, bytesRead: file.bytesRead };
@@ -162,7 +161,8 @@ export async function* readCsv(path: string, delimiter: string, options: TextRea
   onProgress?.(bytes);
 }
 
-function tableColumns(target: InputTarget): string[] {
+/** The names an input may use: the table's columns, then the skipped ones (for messages). */
+export function tableColumns(target: InputTarget): string[] {
   return [...target.schema.fields.map((f) => f.name), ...target.skipped];
 }
 
@@ -177,73 +177,4 @@ function headerOrder(header: string[], target: InputTarget, path: string): numbe
   const missing = missingColumns(target.schema, (n) => header.includes(n), target.policy);
   if (missing) throw missingColumnsError(path, 'header', missing, target.schema, target.policy);
   return header.map((h) => names.indexOf(h));
-}
-
-const LINE_END = /\r\n|\n|\r/;
-
-const JSONL_HINT = 'each line must be one JSON object like {"id": 1, "name": "x"}; nothing was written';
-
-/**
- * Streams a JSON Lines file (one object per line, blank lines skipped) as batches.
- *
- * @example
- * ```ts
- * for await (const b of readJsonl('a.jsonl', options)) console.log(b.numRows);
- * ```
- */
-export async function* readJsonl(path: string, options: TextReadOptions, onProgress?: (done: number) => void): AsyncGenerator<RecordBatch> {
-  const { target, batchRows } = options;
-  const fields = target.schema.fields;
-  const index = new Map(fields.map((f, c) => [f.name, c]));
-  const skipped = new Set(target.skipped);
-  const cells = new ColumnCells(target, path);
-  let carry = '';
-  let n = 0;
-  let bytes = 0;
-  const line = (text: string) => {
-    n++;
-    if (text.trim() === '') return;
-    const rec = jsonRecord(path, n, n === 1 ? text.replace(/^\uFEFF/, '') : text);
-    checkKeys(rec, path, n, index, skipped, target);
-    const row = cells.addRow(n);
-    for (const [key, value] of rec) {
-      const c = index.get(key);
-      if (c !== undefined) cells.set(c, row, value);
-    }
-  };
-  for await (const chunk of chunks(path)) {
-    // lines end with \n, \r\n or \r (as readline splits them); a \r ending the chunk may pair with a \n starting the next
-    let text = carry + chunk.text;
-    const cr = text.endsWith('\r');
-    if (cr) text = text.slice(0, -1);
-    const parts = text.split(LINE_END);
-    carry = parts.pop()! + (cr ? '\r' : '');
-    for (const p of parts) line(p);
-    bytes = chunk.bytesRead;
-    while (cells.rows >= batchRows) yield cells.take(batchRows);
-    onProgress?.(bytes);
-  }
-  if (carry !== '') line(carry.replace(/\r$/, ''));
-  while (cells.rows > 0) yield cells.take(Math.min(batchRows, cells.rows));
-  onProgress?.(bytes);
-}
-
-function checkKeys(rec: Map<string, JsonValue>, path: string, n: number, index: Map<string, number>, skipped: ReadonlySet<string>, target: InputTarget): void {
-  for (const key of rec.keys()) {
-    if (!index.has(key) && !skipped.has(key)) throw new InputRejectedError(`${path} line ${n}: key "${key}" is not a column of the table`, `the table's columns are ${tableColumns(target).join(', ')}; nothing was written`);
-  }
-  const missing = missingColumns(target.schema, (k) => rec.has(k), target.policy);
-  if (missing) throw missingColumnsError(path, `line ${n}`, missing, target.schema, target.policy, '"column": null');
-}
-
-function jsonRecord(path: string, n: number, line: string): Map<string, JsonValue> {
-  let value: JsonValue;
-  try {
-    value = parseJsonLine(line);
-  } catch (e) {
-    if (e instanceof JsonSyntaxError) throw new InputRejectedError(`${path} line ${n}: not valid JSON (${e.message})`, JSONL_HINT);
-    throw e;
-  }
-  if (!(value instanceof Map)) throw new InputRejectedError(`${path} line ${n}: expected a JSON object, got ${describeValue(value)}`, JSONL_HINT);
-  return value;
 }

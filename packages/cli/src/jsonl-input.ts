@@ -1,0 +1,132 @@
+/**
+ * JSON Lines input of `freshtier append` and `delete`: one JSON object per line, streamed
+ * into record batches. Each line is parsed member by member (json-line.ts, losslessly:
+ * numbers keep their source text) straight into its columns' cells, which text-input.ts's
+ * `ColumnCells` converts a column at a time, exactly or refused (values.ts).
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { InputRejectedError } from './errors.js';
+import { missingColumns, missingColumnsError } from './input-errors.js';
+import { JsonSyntaxError, parseJsonLine, parseJsonObjectLine } from './json-line.js';
+import { ColumnCells, chunks, tableColumns, type InputTarget, type TextReadOptions } from './text-input.js';
+import { describeValue } from './values.js';
+
+const LINE_END = /\r\n|\n|\r/;
+
+const JSONL_HINT = 'each line must be one JSON object like {"id": 1, "name": "x"}; nothing was written';
+
+/**
+ * Streams a JSON Lines file (one object per line, blank lines skipped) as batches.
+ *
+ * @example
+ * ```ts
+ * for await (const b of readJsonl('a.jsonl', options)) console.log(b.numRows);
+ * ```
+ */
+export async function* readJsonl(path: string, options: TextReadOptions, onProgress?: (done: number) => void): AsyncGenerator<RecordBatch> {
+  const { target, batchRows } = options;
+  const fields = target.schema.fields;
+  const index = new Map(fields.map((f, c) => [f.name, c]));
+  const skipped = new Set(target.skipped);
+  const cells = new ColumnCells(target, path);
+  const row = new JsonlRow(index, skipped, cells);
+  let carry = '';
+  let n = 0;
+  let bytes = 0;
+  const line = (text: string) => {
+    n++;
+    if (BLANK.test(text)) return;
+    row.start(n);
+    jsonRecord(path, n, n === 1 ? text.replace(/^\uFEFF/, '') : text, row.visit);
+    if (row.unknown !== undefined) throw unknownKey(path, n, row.unknown, target);
+    if (row.count < fields.length) checkMissing(path, n, target, (name) => row.has(name));
+  };
+  for await (const chunk of chunks(path)) {
+    // lines end with \n, \r\n or \r (as readline splits them); a \r ending the chunk may pair with a \n starting the next
+    let text = carry + chunk.text;
+    const cr = text.endsWith('\r');
+    if (cr) text = text.slice(0, -1);
+    const parts = text.split(LINE_END);
+    carry = parts.pop()! + (cr ? '\r' : '');
+    for (const p of parts) line(p);
+    bytes = chunk.bytesRead;
+    while (cells.rows >= batchRows) yield cells.take(batchRows);
+    onProgress?.(bytes);
+  }
+  if (carry !== '') line(carry.replace(/\r$/, ''));
+  while (cells.rows > 0) yield cells.take(Math.min(batchRows, cells.rows));
+  onProgress?.(bytes);
+}
+
+const BLANK = /^\s*$/;
+
+/**
+ * The row of the JSON Lines line being read: each member goes to its column's cells.
+ * One instance (and one `visit` function) serves every line, so reading a line allocates
+ * no map, set or closure.
+ */
+class JsonlRow {
+  private line = 0;
+  private row = 0;
+  /** The line that last set each column (lines count from 1): per line, never per row, since row numbers repeat from batch to batch. */
+  private readonly present: Float64Array;
+  /** Keys of this line that are not columns: skipped ones, or the unknown one refused after the parse. */
+  private others: Set<string> | undefined;
+  count = 0;
+  unknown: string | undefined;
+
+  constructor(private readonly index: ReadonlyMap<string, number>, private readonly skipped: ReadonlySet<string>, private readonly cells: ColumnCells) {
+    this.present = new Float64Array(index.size);
+  }
+
+  start(line: number): void {
+    this.line = line;
+    this.row = this.cells.addRow(line);
+    this.count = 0;
+    this.others = undefined;
+    this.unknown = undefined;
+  }
+
+  /** Whether this line set column `name`. */
+  has(name: string): boolean {
+    return this.present[this.index.get(name)!] === this.line;
+  }
+
+  /** Takes one member; true when the key was already in this line (the parser refuses that). */
+  readonly visit = (key: string, value: unknown): boolean => {
+    const c = this.index.get(key);
+    if (c === undefined) {
+      if (this.others?.has(key)) return true;
+      (this.others ??= new Set()).add(key);
+      if (!this.skipped.has(key)) this.unknown ??= key; // refused once the line parsed: a JSON error in it is told first
+      return false;
+    }
+    if (this.present[c] === this.line) return true;
+    this.cells.set(c, this.row, value);
+    this.present[c] = this.line;
+    this.count++;
+    return false;
+  };
+}
+
+function unknownKey(path: string, n: number, key: string, target: InputTarget): InputRejectedError {
+  return new InputRejectedError(`${path} line ${n}: key "${key}" is not a column of the table`, `the table's columns are ${tableColumns(target).join(', ')}; nothing was written`);
+}
+
+/** A line that leaves out columns: refused unless the policy allows it (a line naming every column never gets here). */
+function checkMissing(path: string, n: number, target: InputTarget, present: (name: string) => boolean): void {
+  const missing = missingColumns(target.schema, present, target.policy);
+  if (missing) throw missingColumnsError(path, `line ${n}`, missing, target.schema, target.policy, '"column": null');
+}
+
+/** Hands each member of line `n` (a JSON object) to `visit`; anything else is refused, naming the line. */
+function jsonRecord(path: string, n: number, line: string, visit: (key: string, value: unknown) => boolean): void {
+  let isObject: boolean;
+  try {
+    isObject = parseJsonObjectLine(line, visit);
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) throw new InputRejectedError(`${path} line ${n}: not valid JSON (${e.message})`, JSONL_HINT);
+    throw e;
+  }
+  if (!isObject) throw new InputRejectedError(`${path} line ${n}: expected a JSON object, got ${describeValue(parseJsonLine(line))}`, JSONL_HINT);
+}

@@ -43,7 +43,7 @@ describe.concurrent('examples', () => {
     expect(r.stdout).toContain('containsPks([1, 5, 7]) → [true,false,false]');
     expect(r.stdout).toMatch(/7\. the scan's cut: \{"shard":0,"compactedThrough":-1,"activeGeneration":2,"activeBatchCount":1\}/);
     expect(r.stdout).toMatch(/shards\/0\/gen-1-[\w-]+\/data\.parquet/);
-    expect(r.stdout).toMatch(/shards\/0\/wal\/\d{20}\.arrow/);
+    expect(r.stdout).toMatch(/shards\/0\/wal\/\d{20}\.ftw/);
   });
 
   it('analytics-append.ts: counts per event type match what was appended', async () => {

@@ -1,7 +1,7 @@
 /**
  * The open format's read-only entry points with bad input, for bad-input.test.ts (issue
  * 15): `liveFiles` with a version that is not one (unknown tag, unstored or malformed
- * version) and `latestStateSql` on tables it cannot express (another merge engine, a store
+ * version) and `latestStateSql` on requests it cannot serve (an empty view name, a store
  * no SQL engine reads, an unknown dialect). Each is a typed error naming what is wrong and
  * changes no stored byte. One rule: the live files of the fixture are exactly its flushed
  * generation, and the WAL entries it abandoned are counted, not listed as files.
@@ -22,10 +22,10 @@ export const OPEN_FORMAT_INPUTS: InputCase[] = [
     act: (f) => fail(liveFiles(f.table, { baseVersion: 99, shardVersions: [0] })) },
   { name: 'liveFiles of a version with the wrong shard count or a negative number', expected: { code: 'INVALID_OPTIONS', message: /one version per shard/ },
     act: (f) => fail(liveFiles(f.table, { baseVersion: -1, shardVersions: [0] })) },
-  { name: 'latestStateSql of an aggregate table', expected: { code: 'INVALID_OPTIONS', message: /merge engine is "aggregate".*deduplicate tables only/ },
-    act: async (f) => {
+  { name: 'latestStateSql with an empty view name', expected: { code: 'INVALID_OPTIONS', message: /name: give a non-empty view name/ },
+    act: async () => {
       const t = await Table.create(new MemoryStore(), { schema: plain, primaryKey: ['id'], shards: 1, mergeEngine: 'aggregate', aggregates: { v: 'last' } });
-      return fail(() => latestStateSql(t, { version: { baseVersion: 0, shardVersions: [0] }, newest: true, shards: [], files: [] }));
+      return fail(() => latestStateSql(t, { version: { baseVersion: 0, shardVersions: [0] }, newest: true, shards: [], files: [] }, { name: '' }));
     } },
   { name: 'latestStateSql of files no SQL engine can read, in an unknown dialect', expected: { code: 'INVALID_OPTIONS', message: /dialect: "sqlite" is not supported.*no SQL engine can read/ },
     act: async () => {

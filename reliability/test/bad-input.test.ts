@@ -28,6 +28,7 @@ import { LITERAL_INPUTS } from './bad-input-cases-literals.js';
 import { MAINTENANCE_INPUTS } from './bad-input-cases-maintenance.js';
 import { NAME_INPUTS } from './bad-input-cases-names.js';
 import { ROLLBACK_INPUTS } from './bad-input-cases-rollback.js';
+import { WAL_INPUTS } from './bad-input-cases-wal.js';
 import { TEXT_INPUTS } from './bad-input-cases-text.js';
 
 const counts = emptyCounts();
@@ -114,7 +115,8 @@ const CLASSES: Record<string, Case[]> = {
   'backpressure on a healthy store: tiny limits, big batches': fromInputs(BACKPRESSURE_INPUTS),
   'maintenance with extreme options and links out of the root': fromInputs(MAINTENANCE_INPUTS),
   'ingest of columns of another type': fromInputs(CAST_INPUTS),
-  'open format: live files and SQL of what they cannot express': fromInputs(OPEN_FORMAT_INPUTS),
+  'open format: live files and the SQL view': fromInputs(OPEN_FORMAT_INPUTS),
+  'pipelined WAL: the walWindow option': fromInputs(WAL_INPUTS),
   'merge options and merge-engine puts': fromInputs(MERGE_INPUTS),
   'command line: delete files, tags, output formats': fromInputs(CLI_INPUTS),
 };

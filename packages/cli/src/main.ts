@@ -230,7 +230,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--tag <name>', 'the version this tag names')
     .addOption(new Option('--dialect <dialect>', 'SQL dialect').choices([...SQL_DIALECTS]).default('duckdb'))
     .option('--name <view>', 'the view name (default: the table directory name)')
-    .addHelpText('after', '\nExample: freshtier sql ./events > events.sql && duckdb -c ".read events.sql" -c "select count(*) from events"\nThe view names files: regenerate it after each commit (gc deletes files older versions used). Committed files only: rows still in the WAL are not in it.')
+    .addHelpText('after', '\nExample: freshtier sql ./events > events.sql && duckdb -c ".read events.sql" -c "select count(*) from events"\nThe view names files: regenerate it after each commit (gc deletes files older versions used). Committed files only: rows still in the WAL are not in it.\nEvery merge engine, with or without a sequence field, merges as freshtier does; a sum or count outside its column type fails the query (AGGREGATE_OVERFLOW), never wrapped.')
     .action(run((c, cmd) => {
       const o = cmd.opts<{ tableVersion?: string; tag?: string; dialect?: string; name?: string }>();
       return sqlCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag, dialect: o.dialect, name: o.name });

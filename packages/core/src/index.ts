@@ -30,7 +30,7 @@ export { isArrowRecordBatch, isArrowTable, schemaToBase64, schemaFromBase64, nul
 export { encodeKeys, assertKeyColumns, compareBytes, keyAt, keyToHex, type EncodedKeys } from './keys/pk-encoding.js';
 export { KeyMap, hashBytes, hashKeys } from './keys/key-map.js';
 export { hashKey } from './keys/key-hash.js';
-export { encodeKeyIndex, decodeKeyIndex, findKey, lowerBoundKey, emptyKeyIndex, type KeyIndex } from './format/key-index.js';
+export { encodeKeyIndex, encodeKeyIndexFtk2, decodeKeyIndex, findKey, lowerBoundKey, emptyKeyIndex, type KeyIndex } from './format/key-index.js';
 export { decodeCheckedBatch } from './format/ipc-bounds.js';
 export { encodeWalEntry, decodeWalEntry, peekWalHeader, type WalEntry, type WalRecord } from './format/wal-codec.js';
 // The WAL as readers see it: listing, fetching, replay rules and damage reports (writers' open, remote readers, verify).
@@ -67,6 +67,7 @@ export { MinHeap } from './merge/merge-heap.js';
 export { MemtableVersions, batchOfOrdinal, type VersionChain } from './memtable/memtable-versions.js';
 // Reading stored data the same way on the read and the write side (scans, lookups, compaction, ingest, GC).
 export { FileReader, emptyStats, type ScanStats } from './read/file-reader.js';
+export type { KeyEntry } from './read/key-lookup.js';
 export { conformBatch } from './batch-cast.js';
 export { keyRangeOf, keyInRange, type KeyRange } from './keys/key-range.js';
 export { rowGroupCount, rowGroupRows } from './read/row-groups.js';

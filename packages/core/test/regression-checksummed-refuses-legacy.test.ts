@@ -10,6 +10,7 @@ import { Field, Int32, RecordBatch, Schema, Struct, makeData, vectorFromArray } 
 import { brotliCompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FileReader, Memtable, MemoryStore, Table, crc32, decodeKeyIndex, emptyStats, encodeGeneration, encodeKeyIndex, encodeKeys, type DataFile } from '../src/index.js';
+import { encodeKeyIndexFtk2 } from '../src/format/key-index.js';
 import { unframeKeyIndex } from '../src/format/key-index-frame.js';
 
 const schema = new Schema([new Field('id', new Int32(), false)]);
@@ -35,13 +36,14 @@ async function tableWith(checksums: boolean): Promise<Table> {
 
 describe('a checksummed table refuses objects without checksums', () => {
   it('key index: FTKZ and bare IPC are CorruptEntryError when checksummed, read when legacy', () => {
-    const framed = encodeKeyIndex(generation().keyIndex!);
+    const framed = encodeKeyIndexFtk2(generation().keyIndex!);
     const bare = unframeKeyIndex(framed, 'x');
     for (const old of [legacy(framed), bare]) {
-      expect(() => decodeKeyIndex(old, 'k', true)).toThrow(/without an FTK2 checksum frame/);
+      expect(() => decodeKeyIndex(old, 'k', true)).toThrow(/without a checksum frame \(FTK2 or FTK3\)/);
       expect(decodeKeyIndex(old, 'k', false).count).toBe(3);
     }
     expect(decodeKeyIndex(framed, 'k', true).count).toBe(3);
+    expect(decodeKeyIndex(encodeKeyIndex(generation().keyIndex!), 'k', true).count).toBe(3); // FTK3, blocked
   });
 
   it('data file: an entry without a checksum is CorruptEntryError when checksummed, read when legacy', async () => {

@@ -68,20 +68,20 @@ describe('key index bit flips', () => {
   const want = plain(index);
   const stored = encodeKeyIndex(index);
 
-  it('a real generation index is written in the checksummed FTK2 format and round-trips', () => {
+  it('a real generation index is written in the checksummed FTK3 (blocked) format and round-trips', () => {
     expect(index.count).toBe(300);
-    expect(new TextDecoder().decode(stored.subarray(0, 4))).toBe('FTK2');
+    expect(new TextDecoder().decode(stored.subarray(0, 4))).toBe('FTK3');
     expect(plain(decodeKeyIndex(stored, PATH))).toEqual(want);
   });
 
-  it('every one of 400 seeded flips of an FTK2 file is a CorruptEntryError', () => {
+  it('every one of 400 seeded flips of an FTK3 file is a CorruptEntryError', () => {
     const t = tally(stored, flips(stored.length, 400, 1212), want);
     expect(t).toEqual({ same: 0, corrupt: 400, different: 0, untyped: 0 });
   });
 
-  it('every single-bit flip of the 16-byte header and the first body bytes is a CorruptEntryError', () => {
+  it('every single-bit flip of the 32-byte header and the first directory bytes is a CorruptEntryError', () => {
     const pairs: [number, number][] = [];
-    for (let o = 0; o < 24; o++) for (let bit = 0; bit < 8; bit++) pairs.push([o, 1 << bit]);
+    for (let o = 0; o < 40; o++) for (let bit = 0; bit < 8; bit++) pairs.push([o, 1 << bit]);
     expect(tally(stored, pairs, want).corrupt).toBe(pairs.length);
   });
 

@@ -22,7 +22,7 @@ describe('key index file names (regression: .keys.arrow named a file that is not
 
   it('the bytes under that name are indeed not an Arrow IPC stream (the reason for the name)', () => {
     const bytes = encodeKeyIndex(emptyKeyIndex());
-    expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe('FTK2');
+    expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe('FTK3'); // blocked since issue 16 (FTK2 before): neither is Arrow IPC
     expect(() => tableFromIPC(bytes)).toThrow();
     expect(decodeKeyIndex(bytes, 'k.keys.ftk', true).count).toBe(0);
   });

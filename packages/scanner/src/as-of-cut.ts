@@ -19,9 +19,9 @@
  * bring it back) is skipped, so a stale cut can only under-report.
  */
 import {
-  coverageThrough, findKey, InvalidOptionsError, keyInRange, keyRangeOf, type FileReader, type FlushedGeneration, type GenerationRange, type MemtableRef,
+  coverageThrough, InvalidOptionsError, keyInRange, keyRangeOf, type FileReader, type FlushedGeneration, type GenerationRange, type MemtableRef,
 } from '@freshtier/core';
-import type { NormalizedKeys } from './key-input.js';
+import { inKeyOrder, type NormalizedKeys } from './key-input.js';
 
 /**
  * The fresh tier of one shard as a read observed it.
@@ -96,7 +96,7 @@ export async function freshTierHolds(keys: NormalizedKeys, cuts: readonly (AsOfC
     const cut = cuts[shard];
     if (!cut) throw new InvalidOptionsError('AsOfCut', [{ path: 'cuts', message: `no cut for shard ${shard}, which holds some of the keys; pass every cut the scan returned` }]);
     const fresh = current.get(shard) ?? { memtables: [], flushed: [] };
-    await checkShard(keys, rows, cut, fresh, reader, out);
+    await checkShard(keys, inKeyOrder(keys, rows), cut, fresh, reader, out);
   }
   return out;
 }
@@ -126,11 +126,11 @@ async function checkFlushed(keys: NormalizedKeys, rows: number[], entry: Flushed
   const o = keys.keys.offsets;
   const todo = rows.filter((i) => !out[i] && (!range || keyInRange(range, b, o[i], o[i + 1])));
   if (todo.length === 0) return;
-  const index = await reader.keyIndexOf(entry.file, 'flushed');
-  for (const i of todo) {
-    const pos = findKey(index, b, o[i], o[i + 1]);
-    if (pos >= 0 && index.firstBatch[pos] < limit) out[i] = true;
-  }
+  const hits = await reader.findKeys(entry.file, 'flushed', keys.keys, todo);
+  todo.forEach((i, j) => {
+    const h = hits[j];
+    if (h && h.firstBatch < limit) out[i] = true;
+  });
 }
 
 function groupByShard(keys: NormalizedKeys): Map<number, number[]> {

@@ -12,7 +12,7 @@
  * range, a fraction on an integer column, 0.1 on float32) is never wrapped or
  * rounded onto another key: it is marked `absent` and matches nothing.
  */
-import { assertBatchColumnNames, encodeKeys, isArrowRecordBatch, isArrowTable, sameType, InvalidOptionsError, SchemaMismatchError, type EncodedKeys, type Table } from '@freshtier/core';
+import { assertBatchColumnNames, compareBytes, encodeKeys, isArrowRecordBatch, isArrowTable, sameType, InvalidOptionsError, SchemaMismatchError, type EncodedKeys, type Table } from '@freshtier/core';
 import { Type, makeData, vectorFromArray, RecordBatch, Schema, Struct, type Data, type DataType, type Field, type Table as ArrowTable } from 'apache-arrow';
 import { exactKey, isExactNumeric } from './exact-literal.js';
 
@@ -63,6 +63,21 @@ export function normalizeKeys(table: Table, input: KeysInput): NormalizedKeys {
   }
   const keys = concatKeys(keyBatches(table, input).map((b) => encodeKeys(b, table.primaryKey)));
   return { count: keys.count, keys, shards: table.shardsOf(keys) };
+}
+
+/**
+ * `positions` sorted by their keys (ties by position): lookups then ask each key index
+ * for its keys in ascending order, so finding their blocks gallops forward through its
+ * fences instead of binary-searching them all for every key.
+ *
+ * @example
+ * ```ts
+ * const todo = inKeyOrder(keys, [2, 0, 1]);
+ * ```
+ */
+export function inKeyOrder(keys: NormalizedKeys, positions: readonly number[]): number[] {
+  const { bytes, offsets } = keys.keys;
+  return [...positions].sort((a, b) => compareBytes(bytes, offsets[a], offsets[a + 1], bytes, offsets[b], offsets[b + 1]) || a - b);
 }
 
 function keyBatches(table: Table, input: KeysInput): RecordBatch[] {

@@ -12,18 +12,20 @@
  *    the captured batch count (`lookup`), and the key's version chain there merged
  *    by the policy (a row, or deleted);
  * 2. flushed generations, newest first: skip unless the key is within the file's
- *    `pkMin..pkMax`, then the key index (binary search; it carries the tombstone flag);
- * 3. base files of the key's shard: `pkMin..pkMax`, then the key index.
+ *    `pkMin..pkMax`, then the key index (`FileReader.findKeys`: its directory, then only
+ *    the blocks that can hold the keys; it carries the tombstone flag);
+ * 3. base files of the key's shard: `pkMin..pkMax`, then the key index. Their lookups
+ *    run at once (each key still takes its answer from the newest file holding it).
  *
  * Membership never opens a data file when indexes exist: the key index tells
  * "put" from "tombstone". `get` then reads only the row groups that hold the
  * rows found (row = position in the file, row group = row / rowGroupSize).
  */
 import {
-  DELETED, MemtableVersions, conformBatch, findKey, gatherColumn, keyInRange, keyRangeOf, type DataFile, type FileReader, type MergePolicy,
+  DELETED, MemtableVersions, conformBatch, gatherColumn, keyInRange, keyRangeOf, type DataFile, type FileReader, type MergePolicy,
 } from '@freshtier/core';
 import { RecordBatch, Schema, Struct, Table as ArrowTable, makeData, type Field } from 'apache-arrow';
-import type { NormalizedKeys } from './key-input.js';
+import { inKeyOrder, type NormalizedKeys } from './key-input.js';
 import type { InMemorySource, ReadView, ShardView } from './sources.js';
 
 /**
@@ -57,7 +59,7 @@ export async function findNewest(view: ReadView, keys: NormalizedKeys, reader: F
     const todo = [];
     // an absent key (no value of its column type equals it) has no version anywhere
     for (let i = 0; i < keys.count; i++) if (keys.shards[i] === shard.shard && !keys.absent?.[i]) todo.push(i);
-    if (todo.length) await resolveShard(shard, keys, todo, reader, policy, slots);
+    if (todo.length) await resolveShard(shard, keys, inKeyOrder(keys, todo), reader, policy, slots);
   }
   return slots.map((s) => s ?? undefined);
 }
@@ -71,11 +73,16 @@ async function resolveShard(shard: ShardView, keys: NormalizedKeys, todo: number
     else await inFile(src.file, 'flushed', keys, open, reader, slots);
     open = open.filter((k) => slots[k] === undefined);
   }
-  for (const file of [...shard.baseFiles].reverse()) {
-    if (!open.length) break;
-    await inFile(file, 'base', keys, open, reader, slots);
-    open = open.filter((k) => slots[k] === undefined);
-  }
+  if (!open.length) return;
+  // base files of one shard rarely overlap, so reading them all at once costs no extra reads and
+  // saves a round trip per file; answers are applied newest file first, as a sequential walk would
+  const files = [...shard.baseFiles].reverse();
+  const found = await Promise.all(files.map(async (file) => {
+    const local: Slot[] = new Array(keys.count).fill(undefined);
+    await inFile(file, 'base', keys, open, reader, local);
+    return local;
+  }));
+  for (const local of found) for (const k of open) if (slots[k] === undefined && local[k] !== undefined) slots[k] = local[k];
 }
 
 function inMemtable(src: InMemorySource, keys: NormalizedKeys, open: number[], policy: MergePolicy, slots: Slot[]): void {
@@ -96,11 +103,11 @@ async function inFile(file: DataFile, kind: 'base' | 'flushed', keys: Normalized
   const { bytes, offsets } = keys.keys;
   const candidates = range ? open.filter((k) => keyInRange(range, bytes, offsets[k], offsets[k + 1])) : open;
   if (candidates.length === 0 || file.rows === 0) return;
-  const index = await reader.keyIndexOf(file, kind);
-  for (const k of candidates) {
-    const pos = findKey(index, bytes, offsets[k], offsets[k + 1]);
-    if (pos >= 0) slots[k] = index.tombstone[pos] ? null : { kind: 'file', file, row: index.rows[pos] };
-  }
+  const hits = await reader.findKeys(file, kind, keys.keys, candidates);
+  candidates.forEach((k, j) => {
+    const h = hits[j];
+    if (h) slots[k] = h.tombstone ? null : { kind: 'file', file, row: h.row };
+  });
 }
 
 /**

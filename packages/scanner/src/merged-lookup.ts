@@ -8,11 +8,11 @@
  * live when its newest version is not a tombstone, under every engine (lookup.ts).
  */
 import {
-  ListRun, MemtableVersions, MergedState, StateAssembler, findKey, keyInRange, keyRangeOf, mergePolicyOf,
+  ListRun, MemtableVersions, MergedState, StateAssembler, keyInRange, keyRangeOf, mergePolicyOf,
   type DataFile, type FileReader, type MergePolicy, type StateLayout, type Table,
 } from '@freshtier/core';
 import { Table as ArrowTable, type Field, type RecordBatch } from 'apache-arrow';
-import type { NormalizedKeys } from './key-input.js';
+import { inKeyOrder, type NormalizedKeys } from './key-input.js';
 import { findNewest, gatherFound } from './lookup.js';
 import { decodeStates, stateReadFields } from './merged-rows.js';
 import type { ReadView, ShardView } from './sources.js';
@@ -33,7 +33,7 @@ export async function mergedGet(table: Table, view: ReadView, keys: NormalizedKe
   const hits = new Map<number, Hit[]>();
   for (const shard of view.shards) {
     const mine = order.filter((k) => keys.shards[k] === shard.shard);
-    if (mine.length) await collectShard(shard, keys, mine, reader, hits);
+    if (mine.length) await collectShard(shard, keys, inKeyOrder(keys, mine), reader, hits);
   }
   const resolved = await readHits(table, policy, [...hits.values()].flat(), reader);
   const run = new ListRun();
@@ -100,11 +100,11 @@ async function inFile(file: DataFile, kind: 'base' | 'flushed', keys: Normalized
   const { bytes, offsets } = keys.keys;
   const candidates = range ? open.filter((k) => keyInRange(range, bytes, offsets[k], offsets[k + 1])) : open;
   if (candidates.length === 0 || file.rows === 0) return;
-  const index = await reader.keyIndexOf(file, kind);
-  for (const k of candidates) {
-    const pos = findKey(index, bytes, offsets[k], offsets[k + 1]);
-    if (pos >= 0) add(k, { file, kind, row: index.rows[pos], tombstone: index.tombstone[pos] === 1 });
-  }
+  const hits = await reader.findKeys(file, kind, keys.keys, candidates);
+  candidates.forEach((k, j) => {
+    const h = hits[j];
+    if (h) add(k, { file, kind, row: h.row, tombstone: h.tombstone });
+  });
 }
 
 /** The rows of file hits, read a row group at a time (tombstones need no row: the merge reads only their flag). */

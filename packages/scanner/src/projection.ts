@@ -66,10 +66,28 @@ export class OutputBuffer {
     return this.pending >= this.target || this.held >= 4 * this.target ? this.flush() : undefined;
   }
 
+  /**
+   * Adds every row of `batch`; yields the output batches due. A batch of at least
+   * `target` rows goes out as it is (zero-copy), after the pending rows when they make
+   * half a batch or more; otherwise its rows join the pending ones.
+   */
+  *addWhole(batch: RecordBatch): Generator<RecordBatch> {
+    const n = batch.numRows;
+    if (n === 0) return;
+    if (n >= this.target && (this.pending === 0 || 2 * this.pending >= this.target)) {
+      const before = this.flush();
+      if (before) yield before;
+      yield this.reuse(batch);
+      return;
+    }
+    const full = this.add(batch, Int32Array.from({ length: n }, (_, i) => i));
+    if (full) yield full;
+  }
+
   /** The pending rows as one output batch (undefined when none). */
   flush(): RecordBatch | undefined {
     if (this.pending === 0) return undefined;
-    const out = this.isWholeBatch() ? this.reuse() : this.gather();
+    const out = this.isWholeBatch() ? this.reuse(this.batches[0]) : this.gather();
     this.batches = [];
     this.pieces = [];
     this.pending = 0;
@@ -85,8 +103,7 @@ export class OutputBuffer {
   }
 
   /** Zero-copy: the one source batch survived whole. */
-  private reuse(): RecordBatch {
-    const b = this.batches[0];
+  private reuse(b: RecordBatch): RecordBatch {
     const children = this.schema.fields.map((f) => b.getChild(f.name)!.data[0]);
     return new RecordBatch(this.schema, makeData({ type: new Struct(this.schema.fields), length: b.numRows, nullCount: 0, children }));
   }

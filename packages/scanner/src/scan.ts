@@ -3,21 +3,28 @@
  *
  * ```
  * per shard: FreshIndex.build(fresh sources)             (dedup.ts, O(fresh keys))
- *   base files → row group → conform → keys → winners ─┐
- *   fresh sources, ascending generation → winners ─────┼→ filter (after dedup) → limit → OutputBuffer → RecordBatch
+ *   base files → row groups → conform → [keys → winners] ─┐
+ *   fresh sources, ascending generation → winners ────────┼→ filter (after dedup) → limit → OutputBuffer → RecordBatch
  * ```
+ *
+ * The merging scan's shortcuts (file-rows.ts; each is checked against the path without
+ * it by the integration test merging-scan-model.test.ts): a base file or row group no
+ * fresh key falls in skips dedup (no key decoded, encoded or probed); flushed rows find
+ * their key's state through their key index (no key encoded); a batch with nothing
+ * masked goes out as it is (no gather); only the columns needed are decoded when they
+ * are few; consecutive row groups are decoded a few at a time.
  *
  * Under merge engines that are not newest-decides a shard is read by merged-scan.ts
  * instead: its sorted sources merged by key, each key's state built by the one merge.
  *
- * Parquet files are decoded one row group at a time and output batches are
- * gathered as they fill, so memory stays at a few batches (plus the fresh index
- * and one file's compressed bytes) whatever the table size. Primary-key
+ * Parquet files are decoded a few row groups at a time (at most `CHUNK_ROWS` rows) and
+ * output batches are gathered as they fill, so memory stays at a few batches (plus the
+ * fresh index and one file's compressed bytes) whatever the table size. Primary-key
  * conjuncts of the filter skip files, row groups and fresh-index entries early.
  */
 import {
-  InvalidOptionsError, assertKnownKeys, conformBatch, encodeKeys, keyRangeOf, mergePolicyOf, rowGroupCount,
-  type BaseFile, type DataFile, type EncodedKeys, type FileReader, type Table,
+  InvalidOptionsError, assertKnownKeys, keyRangeOf, mergePolicyOf, rowGroupCount,
+  type BaseFile, type DataFile, type FileReader, type Table,
 } from '@freshtier/core';
 import { Schema, Table as ArrowTable, type Field, type RecordBatch } from 'apache-arrow';
 import type { AsOfCut } from './as-of-cut.js';
@@ -26,6 +33,7 @@ import { mergedShard } from './merged-scan.js';
 import { compileFilter, type CompiledFilter, type Filter } from './filter.js';
 import { fileMayMatch, indexPositions, keyConstraintOf, type KeyConstraint } from './key-constraint.js';
 import { OutputBuffer, resolveColumns } from './projection.js';
+import { baseWinners, fileBatches, flushedWinners, scanPaths, worthProjecting, type Winners } from './file-rows.js';
 import type { InMemorySource, ReadView } from './sources.js';
 
 /**
@@ -59,6 +67,8 @@ export interface ScanPlan {
   readonly outSchema: Schema;
   /** Table fields decoded: output ∪ filter ∪ key columns (dedup needs the keys). */
   readonly readFields: readonly Field[];
+  /** Table fields decoded where dedup reads no key: output ∪ filter. */
+  readonly valueFields: readonly Field[];
   readonly filter: CompiledFilter | undefined;
   readonly constraint: KeyConstraint | undefined;
   readonly limit: number;
@@ -82,6 +92,7 @@ export function planScan(table: Table, options: ScanOptions, defaultBatchSize: n
   return {
     outSchema: new Schema(out, table.schema.metadata),
     readFields: table.schema.fields.filter((f) => needed.has(f.name)),
+    valueFields: table.schema.fields.filter((f) => out.includes(f) || filter?.columns.includes(f.name)),
     filter,
     constraint: keyConstraintOf(options.filter, table),
     limit: count(options.limit, 'limit', Infinity, 0),
@@ -116,24 +127,27 @@ export async function* streamScan(table: Table, view: ReadView, plan: ScanPlan, 
       }
       continue;
     }
-    const index = table.appendOnly ? undefined : await FreshIndex.build(shard.fresh, reader, policy, plan.constraint);
-    for (const file of shard.baseFiles) if (!run.done) yield* run.file(file, 'base', (keys, _b, _row, out) => index?.baseWinners(keys, out));
+    const baseRanges = scanPaths.shortcuts ? shard.baseFiles.map(keyRangeOf) : undefined; // keys outside them and in one source skip the map
+    const index = table.appendOnly ? undefined : await FreshIndex.build(shard.fresh, reader, policy, plan.constraint, baseRanges);
+    for (const file of shard.baseFiles) {
+      if (run.done) break;
+      const winners = baseWinners(table, file, index); // undefined: no fresh key in the file's range
+      yield* run.file(file, 'base', winners ?? allLive, winners !== undefined);
+    }
     for (let i = 0; i < shard.fresh.length && !run.done; i++) {
       const src = shard.fresh[i];
       if (src.kind === 'memtable') yield* run.memtable(i, src, index);
-      else yield* run.file(src.file, 'flushed', flushedWinners(i, index));
+      else {
+        const { winners, needsKeys } = flushedWinners(table, i, index);
+        yield* run.file(src.file, 'flushed', winners, needsKeys);
+      }
     }
   }
   const last = run.out.flush();
   if (last) yield last;
 }
 
-/** Sets out[r] = 0 for rows of a decoded batch (file rows `firstRow`…) that are not their key's state. */
-type Winners = (keys: EncodedKeys, batch: RecordBatch, firstRow: number, out: Uint8Array) => void;
-
-function flushedWinners(i: number, index: FreshIndex | undefined): Winners {
-  return (keys, _batch, firstRow, out) => index?.flushedWinners(i, keys, firstRow, out);
-}
+const allLive: Winners = () => undefined;
 
 /** State of one scan: output buffer, rows still allowed by `limit`. */
 class ScanRun {
@@ -149,23 +163,21 @@ class ScanRun {
     return this.remaining <= 0;
   }
 
-  /** Rows of a data file (base or flushed), row group by row group. */
-  async *file(file: DataFile | BaseFile, kind: 'base' | 'flushed', winners: Winners): AsyncGenerator<RecordBatch> {
+  /**
+   * Rows of a data file (base or flushed), a few row groups at a time (file-rows.ts).
+   * The key columns are decoded only when `winners` reads them (`needsKeys`).
+   */
+  async *file(file: DataFile | BaseFile, kind: 'base' | 'flushed', winners: Winners, needsKeys: boolean): AsyncGenerator<RecordBatch> {
     const c = this.plan.constraint;
     if (file.rows === 0 || (c && !fileMayMatch(c, keyRangeOf(file)))) return;
     const groups = await this.rowGroups(file, kind);
     if (groups.length === 0) return;
     const bytes = await this.reader.dataFile(file);
-    for (const rg of groups) {
+    const fields = needsKeys ? this.plan.readFields : this.plan.valueFields;
+    const projected = worthProjecting(this.table, kind, fields.length, file.rows);
+    for await (const { batch, firstRow } of fileBatches(this.reader, bytes, file, groups, fields, projected, () => this.remaining)) {
+      yield* this.accept(batch, this.table.appendOnly ? undefined : winners(batch, firstRow));
       if (this.done) return;
-      let firstRow = rg * file.rowGroupSize;
-      for (const raw of this.reader.readRowGroup(bytes, file, rg)) {
-        const batch = conformBatch(raw, this.plan.readFields); // tombstones: the fresh index knows them from the key index
-        const mask = new Uint8Array(batch.numRows).fill(1);
-        if (!this.table.appendOnly) winners(encodeKeys(batch, this.table.primaryKey), batch, firstRow, mask);
-        firstRow += batch.numRows;
-        yield* this.accept(batch, mask);
-      }
     }
   }
 
@@ -185,29 +197,39 @@ class ScanRun {
     for (let b = 0; b < src.ref.batchCount && !this.done; b++) {
       const entry = m.batch(b);
       if (entry.op === 'delete' || entry.batch.numRows === 0) continue;
-      const mask = new Uint8Array(entry.batch.numRows).fill(1);
-      if (index) index.memtableWinners(i, src, b, mask);
+      let mask: Uint8Array | undefined;
+      if (index) index.memtableWinners(i, src, b, (mask = new Uint8Array(entry.batch.numRows)));
       yield* this.accept(entry.batch, mask);
     }
   }
 
   /** Rows that are merged states already (merged-scan.ts): each is its key's state. */
   *merged(batch: RecordBatch): Generator<RecordBatch> {
-    yield* this.accept(batch, new Uint8Array(batch.numRows).fill(1));
+    yield* this.accept(batch, undefined);
   }
 
-  /** Filter (after dedup), limit, hand to the output buffer. */
-  private *accept(batch: RecordBatch, mask: Uint8Array): Generator<RecordBatch> {
+  /** Filter (after dedup), limit, hand to the output buffer. `mask` undefined: every row is live. */
+  private *accept(batch: RecordBatch, mask: Uint8Array | undefined): Generator<RecordBatch> {
     if (this.plan.filter) {
       const pass = this.plan.filter.evaluate(batch);
-      for (let r = 0; r < mask.length; r++) mask[r] &= pass[r];
+      if (!mask) mask = pass;
+      else for (let r = 0; r < mask.length; r++) mask[r] &= pass[r];
     }
-    let n = 0;
-    for (let r = 0; r < mask.length; r++) n += mask[r];
+    let n = batch.numRows;
+    if (mask) {
+      n = 0;
+      for (let r = 0; r < mask.length; r++) n += mask[r];
+    }
+    if (n === batch.numRows && n <= this.remaining && scanPaths.shortcuts) {
+      // nothing masked: the batch goes out as it is (no gather)
+      this.remaining -= n;
+      yield* this.out.addWhole(batch);
+      return;
+    }
     n = Math.min(n, this.remaining);
     if (n === 0) return;
     const rows = new Int32Array(n);
-    for (let r = 0, k = 0; k < n; r++) if (mask[r]) rows[k++] = r;
+    for (let r = 0, k = 0; k < n; r++) if (!mask || mask[r]) rows[k++] = r;
     this.remaining -= n;
     const full = this.out.add(batch, rows);
     if (full) yield full;

@@ -58,16 +58,18 @@ describe('GroupCommitter', () => {
     expect(r.groups).toEqual([[4, 4], [4], [50], [1]]);
   });
 
-  it('rejects every item of a failed group, and fail() rejects queued and future items', async () => {
+  it('rejects every item of a failed group and everything after it, and fail() rejects queued and future items', async () => {
     const r = recorder();
     const gc = new GroupCommitter<number>({ write: r.write, sizeOf: () => 1, maxGroupBytes: 100, lingerMs: 0 });
     const bad = [gc.enqueue(1), gc.enqueue(-1)];
     await expect(bad[0]).rejects.toThrow('boom');
     await expect(bad[1]).rejects.toThrow('boom');
-    const queued = gc.enqueue(3);
-    gc.fail(new Error('dead'));
+    await expect(gc.enqueue(3)).rejects.toThrow('boom'); // nothing is written after a failed group
+    const healthy = new GroupCommitter<number>({ write: recorder(true).write, sizeOf: () => 1, maxGroupBytes: 100, lingerMs: 0 });
+    const queued = healthy.enqueue(3);
+    healthy.fail(new Error('dead'));
     await expect(queued).rejects.toThrow('dead');
-    await expect(gc.enqueue(4)).rejects.toThrow('dead');
+    await expect(healthy.enqueue(4)).rejects.toThrow('dead');
   });
 
   it('lingers for lingerMs (on fake timers), and drain() skips the linger', async () => {

@@ -1,7 +1,9 @@
 /**
  * `freshtier sql <uri> [--version v | --tag t] [--dialect duckdb] [--name view]`: prints a
  * ready `CREATE OR REPLACE VIEW … AS …` over exactly the live files of a table version,
- * returning its latest state (`latestStateSql`, docs/format.md "Reading a table version"):
+ * returning its latest state (`latestStateSql`, docs/format.md "Reading a table version")
+ * under the table's merge engine, whichever it is (an aggregate's sum or count outside its
+ * column type fails the query with AGGREGATE_OVERFLOW, as a scan fails):
  *
  *   freshtier sql ./events --name events > events.sql && duckdb -c ".read events.sql" -c "select count(*) from events"
  */

@@ -58,21 +58,22 @@ function isFixed(t: DataType): boolean {
   return [Type.Int, Type.Float, Type.Date, Type.Timestamp, Type.Time, Type.Duration].includes(t.typeId);
 }
 
-function isValid(d: Data | undefined, row: number): boolean {
-  if (!d) return false;
-  if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) return true;
-  const i = d.offset + row;
-  return ((d.nullBitmap[i >> 3] >> (i & 7)) & 1) === 1;
-}
-
 function validity(sources: (Data | undefined)[], sel: RowSelection): { bitmap: Uint8Array; nullCount: number } {
   const bitmap = new Uint8Array((sel.count + 7) >> 3);
   // no source holds a null and no row is a null row: nothing to look up per row
   if (sources.every((d) => d && d.nullCount === 0) && !sel.batchOf.includes(-1)) return { bitmap, nullCount: 0 };
+  // per source, hoisted out of the loop: its bitmap (undefined: every row valid) and bit offset
+  const bits = sources.map((d) => (d && d.nullCount !== 0 && d.nullBitmap && d.nullBitmap.length !== 0 ? d.nullBitmap : undefined));
+  const offsets = sources.map((d) => d?.offset ?? 0);
   let nullCount = 0;
   for (let i = 0; i < sel.count; i++) {
     const b = sel.batchOf[i];
-    if (b >= 0 && isValid(sources[b], sel.rowOf[i])) bitmap[i >> 3] |= 1 << (i & 7);
+    let valid = b >= 0 && sources[b] !== undefined;
+    if (valid && bits[b]) {
+      const j = offsets[b] + sel.rowOf[i];
+      valid = ((bits[b]![j >> 3] >> (j & 7)) & 1) === 1;
+    }
+    if (valid) bitmap[i >> 3] |= 1 << (i & 7);
     else nullCount++;
   }
   return { bitmap, nullCount };
@@ -112,14 +113,31 @@ function copyWords(sources: (Data | undefined)[], sel: RowSelection, out: ArrayB
     const v = d?.values as ArrayBufferView | undefined;
     return v ? new Int32Array(v.buffer, v.byteOffset, v.byteLength >> 2) : undefined;
   });
-  for (let i = 0; i < sel.count; i++) {
+  for (let i = 0; i < sel.count; ) {
     const b = sel.batchOf[i];
     const src = b >= 0 ? views[b] : undefined;
-    if (!src) continue;
-    const from = sel.rowOf[i] * words; // values are sliced with the Data: d.offset only applies to bitmaps
-    const to = i * words;
-    for (let k = 0; k < words; k++) dst[to + k] = src[from + k];
+    const run = runLength(sel, i);
+    if (src) {
+      const from = sel.rowOf[i] * words; // values are sliced with the Data: d.offset only applies to bitmaps
+      const to = i * words;
+      const n = run * words;
+      if (run >= LONG_RUN) dst.set(src.subarray(from, from + n), to);
+      else for (let k = 0; k < n; k++) dst[to + k] = src[from + k];
+    }
+    i += run;
   }
+}
+
+/** Runs at least this long are copied with one `set` (shorter ones element by element: a view per run costs more). */
+const LONG_RUN = 16;
+
+/** How many rows from `i` on are consecutive rows of one source (1 at least): they copy as one block. */
+function runLength(sel: RowSelection, i: number): number {
+  const b = sel.batchOf[i];
+  const r = sel.rowOf[i];
+  let j = i + 1;
+  while (j < sel.count && sel.batchOf[j] === b && sel.rowOf[j] === r + (j - i)) j++;
+  return j - i;
 }
 
 function gatherBool(sources: (Data | undefined)[], type: DataType, sel: RowSelection): Data {
@@ -146,15 +164,17 @@ function gatherVar(sources: (Data | undefined)[], type: DataType, sel: RowSelect
     offsets[i + 1] = offsets[i] + (so ? so[sel.rowOf[i] + 1] - so[sel.rowOf[i]] : 0);
   }
   const bytes = new Uint8Array(offsets[sel.count]);
-  for (let i = 0; i < sel.count; i++) {
+  for (let i = 0; i < sel.count; ) {
     const b = sel.batchOf[i];
-    const len = offsets[i + 1] - offsets[i];
-    if (b < 0 || len === 0) continue;
-    const s = srcOffsets[b]![sel.rowOf[i]];
+    const run = runLength(sel, i); // consecutive rows of one source: their bytes are contiguous too
+    const len = offsets[i + run] - offsets[i];
+    i += run;
+    if (b < 0 || len === 0 || !srcOffsets[b]) continue;
+    const s = srcOffsets[b]![sel.rowOf[i - run]];
     const vals = srcValues[b]!;
     // short values byte by byte: `subarray` would allocate a view per row
-    if (len <= 64) for (let k = 0, p = offsets[i]; k < len; k++) bytes[p + k] = vals[s + k];
-    else bytes.set(vals.subarray(s, s + len), offsets[i]);
+    if (len <= 64) for (let k = 0, p = offsets[i - run]; k < len; k++) bytes[p + k] = vals[s + k];
+    else bytes.set(vals.subarray(s, s + len), offsets[i - run]);
   }
   const { bitmap, nullCount } = validity(sources, sel);
   return makeData({ type: type as never, length: sel.count, nullCount, nullBitmap: nullCount ? bitmap : undefined, valueOffsets: offsets, data: bytes });

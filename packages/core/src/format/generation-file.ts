@@ -174,13 +174,15 @@ function sortedEntries(m: GenerationInput, batchCount: number): { arena: Uint8Ar
 /** The key index of entries `order` (rows = positions; tombstone flags left for the caller). */
 function keyIndexOf(m: GenerationInput, order: Uint32Array, arena: Uint8Array, offsets: Uint32Array): KeyIndex & { tombstone: Uint8Array } {
   const n = order.length;
-  const keyOffsets = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) keyOffsets[i + 1] = keyOffsets[i] + offsets[order[i] + 1] - offsets[order[i]];
-  const keyBytes = new Uint8Array(keyOffsets[n]);
+  // entries already in key order (keys that arrive ascending): `keyEntries` gave a fresh arena, used as it is
+  const inOrder = offsets[0] === 0 && order.every((e, i) => e === i);
+  const keyOffsets = inOrder ? Int32Array.from(offsets.subarray(0, n + 1)) : new Int32Array(n + 1);
+  if (!inOrder) for (let i = 0; i < n; i++) keyOffsets[i + 1] = keyOffsets[i] + offsets[order[i] + 1] - offsets[order[i]];
+  const keyBytes = inOrder ? arena.subarray(0, keyOffsets[n]) : new Uint8Array(keyOffsets[n]);
   const firstBatch = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const e = order[i];
-    for (let k = offsets[e], p = keyOffsets[i]; k < offsets[e + 1]; k++) keyBytes[p++] = arena[k]; // no view per key
+    if (!inOrder) for (let k = offsets[e], p = keyOffsets[i]; k < offsets[e + 1]; k++) keyBytes[p++] = arena[k]; // no view per key
     firstBatch[i] = m.firstBatchOfEntry(e);
   }
   return { count: n, keyBytes, keyOffsets, rows: Uint32Array.from({ length: n }, (_, i) => i), firstBatch, tombstone: new Uint8Array(n) };

@@ -1,7 +1,9 @@
 /**
- * The byte framing of a key index file around its Arrow IPC stream (key-index.ts).
+ * The byte framing of a key index file around its Arrow IPC stream (key-index.ts), as
+ * written before the blocked `FTK3` index (key-index-blocks.ts); still read, and still
+ * written by `encodeKeyIndexFtk2` for tests and benchmarks of older tables.
  *
- * Current format, `FTK2` (all integers little-endian):
+ * Format `FTK2` (all integers little-endian):
  *   magic "FTK2" (4) | crc32 (4) | compressed length (4) | decompressed length (4) | brotli body
  * The CRC-32 covers everything after itself (both lengths and the body), so a flipped byte
  * anywhere is caught BEFORE brotli runs: brotli has no checksum of its own, and a damaged
@@ -58,7 +60,7 @@ export function frameKeyIndex(ipc: Uint8Array): Uint8Array {
  */
 export function unframeKeyIndex(stored: Uint8Array, path: string, checksummed = false): Uint8Array {
   if (hasMagic(stored, MAGIC_V2)) return unframeV2(stored, path);
-  if (checksummed) throw new CorruptEntryError(path, 'key index without an FTK2 checksum frame, in a table whose key indexes all carry one');
+  if (checksummed) throw new CorruptEntryError(path, 'key index without a checksum frame (FTK2 or FTK3), in a table whose key indexes all carry one');
   if (hasMagic(stored, MAGIC_LEGACY)) return inflate(stored.subarray(4), MAX_KEY_INDEX_BYTES, path);
   return stored;
 }

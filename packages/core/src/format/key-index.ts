@@ -11,16 +11,20 @@
  *   the key, which keeps `containsPksAsOf` exact after flush (invariant 10); -1 in base files;
  * - `tombstone` (Bool): the newest version in this file is a delete.
  *
- * The stream is stored brotli-compressed (quality 1) in an `FTK2` frame with a CRC-32
- * checked before decompressing (key-index-frame.ts): sorted keys compress about 3x, and on
- * S3 a key index is fetched whole on a cold lookup, so bytes are latency. Legacy `FTKZ`
- * files and uncompressed streams are still read. Every length and count is checked against
- * the buffers before use (ipc-bounds.ts, `checkedIndex`), so damage is a `CorruptEntryError`.
+ * Written as a blocked `FTK3` object (key-index-blocks.ts): prefix-coded keys in small
+ * blocks, each with its own CRC-32, behind a directory of fence keys, so a lookup reads
+ * the directory and the few blocks that can hold its keys (read/key-lookup.ts) instead of
+ * the whole index. Still read: the Arrow IPC stream above in an `FTK2` frame (brotli with a
+ * CRC-32 checked before decompressing, key-index-frame.ts), legacy `FTKZ` files and bare
+ * streams. Every length and count is checked against the buffers before use (ipc-bounds.ts,
+ * `checkedIndex`, key-block-directory.ts), so damage is a `CorruptEntryError`.
  */
 import { Binary, Bool, Int32, Uint32, makeData, RecordBatch, Schema, Field, Struct, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { CorruptEntryError } from '../errors.js';
 import { checkIpcStreamBounds, ipcSchemaMessage } from './ipc-bounds.js';
 import { frameKeyIndex, unframeKeyIndex } from './key-index-frame.js';
+import { decodeBlockedKeyIndex } from './key-block-directory.js';
+import { encodeBlockedKeyIndex, isBlockedKeyIndex } from './key-index-blocks.js';
 import { compareBytes } from '../keys/pk-encoding.js';
 
 /** An in-memory key index: columns as flat typed arrays. */
@@ -43,7 +47,7 @@ const SCHEMA = new Schema([
 ]);
 
 /**
- * Serialises a key index (keys must already be ascending and unique).
+ * Serialises a key index (keys must already be ascending and unique) as an `FTK3` object.
  *
  * @example
  * ```ts
@@ -53,6 +57,20 @@ const SCHEMA = new Schema([
  * ```
  */
 export function encodeKeyIndex(index: KeyIndex): Uint8Array {
+  return encodeBlockedKeyIndex(index);
+}
+
+/**
+ * The `FTK2` file of a key index (brotli IPC), as tables wrote before `FTK3`: kept so
+ * tests and benchmarks can build older tables and check that they stay readable.
+ *
+ * @example
+ * ```ts
+ * declare const index: KeyIndex;
+ * const old = encodeKeyIndexFtk2(index);
+ * ```
+ */
+export function encodeKeyIndexFtk2(index: KeyIndex): Uint8Array {
   const n = index.count;
   const bits = new Uint8Array((n + 7) >> 3);
   for (let i = 0; i < n; i++) if (index.tombstone[i]) bits[i >> 3] |= 1 << (i & 7);
@@ -77,6 +95,7 @@ export function encodeKeyIndex(index: KeyIndex): Uint8Array {
  * ```
  */
 export function decodeKeyIndex(stored: Uint8Array, path: string, checksummed = false): KeyIndex {
+  if (isBlockedKeyIndex(stored)) return decodeBlockedKeyIndex(stored, path);
   const bytes = unframeKeyIndex(stored, path, checksummed);
   // Also rejects a stream cut after its schema (which would parse as an empty index): the
   // end-of-stream marker encodeKeyIndex always writes must end the buffer.

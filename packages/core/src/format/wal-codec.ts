@@ -114,7 +114,7 @@ function ipcStreamChunks(batch: RecordBatch): ChunkSink {
  *
  * @example
  * ```ts
- * const [{ key }] = await listWal(store, 0);
+ * const [{ key }] = await listWal(table.store, 0, -1, table.walSuffix);
  * const entry = decodeWalEntry(await store.get(key), key);
  * ```
  */

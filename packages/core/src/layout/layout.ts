@@ -16,7 +16,7 @@
  * _tags/<name>.json
  * ```
  *
- * Key indexes are `FTK2` frames, not Arrow IPC files, so they end in `.keys.ftk`; tables
+ * Key indexes are `FTK3` (older: `FTK2`) frames, not Arrow IPC files, so they end in `.keys.ftk`; tables
  * written before that name have `.keys.arrow` key indexes, which stay readable (readers
  * follow the manifest's `keyIndexPath`, and `layout.parse` knows both names). WAL entries
  * are `FTW1` frames, named `.ftw` in tables of format version 2 and `.arrow` in tables of
@@ -116,8 +116,8 @@ function nat(n: number): number {
 }
 
 /**
- * The key index file beside a data file, for a new data file (`.keys.ftk`: an `FTK2`
- * frame, see key-index-frame.ts). An existing file's key index is wherever its manifest
+ * The key index file beside a data file, for a new data file (`.keys.ftk`: an `FTK3`
+ * frame, see key-index-blocks.ts). An existing file's key index is wherever its manifest
  * entry's `keyIndexPath` says: tables written before this name use `.keys.arrow`.
  *
  * @example

@@ -11,14 +11,18 @@
  *   schema — the batch's columns are the table's (puts are conformed to it) or its key
  *   columns (deletes). Copying buffers is a memcpy; Arrow IPC would cost ~10x more here;
  * - each batch's op and the batch row offsets;
- * - the key index (keys, newest ordinal and first batch per key, version links), so
- *   the other thread does not hash every key again.
+ * - the version links and where each batch's keys are read (its key column, or the encoded
+ *   keys kept for it: `KeySpec`), so the other thread neither hashes nor re-encodes keys: it
+ *   derives the distinct keys from the links (memtable-entries.ts).
  * Every array is a fresh copy owning its buffer: `transfer` lists them for `postMessage`.
  */
 import { Data, RecordBatch, Schema, Struct, Vector, type DataType, type Dictionary } from 'apache-arrow';
 import { schemaFromBase64, schemaToBase64 } from '../arrow/arrow-util.js';
 import type { GenerationInput } from '../format/generation-file.js';
-import type { Memtable } from './memtable.js';
+import { entriesOf, entryKeys, type EntryView } from './memtable-entries.js';
+import type { Memtable, MemtableIndexImage } from './memtable.js';
+import { batchFrom } from './memtable-versions.js';
+import { rowKeysFromSpec, type KeySpec, type RowKeys } from './row-keys.js';
 
 type Buffer4 = [ArrayBufferView | undefined, ArrayBufferView | undefined, ArrayBufferView | undefined, ArrayBufferView | undefined];
 
@@ -49,8 +53,8 @@ export interface MemtableImage {
   readonly batches: RawBatch[];
   /** Ordinal of each batch's first row, for every batch of the memtable, plus the row count. */
   readonly rowOffsets: Int32Array;
-  /** Absent on append-only tables. See `Memtable.indexCopy`. */
-  readonly index: { arena: Uint8Array; offsets: Uint32Array; count: number; lanes: Int32Array; prev: Int32Array } | undefined;
+  /** Absent on append-only tables. See `Memtable.indexImage`. */
+  readonly index: MemtableIndexImage | undefined;
 }
 
 /**
@@ -89,8 +93,9 @@ export function memtableImage(m: Memtable, schema: Schema, batchCount = m.batchC
     batches.push({ op, length: batch.numRows, fields, columns: batch.data.children.map(raw) });
   }
   const rowOffsets = Int32Array.from(m.batchRowOffsets);
-  const index = m.indexCopy();
-  transfer.push(...[rowOffsets, ...(index ? [index.arena, index.offsets, index.lanes, index.prev] : [])].map((a) => a.buffer as ArrayBuffer));
+  const index = m.indexImage(batchCount);
+  if (index) index.specs.forEach((spec, i) => (index.specs[i] = ownedSpec(spec, transfer)));
+  transfer.push(...[rowOffsets, ...(index ? [index.prev] : [])].map((a) => a.buffer as ArrayBuffer));
   return { image: { schema: schemaToBase64(schema), batchCount, batches, rowOffsets, index }, transfer };
 }
 
@@ -110,22 +115,26 @@ export function imageInput(image: MemtableImage): GenerationInput {
 class ImageInput {
   readonly batchRowOffsets: readonly number[];
   private readonly batches: { batch: RecordBatch; op: 'put' | 'delete' }[] = [];
+  private readonly rowKeys: RowKeys[] = [];
+  private view: EntryView | undefined;
 
   constructor(private readonly image: MemtableImage) {
     this.batchRowOffsets = Array.from(image.rowOffsets);
     const schema = schemaFromBase64(image.schema);
     const schemas = new Map<string, Schema>(); // one Schema object per column layout, as batches share theirs
-    for (const b of image.batches) {
+    image.batches.forEach((b, i) => {
       const layout = b.fields.join();
       let s = schemas.get(layout);
       if (!s) schemas.set(layout, (s = new Schema(b.fields.map((f) => schema.fields[f]), schema.metadata)));
       const children = b.columns.map((c, j) => revive(s!.fields[j].type, c));
-      this.batches.push({ batch: new RecordBatch(s, new Data(new Struct(s.fields), 0, b.length, 0, undefined, children)), op: b.op });
-    }
+      const batch = new RecordBatch(s, new Data(new Struct(s.fields), 0, b.length, 0, undefined, children));
+      this.batches.push({ batch, op: b.op });
+      if (image.index) this.rowKeys.push(rowKeysFromSpec(batch, image.index.specs[i]));
+    });
   }
 
   get keyCount(): number {
-    return this.image.index?.count ?? 0;
+    return this.image.index?.keyCount ?? 0;
   }
 
   get rowCount(): number {
@@ -138,14 +147,18 @@ class ImageInput {
     return b;
   }
 
+  /** As `Memtable.keyEntries`, over the image's batches. */
   keyEntries(): { arena: Uint8Array; offsets: Uint32Array; count: number } {
-    const ix = this.image.index;
-    return ix ? { arena: ix.arena, offsets: ix.offsets, count: ix.count } : { arena: new Uint8Array(0), offsets: new Uint32Array(1), count: 0 };
+    if (!this.image.index) return { arena: new Uint8Array(0), offsets: new Uint32Array(1), count: 0 };
+    const view = this.entries();
+    return { ...entryKeys(view, this.batchRowOffsets, this.rowKeys), count: view.count };
   }
 
   firstBatchOfEntry(entry: number): number {
-    return this.image.index!.lanes[2 * entry + 1];
+    return (this.firstGuess = batchFrom(this.batchRowOffsets, this.entries().first[entry], this.firstGuess));
   }
+
+  private firstGuess = 0;
 
   /** As `Memtable.previousVersion`. */
   previousVersion(ordinal: number): number {
@@ -153,13 +166,26 @@ class ImageInput {
   }
 
   /** As `Memtable.newestOfEntry`: follow the version links back below the batch limit. */
-  newestOfEntry(entry: number, batchLimit = this.batchRowOffsets.length - 1): number {
-    const ix = this.image.index!;
-    const limit = this.batchRowOffsets[Math.min(batchLimit, this.batchRowOffsets.length - 1)];
-    let ord = ix.lanes[2 * entry];
-    while (ord >= limit) ord = ix.prev[ord];
+  newestOfEntry(entry: number, batchLimit = this.batches.length): number {
+    const prev = this.image.index!.prev;
+    const limit = this.batchRowOffsets[Math.min(batchLimit, this.batches.length)];
+    let ord = this.entries().newest[entry];
+    while (ord >= limit) ord = prev[ord];
     return ord;
   }
+
+  private entries(): EntryView {
+    return (this.view ??= entriesOf(this.image.index!.prev, this.image.index!.prev.length));
+  }
+}
+
+/** A spec whose stored keys the image owns (copies, listed in `transfer`): the memtable keeps its own. */
+function ownedSpec(spec: KeySpec, transfer: ArrayBuffer[]): KeySpec {
+  if (!('stored' in spec)) return spec;
+  const { count, bytes, offsets } = spec.stored;
+  const copy = { count, bytes: bytes.slice(), offsets: offsets.slice() };
+  transfer.push(copy.bytes.buffer as ArrayBuffer, copy.offsets.buffer as ArrayBuffer);
+  return { stored: copy };
 }
 
 /** A `Data` from its raw buffers, typed by `type` (the table schema's type of the column). */

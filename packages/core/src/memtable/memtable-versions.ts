@@ -119,3 +119,20 @@ export function batchOfOrdinal(rowOffsets: readonly number[], ordinal: number, g
   }
   return lo;
 }
+
+/**
+ * Batch holding `ordinal` when ordinals are asked in (mostly) ascending order: the guess, or
+ * one of the next few batches, before a binary search.
+ *
+ * @example
+ * ```ts
+ * declare const memtable: Memtable;
+ * let b = 0;
+ * for (const ord of [3, 5, 1200]) b = batchFrom(memtable.batchRowOffsets, ord, b);
+ * ```
+ */
+export function batchFrom(rowOffsets: readonly number[], ordinal: number, guess: number): number {
+  const last = rowOffsets.length - 2;
+  for (let b = guess, end = Math.min(guess + 4, last); b <= end; b++) if (rowOffsets[b] <= ordinal && ordinal < rowOffsets[b + 1]) return b;
+  return batchOfOrdinal(rowOffsets, ordinal, 0);
+}

@@ -2,11 +2,17 @@
  * A memtable: the in-memory part of one generation of one shard.
  *
  * It is an append-only list of Arrow batches, kept as they came (no per-row JS
- * objects), plus a primary-key index built from whole encoded key columns:
- * key → newest row and the first batch that held the key. Each row also links
- * to the previous version of its key in this memtable, so a reader bounded to
+ * objects), plus a primary-key index: key → newest row (ordinal-index.ts). Each row
+ * links to the previous version of its key in this memtable, so a reader bounded to
  * the first `n` batches (an `AsOfCut`, or a capture taken before later appends)
- * finds the newest version *within its bound* in a few steps.
+ * finds the newest version *within its bound* in a few steps, and the first batch
+ * that held a key is where its links end.
+ *
+ * One copy of each key (issue 16): the index holds ordinals, not key bytes; a key is
+ * read from its batch, from the key column itself where it encodes to the key (one
+ * integer, date, timestamp, utf8 or binary column), else from the encoded keys the
+ * batch came with (row-keys.ts). About 5.3–8 bytes per key and 4–5 per row besides the
+ * Arrow buffers, instead of the encoded keys twice and 20–36 bytes per key.
  *
  * Rows are numbered by ordinal (0.. across batches); `batchRowOffsets[i]` is the
  * ordinal of batch i's first row. A batch is either all puts or all deletes
@@ -15,14 +21,20 @@
  * Memtables live in core because both sides use them: the writer appends and
  * freezes, the scanner reads captured `(memtable, batchCount)` pairs.
  *
- * Folder `memtable/`: this memtable, its version chains (memtable-versions.ts) and
- * the image a flush encodes (memtable-image.ts).
+ * Folder `memtable/`: this memtable; its keys (memtable-keys.ts), with their index
+ * (ordinal-index.ts), where they are read (row-keys.ts) and as numbered entries
+ * (memtable-entries.ts); its version chains (memtable-versions.ts); and the image a
+ * flush encodes (memtable-image.ts).
  */
 import type { RecordBatch } from 'apache-arrow';
 import { batchByteSize } from '../arrow/arrow-util.js';
 import { hashKey } from '../keys/key-hash.js';
-import { KeyMap } from '../keys/key-map.js';
 import type { EncodedKeys } from '../keys/pk-encoding.js';
+import { MemtableKeys, type MemtableIndexImage } from './memtable-keys.js';
+import { batchOfOrdinal } from './memtable-versions.js';
+import type { RowKeys } from './row-keys.js';
+
+export type { MemtableIndexImage } from './memtable-keys.js';
 
 /** A per-shard generation number; strictly increasing. */
 export type Generation = number;
@@ -33,14 +45,19 @@ export type ShardId = number;
 export interface MemtableBatch {
   readonly batch: RecordBatch;
   readonly op: 'put' | 'delete';
-  /** Encoded keys (absent on append-only tables). */
+  /** Encoded keys (absent on append-only tables); built on each read where the batch's key column holds them. */
   readonly keys: EncodedKeys | undefined;
   /** WAL position of the entry holding this batch (-1 when not logged). */
   readonly walPosition: number;
 }
 
-const NEWEST = 0;
-const FIRST_BATCH = 1;
+class Appended implements MemtableBatch {
+  constructor(readonly batch: RecordBatch, readonly op: 'put' | 'delete', readonly rowKeys: RowKeys | undefined, readonly walPosition: number) {}
+
+  get keys(): EncodedKeys | undefined {
+    return this.rowKeys?.encoded();
+  }
+}
 
 /**
  * The memtable of one generation.
@@ -54,25 +71,21 @@ const FIRST_BATCH = 1;
  * ```
  */
 export class Memtable {
-  private readonly entries: MemtableBatch[] = [];
+  private readonly entries: Appended[] = [];
   private readonly rowOffsets: number[] = [0];
-  private readonly index: KeyMap | undefined;
-  /** Version links (keyed tables only: an append-only memtable has no versions to link). */
-  private prev: Int32Array;
-  /** Scratch for the hashes of the batch being indexed (reused: no allocation per batch). */
-  private hashes = new Uint32Array(0);
+  /** Keyed tables only: an append-only memtable has no keys, versions or links. */
+  private readonly keys: MemtableKeys | undefined;
   private arrowBytes = 0;
   private frozenFlag = false;
 
   /**
    * `expected`: about how many keys and rows this memtable will take (e.g. what the previous
    * generation took), so the key index and version links are allocated once instead of
-   * growing by doubling (each doubling rehashes every key). Counts toward `byteSize` (memory)
+   * growing (each growth re-inserts every key). Counts toward `byteSize` (memory)
    * at once, never toward `heldBytes` (data).
    */
   constructor(readonly shard: ShardId, readonly generation: Generation, keyed: boolean, expected?: { keys: number; rows: number }) {
-    this.index = keyed ? new KeyMap(2, Math.max(1024, expected?.keys ?? 0)) : undefined;
-    this.prev = new Int32Array(keyed ? Math.max(1024, expected?.rows ?? 0) : 0);
+    this.keys = keyed ? new MemtableKeys(this.rowOffsets, expected) : undefined;
   }
 
   /** Number of batches appended so far. */
@@ -82,7 +95,7 @@ export class Memtable {
 
   /** Number of rows appended so far (puts and tombstones, before dedup). */
   get rowCount(): number {
-    return this.rowOffsets[this.rowOffsets.length - 1];
+    return this.rowOffsets[this.entries.length];
   }
 
   /** Ordinal of batch i's first row, for i in 0..batchCount (the last is the row count). */
@@ -97,28 +110,28 @@ export class Memtable {
 
   /** Distinct keys held (0 on append-only tables). */
   get keyCount(): number {
-    return this.index?.size ?? 0;
+    return this.keys?.size ?? 0;
   }
 
-  /** Memory allocated: Arrow buffers plus the key index and version links, spare capacity included. */
+  /** Memory allocated: Arrow buffers, keys kept beside them, the key index, version links and entry view, spare capacity included. */
   get byteSize(): number {
-    return this.arrowBytes + (this.index?.byteSize ?? 0) + this.prev.byteLength;
+    return this.arrowBytes + (this.keys?.byteSize ?? 0);
   }
 
   /**
-   * Data held: the appended batches (Arrow buffers and encoded keys), the key index's entries for
-   * their keys, and one version link per row. Capacity allocated ahead (the constructor's `expected`
-   * hint, doubling headroom) holds nothing and is not counted, so an empty memtable holds 0 bytes:
-   * this is what the writer counts as unflushed (backpressure), which freezing an empty memtable
-   * could never relieve.
+   * Data held: the appended batches (Arrow buffers and any keys kept beside them), the key
+   * index's share for their keys, and one version link (and bit) per row. Capacity allocated
+   * ahead (the constructor's `expected` hint, growth headroom) holds nothing and is not counted,
+   * so an empty memtable holds 0 bytes: this is what the writer counts as unflushed
+   * (backpressure), which freezing an empty memtable could never relieve.
    */
   get heldBytes(): number {
-    return this.arrowBytes + (this.index ? this.index.heldBytes + 4 * this.rowCount : 0);
+    return this.arrowBytes + (this.keys?.heldBytes ?? 0);
   }
 
-  /** Arrow bytes of the appended batches only. */
+  /** The appended batches: their Arrow buffers and the encoded keys kept beside them (only where no key column holds them). */
   get arrowByteSize(): number {
-    return this.arrowBytes;
+    return this.arrowBytes + (this.keys?.keptBytes ?? 0);
   }
 
   /** Lowest and highest WAL positions of appended batches (-1 when none were logged). */
@@ -140,13 +153,14 @@ export class Memtable {
   /** Appends one batch (synchronously, so readers never see half of it); returns its batch index. */
   append(batch: RecordBatch, op: 'put' | 'delete', keys: EncodedKeys | undefined, walPosition: number): number {
     if (this.frozenFlag) throw new Error(`memtable generation ${this.generation} is frozen`);
-    if (this.index && !keys) throw new Error('a keyed memtable needs encoded keys');
+    if (this.keys && !keys) throw new Error('a keyed memtable needs encoded keys');
     const batchIndex = this.entries.length;
     const base = this.rowCount;
-    if (this.index && keys) this.indexKeys(keys, base, batchIndex);
-    this.entries.push({ batch, op, keys, walPosition });
-    this.rowOffsets.push(base + batch.numRows);
-    this.arrowBytes += batchByteSize(batch) + (keys ? keys.bytes.byteLength + keys.offsets.byteLength : 0);
+    let rk: RowKeys | undefined;
+    if (this.keys && keys) rk = this.keys.add(batch, keys, base); // pushes the batch's row offset
+    else this.rowOffsets.push(base + batch.numRows);
+    this.entries.push(new Appended(batch, op, rk, walPosition));
+    this.arrowBytes += batchByteSize(batch);
     return batchIndex;
   }
 
@@ -160,32 +174,26 @@ export class Memtable {
    * Duplicates inside one batch: the last row wins. `hash`, if given, is core's `hashKey` of the key.
    */
   lookup(bytes: Uint8Array, s: number, e: number, batchLimit = this.entries.length, hash = hashKey(bytes, s, e)): number {
-    if (!this.index) return -1;
-    const entry = this.index.find(bytes, s, e, hash);
-    if (entry < 0) return -1;
+    if (!this.keys) return -1;
+    let ord = this.keys.newest(bytes, s, e, hash);
     const limit = this.rowOffsets[Math.min(batchLimit, this.entries.length)];
-    let ord = this.index.get(entry, NEWEST);
-    while (ord >= limit) ord = this.prev[ord];
+    while (ord >= limit) ord = this.keys.previous(ord);
     return ord;
   }
 
   /** First batch that held the key, or -1 (exact membership as of any batch count). */
   firstBatchOf(bytes: Uint8Array, s: number, e: number, hash = hashKey(bytes, s, e)): number {
-    if (!this.index) return -1;
-    const entry = this.index.find(bytes, s, e, hash);
-    return entry < 0 ? -1 : this.index.get(entry, FIRST_BATCH);
+    if (!this.keys) return -1;
+    let ord = this.keys.newest(bytes, s, e, hash);
+    if (ord < 0) return -1;
+    for (let p = this.keys.previous(ord); p >= 0; p = this.keys.previous(p)) ord = p;
+    return batchOfOrdinal(this.rowOffsets, ord, 0);
   }
 
   /** The batch index and row of an ordinal. */
   locate(ordinal: number): { batchIndex: number; row: number } {
-    let lo = 0;
-    let hi = this.entries.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.rowOffsets[mid] <= ordinal) lo = mid;
-      else hi = mid - 1;
-    }
-    return { batchIndex: lo, row: ordinal - this.rowOffsets[lo] };
+    const batchIndex = batchOfOrdinal(this.rowOffsets, ordinal, 0);
+    return { batchIndex, row: ordinal - this.rowOffsets[batchIndex] };
   }
 
   /** Whether the row at `ordinal` is a tombstone. */
@@ -194,79 +202,42 @@ export class Memtable {
   }
 
   /**
-   * The key index without per-key callbacks (for flush): key entry e is
-   * `arena[offsets[e], offsets[e+1])`, first held in batch `firstBatch(e)`; its newest
-   * version among the first `batchLimit` batches is `newestOfEntry(e, batchLimit)`.
+   * The distinct keys as entries (for flush and memtable scans; see memtable-entries.ts): key
+   * entry e is `arena[offsets[e], offsets[e+1])` (a fresh copy), first held in batch
+   * `firstBatchOfEntry(e)`; its newest version among the first `batchLimit` batches is
+   * `newestOfEntry(e, batchLimit)`. Entry numbers stay valid as batches are appended.
    */
   keyEntries(): { arena: Uint8Array; offsets: Uint32Array; count: number } {
-    return this.index ? this.index.rawKeys() : { arena: new Uint8Array(0), offsets: new Uint32Array(1), count: 0 };
+    return this.keys ? this.keys.keyEntries() : { arena: new Uint8Array(0), offsets: new Uint32Array(1), count: 0 };
   }
 
   /** First batch that held key entry `entry` (see {@link keyEntries}). */
   firstBatchOfEntry(entry: number): number {
-    return this.index!.get(entry, FIRST_BATCH);
+    return this.keys!.firstBatchOfEntry(entry);
   }
 
   /** Ordinal of the newest version of key entry `entry` among the first `batchLimit` batches, or -1. */
   newestOfEntry(entry: number, batchLimit = this.entries.length): number {
-    const limit = this.rowOffsets[Math.min(batchLimit, this.entries.length)];
-    let ord = this.index!.get(entry, NEWEST);
-    while (ord >= limit) ord = this.prev[ord];
-    return ord;
+    return this.keys!.newestOfEntry(entry, this.rowOffsets[Math.min(batchLimit, this.entries.length)]);
   }
 
   /** Ordinal of the previous version of the key of row `ordinal` in this memtable, or -1 (see `MemtableVersions`). */
   previousVersion(ordinal: number): number {
-    return this.prev[ordinal];
+    return this.keys ? this.keys.previous(ordinal) : -1;
   }
 
   /**
-   * Copies of the key index arrays (for a flush in another thread; see `MemtableImage`):
-   * key entry e is `arena[offsets[e], offsets[e+1])`, its lanes `lanes[2e]` (newest ordinal) and
-   * `lanes[2e+1]` (first batch); `prev[ord]` is the previous version of ordinal `ord`'s key, or -1.
+   * The key index of the first `batchCount` batches as copies (for a flush in another thread;
+   * see `MemtableImage`): their version links and where their keys are read.
    */
-  indexCopy(): { arena: Uint8Array; offsets: Uint32Array; count: number; lanes: Int32Array; prev: Int32Array } | undefined {
-    if (!this.index) return undefined;
-    const { arena, offsets, count } = this.index.rawKeys();
-    return {
-      arena: arena.slice(0, offsets[count]), offsets: offsets.slice(0, count + 1), count,
-      lanes: this.index.rawValues().slice(0, count * 2), prev: this.prev.slice(0, this.rowCount),
-    };
+  indexImage(batchCount = this.entries.length): MemtableIndexImage | undefined {
+    return this.keys?.image(batchCount);
   }
 
-  /** The key index entries (for flush): calls `fn(keyBytes, newestOrdinal, firstBatch)` per distinct key. */
+  /** The key index entries: calls `fn(keyBytes, newestOrdinal, firstBatch)` per distinct key. */
   forEachKey(fn: (key: Uint8Array, newest: number, firstBatch: number) => void): void {
-    const idx = this.index;
-    if (!idx) return;
-    for (let entry = 0; entry < idx.size; entry++) fn(idx.keyOf(entry), idx.get(entry, NEWEST), idx.get(entry, FIRST_BATCH));
-  }
-
-  private indexKeys(keys: EncodedKeys, base: number, batchIndex: number): void {
-    const idx = this.index!;
-    if (base + keys.count > this.prev.length) this.growPrev(base + keys.count);
-    idx.reserve(keys.count, keys.bytes.byteLength); // grow once per batch, not mid-loop
-    if (this.hashes.length < keys.count) this.hashes = new Uint32Array(keys.count);
-    const hashes = this.hashes;
-    idx.hashAndTouch(keys, hashes);
-    const { bytes, offsets } = keys;
-    for (let r = 0; r < keys.count; r++) {
-      const entry = idx.upsert(bytes, offsets[r], offsets[r + 1], hashes[r]);
-      if (idx.lastWasNew) {
-        idx.set(entry, FIRST_BATCH, batchIndex);
-        this.prev[base + r] = -1;
-      } else {
-        this.prev[base + r] = idx.get(entry, NEWEST);
-      }
-      idx.set(entry, NEWEST, base + r);
-    }
-  }
-
-  private growPrev(min: number): void {
-    let cap = this.prev.length;
-    while (cap < min) cap *= 2;
-    const next = new Int32Array(cap);
-    next.set(this.prev);
-    this.prev = next;
+    const { arena, offsets, count } = this.keyEntries();
+    for (let e = 0; e < count; e++) fn(arena.subarray(offsets[e], offsets[e + 1]), this.newestOfEntry(e), this.firstBatchOfEntry(e));
   }
 }
 

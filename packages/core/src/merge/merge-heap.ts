@@ -29,6 +29,23 @@ export class MinHeap<T> {
     return this.items[0];
   }
 
+  /**
+   * The item that would be on top if the top were popped (undefined with fewer than
+   * two): how far the top run may go alone — compaction emits the top run's rows
+   * below this one's key without touching the heap per row.
+   *
+   * @example
+   * ```ts
+   * const heap = new MinHeap([5, 1, 3], (a, b) => a < b);
+   * heap.second(); // 3
+   * ```
+   */
+  second(): T | undefined {
+    const a = this.items;
+    if (a.length < 3) return a[1];
+    return this.before(a[2], a[1]) ? a[2] : a[1];
+  }
+
   pop(): void {
     const last = this.items.pop()!;
     if (this.items.length > 0) {

@@ -5,8 +5,10 @@
  *
  * - Data files are fetched whole (parquet-wasm parses from bytes) and decoded one
  *   row group at a time, so decoded memory stays at a row group, not a file.
- * - Key indexes are immutable objects, so a decoded index is cached by path
- *   (least recently used, bounded in bytes) and never goes stale.
+ * - Key indexes are immutable objects, so what is read of them is cached (least
+ *   recently used, bounded in bytes) and never goes stale: whole indexes (scans,
+ *   compaction) by path, and for lookups the directory and blocks of a blocked
+ *   index (key-lookup.ts), so a lookup reads only the blocks that can hold its keys.
  * - A file named by the manifests a read collected but missing from the store was
  *   removed after the read pinned it (GC past retention): that read fails with
  *   `SnapshotExpiredError`, never a silently different answer.
@@ -19,13 +21,16 @@ import { conformBatch } from '../batch-cast.js';
 import { CorruptEntryError, SnapshotExpiredError, isFreshtierError } from '../errors.js';
 import { BATCH_COLUMN, TOMBSTONE_COLUMN } from '../format/generation-file.js';
 import { crc32 } from '../format/crc32.js';
-import { decodeKeyIndex, type KeyIndex } from '../format/key-index.js';
+import { decodeKeyIndex, findKey, type KeyIndex } from '../format/key-index.js';
 import type { DataFile } from '../manifest/manifest-schemas.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { readParquetFile } from '../format/parquet-codec.js';
 import { DELETED, newestState } from '../merge/merge-versions.js';
 import { compareBytes, encodeKeys } from '../keys/pk-encoding.js';
 import { rowGroupCount, rowGroupRows } from './row-groups.js';
+import { readColumns } from './projected-read.js';
+import { ByteLru } from './byte-lru.js';
+import { PARALLEL, lookupKeys, type CachedIndex, type IndexIo, type KeyEntry } from './key-lookup.js';
 import type { Table } from '../table/table.js';
 
 /**
@@ -43,8 +48,10 @@ import type { Table } from '../table/table.js';
 export interface ScanStats {
   /** Data files (Parquet) fetched from the store. */
   dataFileReads: number;
-  /** Key index files fetched from the store (cache misses). */
+  /** Key index files fetched from the store (cache misses): whole, or the directory of a blocked index. */
   keyIndexReads: number;
+  /** Blocks of blocked key indexes fetched from the store (cache misses). */
+  keyBlocksRead: number;
   /** Row groups decoded. */
   rowGroupsRead: number;
   /** Bytes fetched (data files and key indexes). */
@@ -60,7 +67,7 @@ export interface ScanStats {
  * ```
  */
 export function emptyStats(): ScanStats {
-  return { dataFileReads: 0, keyIndexReads: 0, rowGroupsRead: 0, bytesRead: 0 };
+  return { dataFileReads: 0, keyIndexReads: 0, keyBlocksRead: 0, rowGroupsRead: 0, bytesRead: 0 };
 }
 
 /**
@@ -76,12 +83,22 @@ export function emptyStats(): ScanStats {
  */
 export class FileReader {
   private readonly store: ObjectStore;
-  private readonly cache = new Map<string, { index: KeyIndex; bytes: number }>();
+  private readonly cache: ByteLru<CachedIndex>;
   private readonly inFlight = new Map<string, Promise<KeyIndex>>();
-  private cachedBytes = 0;
+  private readonly metaInFlight = new Map<string, Promise<CachedIndex>>();
+  private readonly io: IndexIo;
 
-  constructor(private readonly table: Table, readonly stats: ScanStats, private readonly cacheLimit: number) {
+  constructor(private readonly table: Table, readonly stats: ScanStats, cacheLimit: number) {
     this.store = table.store;
+    this.cache = new ByteLru(cacheLimit);
+    this.io = {
+      cache: this.cache,
+      checksummed: table.doc.checksums === true,
+      get: (path) => this.fetch(path),
+      getRange: (path, offset, length) => this.fetchRange(path, offset, length),
+      getRanges: (path, ranges) => this.fetchRanges(path, ranges),
+      counted: (kind, n) => (kind === 'index' ? (this.stats.keyIndexReads += n) : (this.stats.keyBlocksRead += n)),
+    };
   }
 
   /**
@@ -104,14 +121,32 @@ export class FileReader {
   }
 
   /**
-   * Decodes one row group (all columns: parquet-wasm 0.8 ignores column projection),
-   * checking its row count against the manifest.
+   * Decodes one row group, or several (consecutive or not, in the order given: one
+   * call copies the file into WebAssembly once), all columns (parquet-wasm 0.8's
+   * synchronous reader ignores column projection), checking the row count against the manifest.
    */
-  readRowGroup(bytes: Uint8Array, file: DataFile, rg: number): RecordBatch[] {
-    const t = readParquetFile(bytes, file.path, { rowGroups: [rg], batchSize: file.rowGroupSize });
-    this.stats.rowGroupsRead++;
-    if (t.numRows !== rowGroupRows(file, rg)) throw new CorruptEntryError(file.path, `row group ${rg} has ${t.numRows} rows, the manifest implies ${rowGroupRows(file, rg)}`);
-    return t.batches;
+  readRowGroup(bytes: Uint8Array, file: DataFile, rg: number | readonly number[]): RecordBatch[] {
+    const groups = typeof rg === 'number' ? [rg] : [...rg];
+    const t = readParquetFile(bytes, file.path, { rowGroups: groups, batchSize: file.rowGroupSize });
+    return this.checkedGroups(file, groups, t.numRows, t.batches);
+  }
+
+  /**
+   * As {@link readRowGroup}, decoding only `columns` (projected-read.ts; all of them when
+   * the file has none of those).
+   */
+  async readRowGroupColumns(bytes: Uint8Array, file: DataFile, groups: readonly number[], columns: readonly string[]): Promise<RecordBatch[]> {
+    const batches = await readColumns(bytes, file.path, groups, columns, file.rowGroupSize);
+    if (!batches) return this.readRowGroup(bytes, file, groups);
+    return this.checkedGroups(file, groups, batches.reduce((n, b) => n + b.numRows, 0), batches);
+  }
+
+  private checkedGroups(file: DataFile, groups: readonly number[], rows: number, batches: RecordBatch[]): RecordBatch[] {
+    this.stats.rowGroupsRead += groups.length;
+    const want = groups.reduce((n, g) => n + rowGroupRows(file, g), 0);
+    const what = groups.length === 1 ? `row group ${groups[0]} has` : `row groups ${groups.join(', ')} have`;
+    if (rows !== want) throw new CorruptEntryError(file.path, `${what} ${rows} rows, the manifest implies ${want}`);
+    return batches;
   }
 
   /**
@@ -122,11 +157,7 @@ export class FileReader {
     const path = file.keyIndexPath;
     if (!path) return this.indexFromData(file, kind);
     const hit = this.cache.get(path);
-    if (hit) {
-      this.cache.delete(path); // refresh LRU position
-      this.cache.set(path, hit);
-      return Promise.resolve(hit.index);
-    }
+    if (hit?.kind === 'full') return Promise.resolve(hit.index);
     let p = this.inFlight.get(path);
     if (!p) {
       p = this.loadIndex(path).finally(() => this.inFlight.delete(path));
@@ -138,24 +169,65 @@ export class FileReader {
   private async loadIndex(path: string): Promise<KeyIndex> {
     const index = decodeKeyIndex(await this.fetch(path), path, this.table.doc.checksums === true);
     this.stats.keyIndexReads++;
-    const bytes = index.keyBytes.byteLength + index.count * 17;
-    if (bytes <= this.cacheLimit) {
-      this.cache.set(path, { index, bytes });
-      this.cachedBytes += bytes;
-      for (const [k, v] of this.cache) {
-        if (this.cachedBytes <= this.cacheLimit) break;
-        this.cache.delete(k);
-        this.cachedBytes -= v.bytes;
-      }
-    }
+    this.cache.set(path, { kind: 'full', index }, index.keyBytes.byteLength + index.count * 17);
     return index;
   }
 
-  private async fetch(path: string): Promise<Uint8Array> {
+  /**
+   * The entry of each key `keys[c]`, `c` in `cands`, in the key index of `file`
+   * (`undefined`: not in the file). A blocked index is read in parts: its directory
+   * once, then only the blocks that can hold these keys (key-lookup.ts).
+   *
+   * @example
+   * ```ts
+   * declare const reader: FileReader, file: DataFile;
+   * const keys = encodeKeys(keyBatch, table.primaryKey);
+   * const hits = await reader.findKeys(file, 'base', keys, [0, 1]);
+   * ```
+   */
+  async findKeys(file: DataFile, kind: 'base' | 'flushed', keys: { bytes: Uint8Array; offsets: ArrayLike<number> }, cands: readonly number[]): Promise<(KeyEntry | undefined)[]> {
+    if (!file.keyIndexPath) {
+      const index = await this.keyIndexOf(file, kind);
+      return cands.map((c) => {
+        const pos = findKey(index, keys.bytes, keys.offsets[c], keys.offsets[c + 1]);
+        return pos < 0 ? undefined : { row: index.rows[pos], firstBatch: index.firstBatch[pos], tombstone: index.tombstone[pos] === 1 };
+      });
+    }
+    return lookupKeys(this.io, file.keyIndexPath, keys, cands, this.metaInFlight);
+  }
+
+  private fetch(path: string): Promise<Uint8Array> {
+    return this.counting(path, this.store.get(path));
+  }
+
+  private fetchRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+    return this.counting(path, this.store.getRange(path, offset, length));
+  }
+
+  /** Ranges of one object: in one call where the store reads them for less, else a few ranged reads at a time. */
+  private async fetchRanges(path: string, ranges: readonly (readonly [number, number])[]): Promise<Uint8Array[]> {
+    if (this.store.getRanges) {
+      const parts = await this.expiring(path, this.store.getRanges(path, ranges));
+      for (const p of parts) this.stats.bytesRead += p.byteLength;
+      return parts;
+    }
+    const out: Uint8Array[] = [];
+    for (let at = 0; at < ranges.length; at += PARALLEL) {
+      out.push(...(await Promise.all(ranges.slice(at, at + PARALLEL).map(([offset, length]) => this.fetchRange(path, offset, length)))));
+    }
+    return out;
+  }
+
+  private async counting(path: string, read: Promise<Uint8Array>): Promise<Uint8Array> {
+    const bytes = await this.expiring(path, read);
+    this.stats.bytesRead += bytes.byteLength;
+    return bytes;
+  }
+
+  /** `read`, with a missing object turned into SnapshotExpiredError (GC removed it after the read pinned it). */
+  private async expiring<T>(path: string, read: Promise<T>): Promise<T> {
     try {
-      const bytes = await this.store.get(path);
-      this.stats.bytesRead += bytes.byteLength;
-      return bytes;
+      return await read;
     } catch (e) {
       if (isFreshtierError(e, 'NOT_FOUND')) {
         throw new SnapshotExpiredError(`${path}, named by the manifest versions this read pinned, is gone (removed by GC after the read collected its sources)`, { path, cause: e });

@@ -4,8 +4,10 @@ import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FreshtierError, NotFoundError, StoreFailureError } from '../errors.js';
+import { DirSyncs, ensureDir } from './local-dir-sync.js';
 import { RootGuard } from './local-root.js';
 import { assertValidKey, type ObjectMeta, type ObjectStore, type PutIfAbsentResult } from './object-store.js';
+import { readRanges } from './read-ranges.js';
 
 /** Names of in-flight (or crash-orphaned) temporary files; `list` never reports them. */
 const TEMP_PREFIX = '.tmp-';
@@ -20,6 +22,13 @@ const TEMP_PREFIX = '.tmp-';
  * - `put` renames the temporary file over the final name (atomic replace).
  * - `putIfAbsent` hard-links it to the final name, which fails if the name exists
  *   (atomic create, also across processes sharing the directory).
+ *
+ * Cost per write (the WAL's hot path): the containment check, then open, write, fsync,
+ * close, link (or rename) and unlink of the temporary file, and a directory fsync.
+ * Directories are created once per store (remembered; recreated if removed meanwhile),
+ * and concurrent writes into one directory share a directory fsync: one that starts
+ * after a write's link covers it, so a write waits for the next one to start rather
+ * than running its own (see `DirSyncs`).
  *
  * A key cannot be both an object and a "directory" of other keys (`a` and `a/b`).
  * No operation follows a symbolic link out of the root (local-root.ts): such a path
@@ -38,6 +47,9 @@ export class LocalStore implements ObjectStore {
   /** Absolute path of the directory holding the objects. */
   readonly root: string;
   private readonly guard: RootGuard;
+  /** Directories this store created or found, so a write skips `mkdir` (see `tempIn`). */
+  private readonly madeDirs = new Set<string>();
+  private readonly dirSyncs = new DirSyncs();
 
   /** @param rootDir Directory for the objects; created on the first write. */
   constructor(rootDir: string) {
@@ -53,6 +65,17 @@ export class LocalStore implements ObjectStore {
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array> {
     assertValidRange(offset, length);
     return this.readOpen('getRange', key, (fh) => readRange(fh, offset, length));
+  }
+
+  /** Several ranges with one open (a key-index lookup reads many blocks of one file); each clipped as `getRange` clips. */
+  async getRanges(key: string, ranges: readonly (readonly [number, number])[]): Promise<Uint8Array[]> {
+    for (const [offset, length] of ranges) assertValidRange(offset, length);
+    let parts: Uint8Array[] = [];
+    await this.readOpen('getRange', key, async (fh) => {
+      parts = await readRanges(fh, ranges);
+      return new Uint8Array(0);
+    });
+    return parts;
   }
 
   /** Opens `key` for reading inside the root (see `RootGuard.openReadable`), reads it with `read`, closes it. */
@@ -86,12 +109,12 @@ export class LocalStore implements ObjectStore {
     const file = this.fileOf(key);
     try {
       await this.guard.assertParentInside('put', key, file);
-      const tmp = await writeTempFile(path.dirname(file), data);
+      const tmp = await this.tempIn(path.dirname(file), data);
       await fs.rename(tmp, file).catch(async (e: unknown) => {
-        await fs.rm(tmp, { force: true });
+        await removeTemp(tmp);
         throw e;
       });
-      await syncDir(path.dirname(file)); // makes the rename itself durable
+      await this.dirSyncs.sync(path.dirname(file)); // makes the rename itself durable
     } catch (e) {
       throw wrap('put', file, e);
     }
@@ -101,14 +124,33 @@ export class LocalStore implements ObjectStore {
     const file = this.fileOf(key);
     try {
       await this.guard.assertParentInside('putIfAbsent', key, file);
-      const tmp = await writeTempFile(path.dirname(file), data);
-      const result = await linkOnce(tmp, file).finally(() => fs.rm(tmp, { force: true }));
+      const tmp = await this.tempIn(path.dirname(file), data);
+      const result = await linkOnce(tmp, file).finally(() => removeTemp(tmp));
       // Sync also on 'exists': the winner may not have synced yet, and callers act on what they saw.
-      await syncDir(path.dirname(file));
+      await this.dirSyncs.sync(path.dirname(file));
       return result;
     } catch (e) {
       throw wrap('putIfAbsent', file, e);
     }
+  }
+
+  /**
+   * Writes `data` to a fsynced temporary file in `dir`. The directory is created the first
+   * time only; if it was removed since (by hand: freshtier leaves directories in place), the
+   * write finds no directory and creates it again.
+   */
+  private async tempIn(dir: string, data: Uint8Array): Promise<string> {
+    if (this.madeDirs.has(dir)) {
+      try {
+        return await writeTempFile(dir, data);
+      } catch (e) {
+        if (!hasCode(e, 'ENOENT')) throw e;
+        this.madeDirs.delete(dir);
+      }
+    }
+    await ensureDir(dir);
+    this.madeDirs.add(dir);
+    return writeTempFile(dir, data);
   }
 
   async list(prefix: string): Promise<ObjectMeta[]> {
@@ -146,9 +188,8 @@ export class LocalStore implements ObjectStore {
   }
 }
 
-/** Writes `data` to a fresh temporary file in `dir` (created if needed) and fsyncs it. */
+/** Writes `data` to a fresh temporary file in the existing directory `dir` and fsyncs it. */
 async function writeTempFile(dir: string, data: Uint8Array): Promise<string> {
-  await ensureDir(dir);
   const tmp = path.join(dir, TEMP_PREFIX + randomBytes(8).toString('hex'));
   const fh = await fs.open(tmp, 'wx'); // 'wx': never share a temp file with another writer
   try {
@@ -157,10 +198,17 @@ async function writeTempFile(dir: string, data: Uint8Array): Promise<string> {
     await fh.close();
   } catch (e) {
     await fh.close().catch(() => undefined);
-    await fs.rm(tmp, { force: true });
+    await removeTemp(tmp);
     throw e;
   }
   return tmp;
+}
+
+/** Removes a temporary file: one `unlink`, a file already gone is fine. */
+async function removeTemp(tmp: string): Promise<void> {
+  await fs.unlink(tmp).catch((e: unknown) => {
+    if (!hasCode(e, 'ENOENT')) throw e;
+  });
 }
 
 /** Gives `tmp` the name `file` unless that exists: link(2) fails with EEXIST (rename would replace). */
@@ -171,30 +219,6 @@ async function linkOnce(tmp: string, file: string): Promise<PutIfAbsentResult> {
   } catch (e) {
     if (hasCode(e, 'EEXIST')) return 'exists';
     throw e;
-  }
-}
-
-/** Creates `dir`, fsyncing the parent of each directory it created so the path survives power loss. */
-async function ensureDir(dir: string): Promise<void> {
-  const first = await fs.mkdir(dir, { recursive: true });
-  if (first === undefined) return;
-  const stop = path.dirname(first);
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
-    await syncDir(d);
-    if (d === stop || d === path.dirname(d)) return;
-  }
-}
-
-/** fsyncs a directory so entries created, renamed or removed in it are durable. */
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fs.open(dir, 'r');
-  try {
-    await fh.sync();
-  } catch (e) {
-    // Some platforms and filesystems cannot fsync a directory; there is nothing better to do.
-    if (!hasCode(e, 'EINVAL', 'EPERM', 'EISDIR', 'ENOTSUP')) throw e;
-  } finally {
-    await fh.close();
   }
 }
 

@@ -39,6 +39,10 @@ export class MemoryStore implements ObjectStore {
     return this.find(key).data.slice(offset, offset + length);
   }
 
+  async getRanges(key: string, ranges: readonly (readonly [number, number])[]): Promise<Uint8Array[]> {
+    return Promise.all(ranges.map(([offset, length]) => this.getRange(key, offset, length)));
+  }
+
   async head(key: string): Promise<ObjectMeta | undefined> {
     assertValidKey(key);
     const o = this.objects.get(key);

@@ -21,6 +21,12 @@ export interface ObjectStore {
   get(key: string): Promise<Uint8Array>;
   /** Bytes `[offset, offset+length)`; a range past the end is clipped. */
   getRange(key: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: several `[offset, length]` ranges of one object, each read as `getRange` reads it.
+   * A store that can read them for less than one request each implements it (LocalStore: one
+   * open); readers fall back to `getRange` per range (read/key-lookup.ts).
+   */
+  getRanges?(key: string, ranges: readonly (readonly [number, number])[]): Promise<Uint8Array[]>;
   head(key: string): Promise<ObjectMeta | undefined>;
   put(key: string, data: Uint8Array): Promise<void>;
   putIfAbsent(key: string, data: Uint8Array): Promise<PutIfAbsentResult>;

@@ -14,7 +14,7 @@ import type { ObjectStore } from '../store/object-store.js';
  *
  * @example
  * ```ts
- * const [first]: WalListing[] = await listWal(store, 0);
+ * const [first]: WalListing[] = await listWal(table.store, 0, -1, table.walSuffix);
  * ```
  */
 export interface WalListing {

@@ -17,6 +17,14 @@
  * 4. Records of durable generations (flushed, compacted, or excluded by a rollback) are
  *    skipped; a reader re-evaluates durability after each commit it sees and drops the
  *    memtables that became durable.
+ * 5. A data entry of an epoch below one already read (a fence or data entry; not a
+ *    `repaired` fence, which `repair` writes with its own epoch among a live writer's
+ *    entries) was never acked, and is skipped. A writer has several entries in flight and
+ *    acks them in position order; once a newer writer took one of its positions (a fence,
+ *    or a hole filled at open) it fails there, so whatever of its window lands above that
+ *    position was never acknowledged — and may miss the batches of the failed position,
+ *    which rule 3 would read as damage. A writer writing one entry at a time never lands
+ *    above a newer entry, so this never skips an entry such a writer wrote.
  */
 import { RecordBatch, Struct, makeData, vectorFromArray, type Schema } from 'apache-arrow';
 import { CorruptEntryError, ShardFencedError } from '../errors.js';
@@ -73,6 +81,10 @@ export class WalReplayer {
   lastRead: WalCoordinate | undefined;
   /** WAL position of the latest `repaired` fence (-1: none yet). */
   private repairedAt = -1;
+  /** Highest epoch of an entry read so far, `repaired` fences aside (rule 5). */
+  private newestEpoch = -1;
+  /** Data entries skipped by rule 5 (never acked). */
+  entriesNeverAcked = 0;
 
   /**
    * @param epoch entries of a newer epoch fence this replayer (`Infinity` for a reader)
@@ -85,9 +97,12 @@ export class WalReplayer {
     if (entry.epoch > this.epoch) throw new ShardFencedError(this.shard, this.epoch, entry.epoch);
     if (entry.kind === 'fence') {
       if (entry.repaired) this.repairedAt = listing.position;
+      else this.newestEpoch = Math.max(this.newestEpoch, entry.epoch);
       return;
     }
     if (entry.shard !== this.shard) throw new CorruptEntryError(listing.key, `entry of shard ${entry.shard} in the WAL of shard ${this.shard}`);
+    if (entry.epoch < this.newestEpoch) return this.skipNeverAcked(entry);
+    this.newestEpoch = entry.epoch;
     for (const record of entry.records) {
       this.highestGeneration = Math.max(this.highestGeneration, record.generation);
       this.lastRead = record;
@@ -98,6 +113,13 @@ export class WalReplayer {
       this.applyRecord(listing, record);
       this.recordsApplied++;
     }
+  }
+
+  /** Rule 5: an entry written after its writer was fenced; its generations still count as used. */
+  private skipNeverAcked(entry: WalEntry): void {
+    this.entriesNeverAcked++;
+    for (const record of entry.records) this.highestGeneration = Math.max(this.highestGeneration, record.generation);
+    this.recordsSkipped += entry.records.length;
   }
 
   /**

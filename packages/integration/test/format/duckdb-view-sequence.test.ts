@@ -3,7 +3,8 @@
  * wins (ties: the newer generation; floats: +0 above -0), and a delete ends a key's
  * history whatever the sequence values (`_ft_cut`, tombstones). Random puts (many ties,
  * late events), deletes, flushes and compactions from a seeded generator; after each
- * round the view in DuckDB equals the scan. Other merge engines are refused, naming why.
+ * round the view in DuckDB equals the scan. (Every other engine: duckdb-view-merge-engines.test.ts.)
+ * Requests no SQL engine can serve are refused, naming why.
  */
 import { LocalStore, MemoryStore, Table } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
@@ -82,16 +83,7 @@ describe('the DuckDB view of deduplicate tables with a sequence field', () => {
   });
 });
 
-describe('merge engines the view does not express', () => {
-  it.each(['partial-update', 'first-row', 'aggregate'] as const)('%s is refused with an error that says what to use instead', async (engine) => {
-    const schema = new Schema([new Field('id', new Int64(), false), new Field('v', new Utf8(), true)]);
-    const aggregates = engine === 'aggregate' ? { aggregates: { v: 'last' as const } } : {};
-    const table = await Table.create(new MemoryStore(), { schema, primaryKey: ['id'], shards: 1, mergeEngine: engine, ...aggregates });
-    expect(() => latestStateSql(table, { version: { baseVersion: 0, shardVersions: [0] }, newest: true, shards: [], files: [] })).toThrow(
-      expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(new RegExp(`merge engine is "${engine}".*deduplicate tables only.*freshtier scan`)) }),
-    );
-  });
-
+describe('requests the view cannot serve', () => {
   it('a table no SQL engine can reach (a memory store) and an unknown dialect are refused', async () => {
     const table = await Table.create(new MemoryStore(), { schema: schemaWith(new Int64()), primaryKey: ['id'], shards: 1 });
     const file = { kind: 'generation' as const, shard: 0, generation: 1, path: 'x', url: 'memory://m/x', rows: 1, bytes: 1, rowGroupSize: 1 };

@@ -1,6 +1,10 @@
 /**
- * The merge step of compaction (docs/base-table.md "Compaction", step 4): sorted
- * runs in, one sorted, deduplicated selection of live rows out.
+ * The merge step of compaction (docs/base-table.md "Compaction", step 4), in memory:
+ * sorted runs in, one sorted, deduplicated selection of live rows out. Compaction
+ * itself streams the same merge (compaction-merge-stream.ts: a row group at a time,
+ * whatever the shard's size); this whole-input form serves repair (repair-base-file.ts
+ * picks one file's key range out of it) and is the reference the streamed one is
+ * tested against (compaction-streaming-property.test.ts).
  *
  * A *run* is one data file decoded with its encoded keys: a rewritten base file
  * (priority 0) or a picked generation (priority 1, 2, … in ascending generation).

@@ -8,7 +8,9 @@
  *    ascending order, so "contiguous" means "all of them above the mark".)
  * 3. Rewrite only the shard's base files whose key range holds a picked key (read
  *    from the generations' key indexes); the others stay as they are.
- * 4. Merge (compaction-merge.ts) and write new base files (base-files.ts).
+ * 4. Merge and write new base files, streamed: a row group at a time in, a row group
+ *    at a time out (compaction-merge-stream.ts, base-file-stream.ts), so memory is
+ *    bounded by the inputs × one row group, whatever the shard's size.
  * 5. Commit on the newest base version: files − rewritten + new, `compacted[shard]` =
  *    the highest picked generation (compaction-commit.ts).
  * 6. If this shard's part of the base is unchanged (another shard was compacted),
@@ -21,13 +23,16 @@
  * before the compaction still answer exactly (`containsPksAsOf`).
  */
 import {
-  CommitConflictError, FileReader, InvalidOptionsError, baseCoverage, emptyStats, keyRangeOf, lowerBoundKey, mergePolicyOf, parseOptions,
+  CommitConflictError, FileReader, InvalidOptionsError, baseCoverage, emptyStats, keyRangeOf, lowerBoundKey, parseOptions,
   type BaseFile, type DataFile, type KeyIndex, type Table,
 } from '@freshtier/core';
 import { z } from 'zod';
-import { splitPoints, writeBaseFile, type BaseFileShape } from './base-files.js';
+import type { BaseFileShape } from './base-files.js';
+import { writeStreamedBaseFiles } from './base-file-stream.js';
 import { abandonFiles, commitPlan, type CompactionPlan as Plan } from './compaction-commit.js';
-import { mergeRuns, readRun, type Merged, type Run } from './compaction-merge.js';
+import { MergeStream } from './compaction-merge-stream.js';
+import { MergeOutput } from './merge-output.js';
+import { Holdings, RunCursor } from './run-cursor.js';
 
 /**
  * Where a compaction is, for a progress display: `filesRead` of `filesToRead`,
@@ -136,7 +141,33 @@ class Tracker {
  * await Promise.all([0, 1, 2, 3].map((shard) => compact(table, { shard })));
  * ```
  */
-export async function compact(table: Table, options: CompactOptions): Promise<CompactionResult> {
+export function compact(table: Table, options: CompactOptions): Promise<CompactionResult> {
+  return compactProbed(table, options);
+}
+
+/**
+ * What tests observe of a compaction's memory: `onHeld` gets the number of decoded row
+ * groups (batches) the merge holds whenever it changes (run-cursor.ts `Holdings`).
+ *
+ * @example
+ * ```ts
+ * let peak = 0;
+ * await compactProbed(table, { shard: 0 }, { onHeld: (n) => (peak = Math.max(peak, n)) });
+ * ```
+ */
+export interface CompactionProbe {
+  onHeld?(held: number): void;
+}
+
+/**
+ * {@link compact} with a {@link CompactionProbe} (tests; not exported by the package).
+ *
+ * @example
+ * ```ts
+ * await compactProbed(table, { shard: 0 }, { onHeld: (n) => console.log(n) });
+ * ```
+ */
+export async function compactProbed(table: Table, options: CompactOptions, probe?: CompactionProbe): Promise<CompactionResult> {
   const opts = parseOptions(optionsSchema, options, 'compact options');
   if (opts.shard >= table.shardCount) throw new InvalidOptionsError('compact options', [{ path: 'shard', message: `shard ${opts.shard} does not exist: the table has shards 0..${table.shardCount - 1}` }]);
   const reader = new FileReader(table, emptyStats(), 64 << 20);
@@ -146,8 +177,7 @@ export async function compact(table: Table, options: CompactOptions): Promise<Co
     const plan = await planCompaction(table, opts.shard, reader);
     if (plan.generations.length === 0) return resultOf(false, plan.base.version, plan, [], t.p);
     t.p.generations = plan.generations.map((g) => g.generation);
-    const merged = mergeRuns(await readRuns(table, plan, reader, t), !table.appendOnly, mergePolicyOf(table), table);
-    const written = await writeMerged(table, opts, plan, merged, t);
+    const written = await mergeAndWrite(table, opts, plan, reader, t, new Holdings(probe?.onHeld));
     t.report('commit');
     const version = await commitPlan(table, opts.shard, plan, written);
     if (version !== undefined) {
@@ -189,40 +219,44 @@ function holdsKeyIn(index: KeyIndex, file: BaseFile): boolean {
   return Buffer.compare(b.subarray(o[pos], o[pos + 1]), range.max) <= 0;
 }
 
-/** Step 4a: the rewritten base files (oldest) and the picked generations, ascending. */
-async function readRuns(table: Table, plan: Plan, reader: FileReader, t: Tracker): Promise<Run[]> {
+/**
+ * Step 4, streamed: the rewritten base files (one run, in key order: their key ranges
+ * are disjoint) and the picked generations, merged a row group at a time into new base
+ * files that never span a file that stays (compaction-merge-stream.ts).
+ */
+async function mergeAndWrite(table: Table, shape: BaseFileShape, plan: Plan, reader: FileReader, t: Tracker, holdings: Holdings): Promise<BaseFile[]> {
+  // one run when every file records its key range (always, but for files of old builds): one file open at a time
+  const chained = plan.rewrite.every((f) => keyRangeOf(f) !== undefined);
+  const base: DataFile[][] = chained ? (plan.rewrite.length > 0 ? [[...plan.rewrite].sort(byPkMin)] : []) : plan.rewrite.map((f) => [f]);
   const sources = [
-    ...plan.rewrite.map((file) => ({ file: file as DataFile, kind: 'base' as const, priority: 0 })),
-    ...plan.generations.map((g, i) => ({ file: g.file, kind: 'flushed' as const, priority: i + 1 })),
+    ...base.map((files) => ({ files, kind: 'base' as const, priority: 0 })),
+    ...plan.generations.map((g, i) => ({ files: [g.file], kind: 'flushed' as const, priority: i + 1 })),
   ];
-  t.p.filesToRead = sources.length;
+  t.p.filesToRead = sources.reduce((n, s) => n + s.files.length, 0);
   t.report('read');
-  const runs: Run[] = [];
-  for (const s of sources) {
-    runs.push(await readRun(table, reader, s.file, s.kind, s.priority));
+  const output = new MergeOutput(table);
+  const boundaries = plan.keep.map((f) => keyRangeOf(f)?.min).filter((k): k is Uint8Array => k !== undefined).sort(Buffer.compare);
+  const merge = new MergeStream(table, output, { ...shape, boundaries }, holdings, sources.length);
+  const onFile = (f: DataFile) => {
     t.p.filesRead++;
-    t.p.rowsRead += s.file.rows;
+    t.p.rowsRead += f.rows;
     t.report('read');
-  }
-  return runs;
+  };
+  const runs = sources.map((s) => new RunCursor(table, reader, s.files, s.kind, s.priority, holdings, merge.retain, onFile));
+  const opened = await Promise.all(runs.map((r) => r.open()));
+  merge.start(runs.filter((_, i) => opened[i]));
+  return writeStreamedBaseFiles(table, t.p.shard, merge, output, shape, (_, bytes) => {
+    t.p.rowsMerged = merge.rowsOut;
+    t.p.filesWritten++;
+    t.p.bytesWritten += bytes;
+    t.report('merge');
+    t.report('write');
+  });
 }
 
-/** Step 4b: the merged rows as base files, never spanning a file that stays. */
-async function writeMerged(table: Table, shape: BaseFileShape, plan: Plan, merged: Merged, t: Tracker): Promise<BaseFile[]> {
-  t.p.rowsMerged = merged.count;
-  t.report('merge');
-  const boundaries = plan.keep.map((f) => keyRangeOf(f)?.min).filter((k): k is Uint8Array => k !== undefined).sort(Buffer.compare);
-  const written: BaseFile[] = [];
-  let start = 0;
-  for (const end of splitPoints(merged, boundaries, shape.maxFileRows)) {
-    const { file, bytesWritten } = await writeBaseFile(table, t.p.shard, merged, start, end, shape);
-    written.push(file);
-    t.p.filesWritten++;
-    t.p.bytesWritten += bytesWritten;
-    t.report('write');
-    start = end;
-  }
-  return written;
+/** Base files by key range (`pkMin` hex sorts as the encoded keys do). */
+function byPkMin(a: BaseFile, b: BaseFile): number {
+  return (a.pkMin ?? '') < (b.pkMin ?? '') ? -1 : (a.pkMin ?? '') > (b.pkMin ?? '') ? 1 : 0;
 }
 
 function resultOf(committed: boolean, version: number, plan: Plan, written: BaseFile[], p: Progress): CompactionResult {

@@ -88,10 +88,11 @@ export class MemtableSlot {
   /**
    * What the generation after this one may expect to hold (`Memtable`'s size hint): as many
    * keys and rows as this one, but its preallocated index at most a third of `maxBytes`
-   * (about 52 bytes per expected key), so a small memtable limit never freezes on the hint alone.
+   * (about 10 bytes per expected key and row: 4 / 0.75 of key-index slots, a 4-byte version link
+   * and a bit), so a small memtable limit never freezes on the hint alone.
    */
   successorHint(maxBytes: number, maxRows: number): { keys: number; rows: number } {
-    const cap = Math.min(maxRows, Math.floor(maxBytes / 3 / 52));
+    const cap = Math.min(maxRows, Math.floor(maxBytes / 3 / 10));
     return { keys: Math.min(this.memtable.keyCount, cap), rows: Math.min(this.projectedRows, cap) };
   }
 

@@ -10,6 +10,7 @@ import { InvalidOptionsError, parseOptions, type Table } from '@freshtier/core';
 import { z } from 'zod';
 import { isWriterClock, type WriterClock } from './backpressure.js';
 import type { WriterEventListener } from './events.js';
+import { WAL_WINDOW_MAX } from './wal.js';
 
 /**
  * How a `put` is made durable (`ShardWriterOptions.durability`, e.g. `'async'`).
@@ -59,6 +60,8 @@ export interface ShardWriterOptions {
   walFlushIntervalMs?: number;
   /** Largest WAL entry a group commit builds, in Arrow bytes (default 16 MiB; one batch may exceed it). */
   maxWalEntryBytes?: number;
+  /** WAL entries written at once, acked in position order (default 4, at most `WAL_WINDOW_MAX` = 8; 1 = one at a time). */
+  walWindow?: number;
   /**
    * `put` waits while active + frozen memtables hold more data than this (default 256 MiB): their
    * batches and key-index entries, not capacity allocated ahead (an empty memtable holds 0). A put
@@ -117,6 +120,7 @@ export const shardWriterOptionsSchema = z.strictObject({
   maxMemtableBatches: positiveInt().default(10_000),
   walFlushIntervalMs: z.number().int().min(0).default(10),
   maxWalEntryBytes: positiveInt().default(16 * MiB),
+  walWindow: z.number().int().min(1).max(WAL_WINDOW_MAX).default(4),
   maxUnflushedBytes: positiveInt().default(256 * MiB),
   backpressureGraceMs: z.number().int().min(0).default(30_000),
   clock: z.custom<WriterClock>(isWriterClock, 'expected a clock: { now(): number, sleep(ms, signal): Promise<void> }').optional(),

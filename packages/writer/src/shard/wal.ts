@@ -4,14 +4,20 @@
  * with `putIfAbsent`, each encoded by core's `encodeWalEntry` (writer epoch,
  * and per record its generation, batch index and op; checksummed).
  *
- * Positions and fencing. A writer appends at consecutive positions, one write
- * in flight at a time. A new writer writes a *fence* entry at the tip. When an
- * append finds its position taken, the position was created by someone else:
- * the entry there decides — a newer epoch means this writer was fenced
- * (`ShardFencedError`, nothing acked); an older epoch is a zombie writer's entry
- * below the fence and is stepped over. Because every writer writes its positions
- * in order and a fence sits at or above every position existing when it was
- * written, a fenced writer can never create an entry above the fence.
+ * Positions and fencing. A writer appends at consecutive positions, up to
+ * `WAL_WINDOW_MAX` writes in flight (wal-appender.ts), acknowledged in position order.
+ * A new writer writes a *fence* entry above the tip, fills every free position
+ * between the tip and it, and reserves the `WAL_WINDOW_MAX - 1` positions above it
+ * (the *fence block*). When an append finds its position taken, the entry there
+ * decides — a newer epoch means this writer was fenced (`ShardFencedError`, nothing
+ * acked from that position on); an older epoch is a zombie writer's entry and is
+ * stepped over while no later append is in flight. Why the block: a fenced writer
+ * issues a position only while its lowest unfinished one is less than a window
+ * below it, and it never finishes the fence position, so its entries can land at
+ * most `WAL_WINDOW_MAX - 1` positions above the fence — in the block, never where
+ * the new writer appends. Those entries follow a failed position, so they were
+ * never acked, and replay skips them (core's `WalReplayer`: an entry of an epoch
+ * below one already seen).
  *
  * Unknown outcomes. If `putIfAbsent` throws, the entry may or may not exist
  * (possibly later). The appender cannot tell, so it raises `WriterPoisonedError`
@@ -24,8 +30,8 @@
  * one explicit way to set it aside; it fills the position with a `repaired` fence.
  */
 import {
-  CorruptEntryError, ShardFencedError, WriterPoisonedError, encodeWalEntry, isFreshtierError, layout, readWalEntry,
-  failpoint, type ShardId, type Table, type WalListing, type WalRecord,
+  CorruptEntryError, ShardFencedError, encodeWalEntry, layout, readWalEntry,
+  failpoint, type ShardId, type Table, type WalListing,
 } from '@freshtier/core';
 
 /** What the WAL functions need of a table: its store and its WAL entries' suffix. */
@@ -62,28 +68,53 @@ export async function inspectTaken(wal: WalTable, shard: ShardId, epoch: number,
 
 /** How far past the listed tip the first fence lands (doubled each time a busy writer passed it). */
 const FENCE_JUMP = 8;
+/**
+ * The most WAL writes one writer has in flight (the `walWindow` option's bound), and the
+ * size of the fence block (see the module doc). Every writer must respect it: a writer with
+ * a larger window could land an entry above a newer writer's fence block.
+ */
+export const WAL_WINDOW_MAX = 8;
+
+/**
+ * The window a writer of this table may use: `asked` on tables of format version 2, and 1
+ * on tables of format version 1 (`.arrow` WAL entries). Builds from before the pipelined WAL
+ * open version 1 tables and replay without rule 5 (docs/format.md §9); with one entry in
+ * flight a writer never leaves an entry they would misread, so such a table stays readable by
+ * them. Version 2 tables are refused by those builds, so their writers pipeline.
+ *
+ * @example
+ * ```ts
+ * walWindowOf(table, 4); // 4 for a table this build created, 1 for an older one
+ * ```
+ */
+export function walWindowOf(wal: WalTable, asked: number): number {
+  return wal.walSuffix === '.ftw' ? asked : 1;
+}
 /** Positions filled at once below the fence. */
 const FILL_CONCURRENCY = 32;
 
 /**
  * Writes the fence entry of `epoch` above every position a previous writer holds, in a
- * bounded number of store round trips whatever that writer does; returns its position.
+ * bounded number of store round trips whatever that writer does; returns the top of its
+ * fence block, after which this writer appends.
  *
  * 1. Jump ahead: create the fence at `from + FENCE_JUMP - 1`. A previous writer appends
- *    one position per round trip, so it rarely gets there first; if it did (an older
- *    epoch's entry is there), jump twice as far above it and try again.
- * 2. Fill every free position between `from` and the fence with fence entries, all at
- *    once. A position the previous writer took first holds its entry (acked, and replay
- *    reads it); one we took stops it: its append there finds a newer epoch and fails
- *    with `ShardFencedError`. After the fill no position below the fence is free, so
- *    nothing the previous writer creates later can hide below it from replay.
+ *    at most a window of positions per round trip, so it rarely gets there first; if it
+ *    did (an older epoch's entry is there), jump twice as far above it and try again.
+ * 2. Fill every free position between `from` and the fence with fence entries, and the
+ *    fence block above it (`WAL_WINDOW_MAX - 1` positions), all at once. A position the
+ *    previous writer took first holds its entry (below the fence: maybe acked, and replay
+ *    reads it; in the block: never acked, replay skips it); one we took stops it: its
+ *    append there finds a newer epoch and fails with `ShardFencedError`. After the fill no
+ *    position below the block top is free, so nothing the previous writer creates later
+ *    can hide below it from replay, and nothing it has in flight can land above it.
  * Chasing the tip one position at a time instead lost every race against a writer
  * putting back to back: its open never finished while that writer kept acking.
  * Throws `ShardFencedError` if a newer writer's entry is met.
  *
  * @example
  * ```ts
- * const fencePosition = await writeFence(table, 0, head.doc.epoch, tip + 1);
+ * const fencePosition = await writeFence(table, 0, head.doc.epoch, tip + 1); // appends go above it
  * ```
  */
 export async function writeFence(wal: WalTable, shard: ShardId, epoch: number, from: number): Promise<number> {
@@ -97,13 +128,10 @@ export async function writeFence(wal: WalTable, shard: ShardId, epoch: number, f
     }
     position += jump; // a previous writer is past it: jump farther
   }
-  await fillBelow(wal, shard, epoch, from, position, bytes);
-  return position;
-}
-
-/** Step 2 of {@link writeFence}: fence entries in every free position of `[from, fence)`. */
-async function fillBelow(wal: WalTable, shard: ShardId, epoch: number, from: number, fence: number, bytes: Uint8Array): Promise<void> {
-  await fillPositions(wal, shard, epoch, Array.from({ length: fence - from }, (_, i) => from + i), bytes);
+  const top = position + WAL_WINDOW_MAX - 1;
+  const around = Array.from({ length: top - from + 1 }, (_, i) => from + i).filter((p) => p !== position);
+  await fillPositions(wal, shard, epoch, around, bytes);
+  return top;
 }
 
 /**
@@ -121,10 +149,13 @@ async function fillPositions(wal: WalTable, shard: ShardId, epoch: number, posit
 
 /**
  * Fills the holes of a WAL listing: every free position in `(after, tip]`. An open that
- * crashed while filling below its fence leaves such holes, and a zombie writer whose
- * next position one is could still create an entry there — acked, but below every later
- * listing's tip, so no later replay or fence would cover it. Filling them before the new
- * fence closes that: the zombie's append there finds a newer epoch and fails.
+ * crashed while filling below its fence leaves such holes, and so does a writer that
+ * crashed (or was fenced) with several appends in flight: entry k missing, k+1 present.
+ * A zombie writer whose append at a hole is still in flight could create its entry
+ * there — acked, but below every later listing's tip, so no later replay or fence would
+ * cover it. Filling them before the new fence closes that: the zombie's append there
+ * finds a newer epoch and fails, and so nothing it wrote after the hole is acked (acks
+ * come in position order) — replay skips those entries (core's `WalReplayer`).
  *
  * @example
  * ```ts
@@ -140,68 +171,4 @@ export async function fillHoles(wal: WalTable, shard: ShardId, epoch: number, li
   return holes.length;
 }
 
-/**
- * Appends data entries after the fence, one at a time. See the module doc for
- * what a taken position and an unknown outcome mean.
- *
- * @example
- * ```ts
- * const wal = new WalAppender(table, 0, epoch, fencePosition);
- * const position = await wal.append([{ generation: 4, batchIndex: 0, op: 'put', batch }]);
- * ```
- */
-export class WalAppender {
-  private next: number;
-  private last: number;
-  private busy = false;
-
-  constructor(private readonly wal: WalTable, readonly shard: ShardId, readonly epoch: number, fencePosition: number) {
-    this.next = fencePosition + 1;
-    this.last = fencePosition;
-  }
-
-  /** The highest position this writer created (its fence before the first append). */
-  get lastWritten(): number {
-    return this.last;
-  }
-
-  /** Writes one entry holding `records`; resolves with its position once it is persisted. */
-  async append(records: WalRecord[]): Promise<number> {
-    if (this.busy) throw new Error('WalAppender.append called while another append is in flight');
-    this.busy = true;
-    try {
-      return await this.appendEncoded(encodeWalEntry({ kind: 'data', shard: this.shard, epoch: this.epoch, records }));
-    } finally {
-      this.busy = false;
-    }
-  }
-
-  private async appendEncoded(bytes: Uint8Array): Promise<number> {
-    for (;;) {
-      const position = this.next;
-      const key = layout.walEntry(this.shard, position, this.wal.walSuffix);
-      let result;
-      try {
-        failpoint('wal:before-append'); // inside the try: a failure here counts as an unknown outcome, like a store error
-        result = await this.wal.store.putIfAbsent(key, bytes);
-      } catch (e) {
-        throw new WriterPoisonedError(this.shard, `the WAL write of ${key} failed with an unknown outcome`, e);
-      }
-      this.next = position + 1;
-      if (result === 'created') failpoint('wal:after-append');
-      if (result === 'created') return (this.last = position);
-      await this.checkTaken(position, key);
-    }
-  }
-
-  private async checkTaken(position: number, key: string): Promise<void> {
-    let verdict;
-    try {
-      verdict = await inspectTaken(this.wal, this.shard, this.epoch, position);
-    } catch (e) {
-      if (e instanceof ShardFencedError || isFreshtierError(e, 'SHARD_FENCED')) throw e;
-      throw new WriterPoisonedError(this.shard, `${key} was taken by an unreadable entry`, e);
-    }
-    if (verdict === 'same') throw new WriterPoisonedError(this.shard, `${key} already holds an entry of this writer's epoch`);
-  }
-}
+export { WalAppender } from './wal-appender.js';

@@ -6,10 +6,15 @@
  *    `maxUnflushedBytes` (backpressure.ts); without a wait, the reservation happens in
  *    the `put()` call itself, so puts reserve in call order.
  * 2. Reservation of `(generation, batchIndex)` in the active generation (`WriterState.reserve`).
- * 3. Durability: `durable` — the group's WAL entry is written (group-commit.ts, wal.ts),
- *    then the batches enter their memtables and the put resolves (invariant 5);
- *    `async` — the batch enters now, the put resolves, the group is logged within
- *    `walFlushIntervalMs` (a failed WAL write stops the writer); `none` — no WAL.
+ * 3. Durability: `durable` — the group's WAL entry is written (group-commit.ts,
+ *    wal-appender.ts), then the batches enter their memtables and the put resolves
+ *    (invariant 5); `async` — the batch enters now, the put resolves, the group is logged
+ *    within `walFlushIntervalMs` (a failed WAL write stops the writer); `none` — no WAL.
+ *    Up to `walWindow` entries are written at once, each at the next position, and they
+ *    settle in position order: a group's batches enter their memtables (and its puts
+ *    resolve) only after every earlier entry did, so memtables take batches in the order
+ *    their indexes were reserved, and the memtable takes one group while the next syncs.
+ *    A failed entry fails it and every later one (none of them acked): the writer stops.
  * 4. Freeze on bytes, rows or batches: the active generation is sealed, the next opens.
  * Each step is a `WriterState` transition; this module adds the WAL, backpressure,
  * events and the flusher's kick around them.
@@ -22,7 +27,7 @@ import { GroupCommitter } from './group-commit.js';
 import type { IngestGate } from './ingest-commit.js';
 import type { MemtableSlot } from './memtable-slot.js';
 import type { ResolvedWriterOptions } from './options.js';
-import { WalAppender, type WalTable } from './wal.js';
+import { WalAppender, walWindowOf, type WalTable } from './wal.js';
 import type { PendingRecord, WriterState } from './writer-state.js';
 
 /**
@@ -57,17 +62,20 @@ export interface WritePathHost {
  */
 export class WritePath {
   private readonly wal: WalAppender;
-  private readonly committer: GroupCommitter<PendingRecord> | undefined;
+  private readonly committer: GroupCommitter<PendingRecord, number> | undefined;
   private readonly gate: BackpressureGate;
 
   constructor(private readonly host: WritePathHost, at: { wal: WalTable; shard: ShardId; epoch: number; fencePosition: number }) {
     const { options } = host;
     this.wal = new WalAppender(at.wal, at.shard, at.epoch, at.fencePosition);
-    this.committer = options.durability === 'none' ? undefined : new GroupCommitter<PendingRecord>({
-      write: (records) => this.writeGroup(records),
+    this.committer = options.durability === 'none' ? undefined : new GroupCommitter<PendingRecord, number>({
+      write: (records) => this.wal.append(records.map(toWalRecord)),
+      settled: (records, position) => this.logged(records, position),
+      onFailure: (e) => host.die(e),
       sizeOf: (r) => r.prepared.bytes,
       maxGroupBytes: options.maxWalEntryBytes,
       lingerMs: options.durability === 'async' ? options.walFlushIntervalMs : 0,
+      maxInFlight: walWindowOf(at.wal, options.walWindow),
     });
     this.gate = new BackpressureGate(at.shard, { limit: options.maxUnflushedBytes, graceMs: options.backpressureGraceMs }, {
       unflushedBytes: () => host.state.unflushedBytes,
@@ -135,14 +143,8 @@ export class WritePath {
     return durable ? this.committer!.enqueue(record) : Promise.resolve();
   }
 
-  /** Writes one group as a WAL entry; durable mode then appends its batches to their memtables. */
-  private async writeGroup(records: PendingRecord[]): Promise<void> {
-    let position: number;
-    try {
-      position = await this.wal.append(records.map(toWalRecord));
-    } catch (e) {
-      throw this.host.die(e);
-    }
+  /** A group's WAL entry at `position` settled (in position order); durable mode now appends its batches to their memtables. */
+  private logged(records: PendingRecord[], position: number): void {
     if (this.host.state.logged(records, position, this.host.options.durability === 'durable')) this.host.kick();
   }
 

@@ -8,8 +8,9 @@
  * WAL entry is persisted (a reader must never see a row a crash could lose), yet
  * the entry must already name the batch's coordinate `(generation, batchIndex)`.
  * So a put reserves the next batch index when it is accepted and appends when
- * its group is written. Groups are written one at a time, in order, so appends
- * happen in reservation order and each gets exactly the index it reserved.
+ * its group is written. Several groups may be written at once, but they settle in
+ * position order (group-commit.ts), so appends happen in reservation order and each
+ * gets exactly the index it reserved.
  *
  * Why "sealed": a freeze can happen while reserved batches are still in flight.
  * The slot then stops taking reservations at once (new puts go to the next

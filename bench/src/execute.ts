@@ -12,7 +12,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ADAPTERS } from './adapters.js';
-import type { Adapter, Result, Sizes, WorkloadContext, WorkloadId } from './peers/types.js';
+import { SkipError, type Adapter, type Result, type Sizes, type WorkloadContext, type WorkloadId } from './peers/types.js';
 
 /** A workload's result with the process's peak RSS. */
 export interface Measured extends Result {
@@ -78,6 +78,7 @@ export async function runIsolated(task: Omit<WorkerTask, 'phase'>, timeoutMs = 2
     if (prepared && !prepared.ok) throw new Error(prepared.error);
   }
   const reply = await fork1({ ...task, phase: 'run' }, timeoutMs);
+  if (reply && !reply.ok && reply.error.startsWith(SkipError.PREFIX)) throw new SkipError(reply.error.slice(SkipError.PREFIX.length));
   if (!reply || !reply.ok || !reply.result) throw new Error(reply && !reply.ok ? reply.error : 'worker sent no result');
   return { ...reply.result, peakRssMiB: Math.round((reply.maxRssKiB / 1024) * 10) / 10, isolated: true };
 }

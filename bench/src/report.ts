@@ -5,12 +5,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { renderSvg } from './chart.js';
 import type { Measured } from './execute.js';
-import { WORKLOADS, WORKLOAD_TITLES, type Sizes, type WorkloadId } from './peers/types.js';
+import { SkipError, WORKLOAD_TITLES, type ReportedWorkloadId, type Result, type Sizes } from './peers/types.js';
 
 /** One (workload, system) line of the report. */
 export interface ReportRow {
-  workload: WorkloadId;
+  workload: ReportedWorkloadId;
   system: string;
   rows?: number;
   bytes?: number;
@@ -18,10 +19,17 @@ export interface ReportRow {
   rowsPerSec?: number;
   mbPerSec?: number;
   peakRssMiB?: number;
-  /** freshtier rows/s ÷ this system's rows/s; null until both are measured. */
+  /**
+   * For a peer: freshtier rows/s ÷ this system's rows/s. For a freshtier variant
+   * (`freshtier-latency`): its rows/s ÷ local freshtier's (`ratioOf: 'local'`). Null until
+   * both are measured.
+   */
   ratio: number | null;
+  ratioOf?: 'peer' | 'local';
   notes?: string;
   error?: string;
+  /** Why the system did not run here (a peer that does not load on this platform). */
+  skipped?: string;
 }
 
 /** The JSON document written to bench/results/latest.json. */
@@ -31,7 +39,7 @@ export interface Report {
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; os: string; loadAverage: number[]; loadAverageAtStart?: number[] };
   peers: Record<string, string>;
   sizes: Sizes;
-  workloads: Record<WorkloadId, string>;
+  workloads: Record<ReportedWorkloadId, string>;
   results: ReportRow[];
 }
 
@@ -48,14 +56,21 @@ export function machineInfo(): Report['machine'] {
   };
 }
 
-/** A report row from a measurement (or its failure). Ratios are filled by {@link addRatios}. */
-export function toRow(workload: WorkloadId, system: string, m: Measured | Error): ReportRow {
+/** A report row from a measurement (or its failure or skip). Ratios are filled by {@link addRatios}. */
+export function toRow(workload: ReportedWorkloadId, system: string, m: Measured | Result | Error): ReportRow {
+  if (m instanceof SkipError) return { workload, system, ratio: null, skipped: m.message.slice(SkipError.PREFIX.length) };
   if (m instanceof Error) return { workload, system, ratio: null, error: m.message.split('\n')[0] };
   return {
     workload, system, rows: m.rows, bytes: m.bytes, seconds: round(m.seconds, 3),
     rowsPerSec: Math.round(m.rows / m.seconds), mbPerSec: round(m.bytes / 1e6 / m.seconds, 1),
-    peakRssMiB: m.peakRssMiB, ratio: null, notes: m.notes,
+    peakRssMiB: 'peakRssMiB' in m ? m.peakRssMiB : undefined, ratio: null, notes: m.notes,
   };
+}
+
+/** The rows of one measurement: its own, then those measured in the same process (`also`). */
+export function toRows(workload: ReportedWorkloadId, system: string, m: Measured): ReportRow[] {
+  const extra = Object.entries(m.also ?? {}).map(([w, r]) => ({ ...toRow(w as ReportedWorkloadId, system, r), peakRssMiB: m.peakRssMiB }));
+  return [toRow(workload, system, m), ...extra];
 }
 
 /** Writes `latest.json` and `latest.svg` into `outDir`; returns their paths. */
@@ -68,12 +83,26 @@ export function writeReport(report: Report, systems: string[], outDir: string): 
   return { json, svg };
 }
 
-/** Sets each row's ratio freshtier/peer (rows/s) where freshtier measured the same workload. */
+/** freshtier's own variants (their ratio is to local freshtier), as the runner names them. */
+const isVariant = (system: string) => system.startsWith('freshtier-');
+
+/**
+ * Sets each row's ratio where freshtier measured the same workload: freshtier/peer for a
+ * peer, variant/local freshtier for a freshtier variant.
+ */
 export function addRatios(rows: ReportRow[]): ReportRow[] {
   return rows.map((r) => {
     const ft = rows.find((x) => x.workload === r.workload && x.system === 'freshtier')?.rowsPerSec;
-    return { ...r, ratio: ft && r.rowsPerSec && r.system !== 'freshtier' ? round(ft / r.rowsPerSec, 2) : null };
+    if (!ft || !r.rowsPerSec || r.system === 'freshtier') return { ...r, ratio: null };
+    if (isVariant(r.system)) return { ...r, ratio: round(r.rowsPerSec / ft, 2), ratioOf: 'local' };
+    return { ...r, ratio: round(ft / r.rowsPerSec, 2), ratioOf: 'peer' };
   });
+}
+
+/** The ratio as the table and chart print it: "2.55x", or "0.45x of local" for a variant. */
+export function ratioText(r: ReportRow): string {
+  if (r.ratio === null) return r.system === 'freshtier' || r.skipped ? '' : 'n/a';
+  return r.ratioOf === 'local' ? `${r.ratio}x of local` : `${r.ratio}x`;
 }
 
 function round(x: number, digits: number): number {
@@ -81,73 +110,24 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-/** The text table printed at the end of a run. */
+/** The text table printed at the end of a run; a failed or skipped row says why in its last column. */
 export function formatTable(rows: ReportRow[]): string {
-  const head = ['workload', 'system', 'rows/s', 'MB/s', 'peak RSS MiB', 'freshtier/peer'];
-  const body = rows.map((r) => [
-    r.workload, r.system,
-    r.error ? `error: ${r.error.slice(0, 60)}` : (r.rowsPerSec ?? 0).toLocaleString('en-US'),
-    r.error ? '' : (r.mbPerSec ?? 0).toFixed(1), r.error ? '' : String(r.peakRssMiB),
-    r.ratio === null ? (r.system === 'freshtier' ? '' : 'n/a') : `${r.ratio}x`,
-  ]);
+  const head = ['workload', 'system', 'rows/s', 'MB/s', 'peak RSS MiB', 'freshtier/peer', ''];
+  const body = rows.map((r) => {
+    const why = r.error ? `error: ${r.error.slice(0, 100)}` : r.skipped ? `skipped: ${r.skipped.slice(0, 120)}` : '';
+    const measured = !why;
+    return [
+      r.workload, r.system,
+      measured ? (r.rowsPerSec ?? 0).toLocaleString('en-US') : '', measured ? (r.mbPerSec ?? 0).toFixed(1) : '',
+      measured ? String(r.peakRssMiB ?? '') : '', ratioText(r), why,
+    ];
+  });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 5 && !c.startsWith('error') ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 2 && i <= 5 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(head), widths.slice(0, 6).map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
-/** 1234567 → "1.2M": bar labels must fit a bar's width. */
-function short(v: number): string {
-  if (v >= 1e6) return `${(v / 1e6).toFixed(v >= 1e7 ? 0 : 1)}M`;
-  if (v >= 1e3) return `${(v / 1e3).toFixed(v >= 1e4 ? 0 : 1)}k`;
-  return String(Math.round(v));
-}
-
-const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/**
- * A grouped bar chart, rows/s on a log scale: one group per workload, one bar per system.
- * Plain SVG 1.1 text, no library; a missing measurement leaves a gap in its group.
- */
-export function renderSvg(report: Pick<Report, 'results' | 'machine' | 'startedAt'>, systems: string[]): string {
-  const W = 960, H = 460, left = 70, right = 20, top = 50, bottom = 90;
-  const plotW = W - left - right, plotH = H - top - bottom;
-  const values = report.results.map((r) => r.rowsPerSec ?? 0).filter((v) => v > 0);
-  const lo = Math.floor(Math.log10(Math.min(...values, 1e3)));
-  const hi = Math.ceil(Math.log10(Math.max(...values, 1e4)));
-  const y = (v: number) => top + plotH - ((Math.log10(v) - lo) / (hi - lo)) * plotH;
-  const groupW = plotW / WORKLOADS.length;
-  const barW = (groupW * 0.8) / Math.max(1, systems.length);
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">freshtier benchmark: rows/s (log scale, higher is better)</text>`,
-    `<text x="${W / 2}" y="38" text-anchor="middle" fill="#555">${esc(`${report.machine.cpu}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}, ${report.startedAt}`)}</text>`,
-  ];
-  for (let e = lo; e <= hi; e++) {
-    out.push(`<line x1="${left}" x2="${W - right}" y1="${y(10 ** e)}" y2="${y(10 ** e)}" stroke="#ddd"/>`);
-    out.push(`<text x="${left - 6}" y="${y(10 ** e) + 4}" text-anchor="end">1e${e}</text>`);
-  }
-  WORKLOADS.forEach((w, gi) => {
-    const x0 = left + gi * groupW + groupW * 0.1;
-    systems.forEach((s, si) => {
-      const r = report.results.find((x) => x.workload === w && x.system === s);
-      if (!r?.rowsPerSec) return;
-      const yTop = y(Math.max(r.rowsPerSec, 10 ** lo));
-      out.push(`<rect x="${(x0 + si * barW).toFixed(1)}" y="${yTop.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${(top + plotH - yTop).toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${esc(`${s} ${w}: ${r.rowsPerSec.toLocaleString('en-US')} rows/s`)}</title></rect>`);
-      out.push(`<text x="${(x0 + si * barW + barW / 2 - 1).toFixed(1)}" y="${(yTop - 4).toFixed(1)}" text-anchor="middle" font-size="10">${short(r.rowsPerSec)}</text>`);
-    });
-    out.push(`<text x="${(x0 + groupW * 0.4).toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle">${esc(w)}</text>`);
-  });
-  out.push(`<line x1="${left}" x2="${W - right}" y1="${top + plotH}" y2="${top + plotH}" stroke="#333"/>`);
-  systems.forEach((s, si) => {
-    const x = left + si * 150;
-    out.push(`<rect x="${x}" y="${H - 40}" width="12" height="12" fill="${COLORS[si % COLORS.length]}"/>`);
-    out.push(`<text x="${x + 18}" y="${H - 30}">${esc(s)}</text>`);
-  });
-  out.push('</svg>');
-  return out.join('\n') + '\n';
-}
+export { renderSvg };
 
 /** Descriptions of the workloads, for the JSON report. */
-export const workloadTitles = (): Record<WorkloadId, string> => ({ ...WORKLOAD_TITLES });
+export const workloadTitles = (): Record<ReportedWorkloadId, string> => ({ ...WORKLOAD_TITLES });

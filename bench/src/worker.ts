@@ -4,6 +4,7 @@
  */
 import { ADAPTERS } from './adapters.js';
 import type { WorkerReply, WorkerTask } from './execute.js';
+import { SkipError } from './peers/types.js';
 
 const task = JSON.parse(process.argv[2]) as WorkerTask;
 
@@ -19,6 +20,7 @@ async function main(): Promise<WorkerReply> {
 }
 
 main()
-  .catch((e: unknown): WorkerReply => ({ ok: false, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }))
+  // A skip's message is its reason; a failure's stack says where it happened.
+  .catch((e: unknown): WorkerReply => ({ ok: false, error: e instanceof SkipError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e) }))
   // Exit once the reply is out: native peers may keep handles (thread pools, files) open.
   .then((reply) => process.send!(reply, () => process.exit(0)));

@@ -4,12 +4,15 @@
  * against this adapter. Same data as the peers (bench/src/data.ts), same accounting:
  * rows and Arrow bytes of the timed section only.
  *
- * - upsert / append: one durable ShardWriter, 10 producers calling `put` concurrently;
- *   timed until every put has resolved (every row acked = its WAL entry persisted),
- *   background flushing included. `close()` (the final flush) is not timed.
+ * - upsert / append (freshtier-stream.ts): one durable ShardWriter, 10 producers calling
+ *   `put` concurrently; timed to the end of `close()`, so the flushes during the stream and
+ *   the final one are included. `freshtier-latency` runs the same behind a LatencyStore.
  * - scan / containsPks: the fixture is a base (compacted when `compact` is available),
  *   8 flushed generations, and the last delta put into the live writer's memtables
- *   (untimed); the timed section is `scan().toTable()` / `containsPks(keys)`.
+ *   (untimed); the timed section is `scan().toTable()` / `containsPks(keys)`. `scan` is
+ *   cold (a fresh process and scanner, nothing read before it: key-index cache empty and
+ *   WebAssembly not yet tiered up; the files are in the OS page cache) and then warm
+ *   (`scanWarm`: the same scanner again).
  * - replay: a durable writer puts `tableRows` rows and is SIGKILLed before any flush;
  *   the timed section is `ShardWriter.open` (replay into memtables) until it resolves.
  * - compaction: the fixture with every delta flushed; timed `compact({ shard: 0 })`.
@@ -18,7 +21,8 @@ import { LocalStore, Table } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
 import * as writerApi from '@freshtier/writer';
 import { ShardWriter, type ShardWriterOptions } from '@freshtier/writer';
-import { benchSchema, arrowBytes, collect, lookupKeys, producerSpecs, rowCount, stateFixture } from '../data.js';
+import { benchSchema, arrowBytes, collect, lookupKeys, stateFixture } from '../data.js';
+import { freshtierStream } from './freshtier-stream.js';
 import { startClock, type Adapter, type Result, type WorkloadContext } from './types.js';
 
 type CompactFn = (table: Table, options: { shard: number }) => Promise<unknown>;
@@ -31,20 +35,6 @@ async function openTable(ctx: WorkloadContext, keyed: boolean, create: boolean):
   const store = new LocalStore(`${ctx.dir}/table`);
   if (!create) return Table.open(store);
   return Table.create(store, { schema: benchSchema, primaryKey: keyed ? ['id'] : [], shards: 1 });
-}
-
-async function stream(ctx: WorkloadContext, kind: 'upsert' | 'append'): Promise<Result> {
-  const table = await openTable(ctx, kind === 'upsert', true);
-  const streams = producerSpecs(ctx.sizes, kind).map(collect);
-  const all = streams.flat();
-  const writer = await ShardWriter.open(table, { shard: 0, durability: 'durable' });
-  const elapsed = startClock();
-  await Promise.all(streams.map(async (batches) => {
-    for (const b of batches) await writer.put(b);
-  }));
-  const seconds = elapsed();
-  await writer.close();
-  return { rows: rowCount(all), bytes: arrowBytes(all), seconds, notes: 'durable: each put acked after its WAL entry is fsynced (group commit); background flush to Parquet included' };
 }
 
 /** Base (+ compaction), then `generations` flushed deltas; the last delta is left to the run step. */
@@ -73,12 +63,19 @@ async function liveFixture(ctx: WorkloadContext): Promise<{ writer: ShardWriter;
 
 async function scan(ctx: WorkloadContext): Promise<Result> {
   const { writer, scanner } = await liveFixture(ctx);
-  await scanner.scan({}).toTable(); // warm-up: parquet-wasm tiers up its compiled code
-  const elapsed = startClock();
-  const t = await scanner.scan({}).toTable();
-  const seconds = elapsed();
+  const timed = async () => {
+    const elapsed = startClock();
+    const t = await scanner.scan({}).toTable();
+    return { t, seconds: elapsed() };
+  };
+  const cold = await timed();
+  const warm = await timed();
   await writer.close();
-  return { rows: t.numRows, bytes: arrowBytes(t), seconds, notes: `latest state with dedup: base${compact ? ' (compacted)' : ' (a flushed generation: compact() not built)'} + 8 generations + memtables` };
+  const what = `latest state with dedup: base${compact ? ' (compacted)' : ' (a flushed generation: compact() not built)'} + 8 generations + memtables`;
+  return {
+    rows: cold.t.numRows, bytes: arrowBytes(cold.t), seconds: cold.seconds, notes: `cold: first scan of a fresh scanner in a fresh process; ${what}`,
+    also: { scanWarm: { rows: warm.t.numRows, bytes: arrowBytes(warm.t), seconds: warm.seconds, notes: `warm: the same scanner's second scan; ${what}` } },
+  };
 }
 
 async function containsPks(ctx: WorkloadContext): Promise<Result> {
@@ -139,5 +136,23 @@ export const freshtierAdapter: Adapter = {
   name: 'freshtier',
   needsPeers: false,
   prepare: { scan: writeFixture, containsPks: writeFixture, replay: prepareReplay, compaction: writeFixture },
-  workloads: { upsert: (ctx) => stream(ctx, 'upsert'), append: (ctx) => stream(ctx, 'append'), scan, containsPks, replay, compaction },
+  workloads: { upsert: (ctx) => freshtierStream(ctx, 'upsert', null), append: (ctx) => freshtierStream(ctx, 'append', null), scan, containsPks, replay, compaction },
+};
+
+function latencyOf(ctx: WorkloadContext) {
+  if (!ctx.sizes.storeLatency) throw new Error('freshtier-latency needs --store-latency put=MS,get=MS');
+  return ctx.sizes.storeLatency;
+}
+
+/**
+ * freshtier's write workloads behind a store with per-request latency (`--store-latency`):
+ * its ratio is to freshtier on the local disk in the same run.
+ */
+export const freshtierLatencyAdapter: Adapter = {
+  name: 'freshtier-latency',
+  needsPeers: false,
+  workloads: {
+    upsert: (ctx) => freshtierStream(ctx, 'upsert', latencyOf(ctx)),
+    append: (ctx) => freshtierStream(ctx, 'append', latencyOf(ctx)),
+  },
 };

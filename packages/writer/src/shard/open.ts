@@ -10,12 +10,17 @@
  * 4. replay the WAL entries after `replayAfter` into frozen memtables, keeping each
  *    record's generation (replay.ts). The writer flushes them in the background. A
  *    damaged entry anywhere stops the open with `CorruptEntryError` naming what it
- *    held and the `repair` command; nothing is set aside automatically (wal.ts).
+ *    held and the `repair` command; nothing is set aside automatically (wal.ts);
+ * 5. when the replay read many entries and none held a row to replay (fences of opens
+ *    that failed or wrote nothing), move `replayAfter` up to this writer's fence block,
+ *    so the next open does not read them again. Without it, every open that fails before
+ *    its writer flushes (a store failing requests) adds a fence block that every later
+ *    open must read, until opens fail for reading them.
  */
 import { randomUUID } from 'node:crypto';
 import { listWal, type Table } from '@freshtier/core';
 import { emitEvent, type WriterEvent, type WriterEventBody } from './events.js';
-import { claimEpoch, type ShardHead } from './fencing.js';
+import { claimEpoch, commitGuarded, type ShardHead } from './fencing.js';
 import { cancelPendingRollback } from '../maintenance/rollback-pending.js';
 import type { ResolvedWriterOptions } from './options.js';
 import { durableGenerations, replayWal, type ReplayResult } from './replay.js';
@@ -60,5 +65,27 @@ export async function openShard(table: Table, opts: ResolvedWriterOptions): Prom
     store, table, shard: opts.shard, epoch, after: replayAfter, isDurable: durable,
     onProgress: (entriesDone, entriesTotal, position) => emit({ type: 'replay-progress', entriesDone, entriesTotal, position }),
   });
-  return { head: claimed, fencePosition, replayed };
+  const head = replayed.slots.length === 0 && replayed.entries > TRIM_AFTER_ENTRIES ? await skipReplayed(table, opts.shard, epoch, claimed, fencePosition, replayed) : claimed;
+  return { head, fencePosition, replayed };
+}
+
+/** An open replaying more entries than this, all without a row to replay, moves `replayAfter` past them (step 5). */
+const TRIM_AFTER_ENTRIES = 64;
+
+/**
+ * Step 5: `replayAfter` moves to the fence block's top. Every entry at or below it is a
+ * fence, a record of a durable generation, or an entry never acked (replay rule 5): none
+ * holds a row a later replay needs. `nextGeneration` rises above every generation the
+ * replay saw, so none is used twice.
+ */
+async function skipReplayed(table: Table, shard: number, epoch: number, head: ShardHead, fenceTop: number, replayed: ReplayResult): Promise<ShardHead> {
+  const next = replayed.highestGeneration + 1;
+  return commitGuarded({
+    manifests: table.shardManifests(shard), shard, epoch, head,
+    build: (doc) => ({
+      ...doc, replayAfter: Math.max(doc.replayAfter, fenceTop), nextGeneration: Math.max(doc.nextGeneration, next),
+      committedAt: new Date().toISOString(), note: `open: ${replayed.entries} WAL entries held nothing to replay`,
+    }),
+    landed: (doc) => doc.replayAfter >= fenceTop,
+  });
 }

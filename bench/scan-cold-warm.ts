@@ -25,7 +25,8 @@
 import { MemoryStore, Table, baseCoverage, type DataFile } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
 import { ShardWriter, compact } from '@freshtier/writer';
-import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData, tableFromIPC, vectorFromArray } from 'apache-arrow';
+import { tableFromIPC, type RecordBatch } from 'apache-arrow';
+import { batchOf, evenIds, keysOnly, schema } from './scan-rows.js';
 import * as pq from 'parquet-wasm';
 
 const env = (name: string, dflt: number) => (process.env[name] ? Number(process.env[name]) : dflt);
@@ -36,25 +37,7 @@ const RUNS = env('RUNS', 3);
 const ROW_GROUP = 65_536;
 const GENS = (process.env.GENS ?? '8,128').split(',').map(Number);
 
-const schema = new Schema([new Field('id', new Int64(), false), new Field('name', new Utf8(), true), new Field('age', new Int32(), true), new Field('score', new Float64(), true)]);
 
-function batchOf(ids: BigInt64Array, version: number): RecordBatch {
-  const n = ids.length;
-  const children = [
-    makeData({ type: new Int64(), length: n, nullCount: 0, data: ids }),
-    vectorFromArray(Array.from(ids, (id) => `user-${id}`), new Utf8()).data[0],
-    makeData({ type: new Int32(), length: n, nullCount: 0, data: new Int32Array(n).fill(version) }),
-    makeData({ type: new Float64(), length: n, nullCount: 0, data: Float64Array.from(ids, (id) => Number(id) / 3) }),
-  ];
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
-}
-
-function keysOnly(ids: BigInt64Array): RecordBatch {
-  const s = new Schema([schema.fields[0]]);
-  return new RecordBatch(s, makeData({ type: new Struct(s.fields), length: ids.length, nullCount: 0, children: [makeData({ type: new Int64(), length: ids.length, nullCount: 0, data: ids })] }));
-}
-
-const evenIds = (from: number, count: number) => BigInt64Array.from({ length: count }, (_, i) => BigInt(2 * (from + i)));
 
 /** A deterministic generator (xorshift), so every run writes the same table. */
 function rng(seed: number): () => number {

@@ -23,30 +23,13 @@ import {
   type DataFile, type FlushedGeneration, type MemtableSource,
 } from '@freshtier/core';
 import { LsmScanner, col } from '@freshtier/scanner';
-import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
+import type { RecordBatch } from 'apache-arrow';
+import { batchOf, evenIds, keysOnly, schema } from './scan-rows.js';
 
-const schema = new Schema([new Field('id', new Int64(), false), new Field('name', new Utf8(), true), new Field('age', new Int32(), true), new Field('score', new Float64(), true)]);
 const BASE_ROWS = 800_000;
 const GENERATIONS = 8;
 const ROW_GROUP = 65_536;
 
-function batchOf(ids: BigInt64Array, version: number): RecordBatch {
-  const n = ids.length;
-  const children = [
-    makeData({ type: new Int64(), length: n, nullCount: 0, data: ids }),
-    vectorFromArray(Array.from(ids, (id) => `user-${id}`), new Utf8()).data[0],
-    makeData({ type: new Int32(), length: n, nullCount: 0, data: new Int32Array(n).fill(version) }),
-    makeData({ type: new Float64(), length: n, nullCount: 0, data: Float64Array.from(ids, (id) => Number(id) / 3) }),
-  ];
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
-}
-
-function keysOnly(ids: BigInt64Array): RecordBatch {
-  const s = new Schema([schema.fields[0]]);
-  return new RecordBatch(s, makeData({ type: new Struct(s.fields), length: ids.length, nullCount: 0, children: [makeData({ type: new Int64(), length: ids.length, nullCount: 0, data: ids })] }));
-}
-
-const evenIds = (from: number, count: number) => BigInt64Array.from({ length: count }, (_, i) => BigInt(2 * (from + i)));
 
 async function writeBase(table: Table): Promise<DataFile & { shard: number }> {
   const ids = evenIds(0, BASE_ROWS);

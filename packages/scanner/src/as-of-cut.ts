@@ -19,9 +19,10 @@
  * bring it back) is skipped, so a stale cut can only under-report.
  */
 import {
-  coverageThrough, InvalidOptionsError, keyInRange, keyRangeOf, type FileReader, type FlushedGeneration, type GenerationRange, type MemtableRef,
+  coverageThrough, InvalidOptionsError, type FileReader, type FlushedGeneration, type GenerationRange, type MemtableRef,
 } from '@freshtier/core';
 import { inKeyOrder, type NormalizedKeys } from './key-input.js';
+import { eachFileHit } from './lookup.js';
 
 /**
  * The fresh tier of one shard as a read observed it.
@@ -121,15 +122,8 @@ async function checkShard(keys: NormalizedKeys, rows: number[], cut: AsOfCut, fr
 }
 
 async function checkFlushed(keys: NormalizedKeys, rows: number[], entry: FlushedGeneration, limit: number, reader: FileReader, out: boolean[]): Promise<void> {
-  const range = keyRangeOf(entry.file);
-  const b = keys.keys.bytes;
-  const o = keys.keys.offsets;
-  const todo = rows.filter((i) => !out[i] && (!range || keyInRange(range, b, o[i], o[i + 1])));
-  if (todo.length === 0) return;
-  const hits = await reader.findKeys(entry.file, 'flushed', keys.keys, todo);
-  todo.forEach((i, j) => {
-    const h = hits[j];
-    if (h && h.firstBatch < limit) out[i] = true;
+  await eachFileHit(entry.file, 'flushed', keys, rows.filter((i) => !out[i]), reader, (i, h) => {
+    if (h.firstBatch < limit) out[i] = true;
   });
 }
 

@@ -22,7 +22,7 @@
  * rows found (row = position in the file, row group = row / rowGroupSize).
  */
 import {
-  DELETED, MemtableVersions, conformBatch, gatherColumn, keyInRange, keyRangeOf, type DataFile, type FileReader, type MergePolicy,
+  DELETED, MemtableVersions, conformBatch, gatherColumn, keyInRange, keyRangeOf, type DataFile, type FileReader, type KeyEntry, type MergePolicy,
 } from '@freshtier/core';
 import { RecordBatch, Schema, Struct, Table as ArrowTable, makeData, type Field } from 'apache-arrow';
 import { inKeyOrder, type NormalizedKeys } from './key-input.js';
@@ -99,6 +99,20 @@ function inMemtable(src: InMemorySource, keys: NormalizedKeys, open: number[], p
 }
 
 async function inFile(file: DataFile, kind: 'base' | 'flushed', keys: NormalizedKeys, open: number[], reader: FileReader, slots: Slot[]): Promise<void> {
+  await eachFileHit(file, kind, keys, open, reader, (k, h) => (slots[k] = h.tombstone ? null : { kind: 'file', file, row: h.row }));
+}
+
+/**
+ * Looks the `open` keys up in one data file's key index — only those inside the file's key
+ * range, and only the index blocks that can hold them — and hands each key found to `found`.
+ * The one file probe of `containsPks`, `get` and the merged lookups.
+ *
+ * @example
+ * ```ts
+ * await eachFileHit(file, 'base', keys, [0, 1, 2], reader, (k, h) => console.log(k, h.row, h.tombstone));
+ * ```
+ */
+export async function eachFileHit(file: DataFile, kind: 'base' | 'flushed', keys: NormalizedKeys, open: readonly number[], reader: FileReader, found: (k: number, hit: KeyEntry) => void): Promise<void> {
   const range = keyRangeOf(file);
   const { bytes, offsets } = keys.keys;
   const candidates = range ? open.filter((k) => keyInRange(range, bytes, offsets[k], offsets[k + 1])) : open;
@@ -106,7 +120,7 @@ async function inFile(file: DataFile, kind: 'base' | 'flushed', keys: Normalized
   const hits = await reader.findKeys(file, kind, keys.keys, candidates);
   candidates.forEach((k, j) => {
     const h = hits[j];
-    if (h) slots[k] = h.tombstone ? null : { kind: 'file', file, row: h.row };
+    if (h) found(k, h);
   });
 }
 

@@ -8,12 +8,12 @@
  * live when its newest version is not a tombstone, under every engine (lookup.ts).
  */
 import {
-  ListRun, MemtableVersions, MergedState, StateAssembler, keyInRange, keyRangeOf, mergePolicyOf,
+  ListRun, MemtableVersions, MergedState, StateAssembler, mergePolicyOf,
   type DataFile, type FileReader, type MergePolicy, type StateLayout, type Table,
 } from '@freshtier/core';
 import { Table as ArrowTable, type Field, type RecordBatch } from 'apache-arrow';
 import { inKeyOrder, type NormalizedKeys } from './key-input.js';
-import { findNewest, gatherFound } from './lookup.js';
+import { eachFileHit, findNewest, gatherFound } from './lookup.js';
 import { decodeStates, stateReadFields } from './merged-rows.js';
 import type { ReadView, ShardView } from './sources.js';
 
@@ -96,15 +96,7 @@ async function collectShard(shard: ShardView, keys: NormalizedKeys, todo: number
 }
 
 async function inFile(file: DataFile, kind: 'base' | 'flushed', keys: NormalizedKeys, open: number[], reader: FileReader, add: (k: number, h: Hit) => void): Promise<void> {
-  const range = keyRangeOf(file);
-  const { bytes, offsets } = keys.keys;
-  const candidates = range ? open.filter((k) => keyInRange(range, bytes, offsets[k], offsets[k + 1])) : open;
-  if (candidates.length === 0 || file.rows === 0) return;
-  const hits = await reader.findKeys(file, kind, keys.keys, candidates);
-  candidates.forEach((k, j) => {
-    const h = hits[j];
-    if (h) add(k, { file, kind, row: h.row, tombstone: h.tombstone });
-  });
+  await eachFileHit(file, kind, keys, open, reader, (k, h) => add(k, { file, kind, row: h.row, tombstone: h.tombstone }));
 }
 
 /** The rows of file hits, read a row group at a time (tombstones need no row: the merge reads only their flag). */

@@ -29,7 +29,9 @@ export type ErrorCode =
   | 'STORE_FAILURE'
   | 'OUTSIDE_ROOT'
   | 'ROLLBACK_ABORTED'
-  | 'AGGREGATE_OVERFLOW';
+  | 'AGGREGATE_OVERFLOW'
+  | 'SCHEMA_CHANGE_REFUSED'
+  | 'SCHEMA_CHANGED';
 
 /** Base class of every freshtier error; branch on `code`. */
 export class FreshtierError extends Error {
@@ -46,7 +48,7 @@ export class FreshtierError extends Error {
 const ERROR_CODES: ReadonlySet<string> = new Set<ErrorCode>([
   'SCHEMA_MISMATCH', 'NULL_PRIMARY_KEY', 'SHARD_FENCED', 'WRITER_POISONED', 'BACKPRESSURE', 'CORRUPT_ENTRY', 'COMMIT_CONFLICT',
   'SNAPSHOT_EXPIRED', 'INVALID_OPTIONS', 'NOT_FOUND', 'ALREADY_EXISTS', 'UNSUPPORTED_FORMAT', 'WRITER_CLOSED', 'STORE_FAILURE',
-  'OUTSIDE_ROOT', 'ROLLBACK_ABORTED', 'AGGREGATE_OVERFLOW',
+  'OUTSIDE_ROOT', 'ROLLBACK_ABORTED', 'AGGREGATE_OVERFLOW', 'SCHEMA_CHANGE_REFUSED', 'SCHEMA_CHANGED',
 ]);
 
 /**
@@ -214,5 +216,38 @@ export class OutsideRootError extends FreshtierError {
 export class AggregateOverflowError extends FreshtierError {
   constructor(column: string, fn: string, value: bigint, type: string) {
     super('AGGREGATE_OVERFLOW', `The ${fn} of column "${column}" for one key is ${value}, outside its type ${type}. freshtier never wraps or clamps an aggregate: delete the key (a delete ends its history) or create the table with a wider integer column; nothing was changed.`, { context: { column, fn, value: String(value), type } });
+  }
+}
+
+/**
+ * A schema change (`evolveSchema`, `freshtier alter`) that freshtier refuses: it would make
+ * stored data unreadable or break the table's key or merge options. Nothing was changed.
+ *
+ * @example
+ * ```ts
+ * try { await evolveSchema(table, { kind: 'drop-column', name: 'id' }); }
+ * catch (e) { if (isFreshtierError(e, 'SCHEMA_CHANGE_REFUSED')) console.log(e.context.column); }
+ * ```
+ */
+export class SchemaChangeRefusedError extends FreshtierError {
+  constructor(change: string, reason: string, todo: string, context: Ctx = {}) {
+    super('SCHEMA_CHANGE_REFUSED', `Schema change refused (${change}): ${reason}. ${todo}; the table was not changed.`, { context: { change, ...context } });
+  }
+}
+
+/**
+ * A table handle or writer holds an older schema version than the table's: its batches
+ * and reads would use columns the table no longer has. Reopen it (`Table.open`, then a new
+ * writer or scanner); nothing was written.
+ *
+ * @example
+ * ```ts
+ * try { await writer.put(batch); }
+ * catch (e) { if (isFreshtierError(e, 'SCHEMA_CHANGED')) table = await Table.open(store); }
+ * ```
+ */
+export class SchemaChangedError extends FreshtierError {
+  constructor(what: string, holds: number, current: number, context: Ctx = {}) {
+    super('SCHEMA_CHANGED', `${what} uses schema version ${holds}, but the table's schema is now version ${current}. Reopen the table with Table.open and open a new writer or scanner on it; nothing was written.`, { context: { holds, current, ...context } });
   }
 }

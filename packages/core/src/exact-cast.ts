@@ -11,8 +11,9 @@
  *
  * Pairs: integer ↔ integer ↔ float (per value: in range, integral, representable);
  * date ↔ date, timestamp ↔ timestamp, time ↔ time, duration ↔ duration, rescaled
- * between units (a finer unit to a coarser one only when divisible). Numbers and
- * times never mix, nor do the time families. A timestamp keeps its values across
+ * between units (a finer unit to a coarser one only when divisible); date → timestamp
+ * (no zone or "UTC": a day is its UTC midnight). Numbers and times never mix, nor do
+ * the other time families. A timestamp keeps its values across
  * time zones (Arrow stores UTC instants), but a zone-less source cannot fill a
  * zoned column: which zone its wall-clock values meant is unknown.
  */
@@ -98,11 +99,19 @@ function fromFloat(to: Domain): Convert | string {
   return (v) => (Number.isInteger(v) ? int(BigInt(v)) : 'not an integer');
 }
 
-/** Time → time of the same family: rescaled in BigInt, a finer unit to a coarser only when divisible. */
+/**
+ * Time → time of the same family, or date → timestamp (a widened column, schema-change.ts):
+ * rescaled in BigInt, a finer unit to a coarser only when divisible.
+ */
 function fromTime(from: Domain, to: Domain): Convert | string {
-  if (to.family !== from.family) return to.family === 'int' || to.family === 'float' ? 'times do not become numbers' : `${from.family}s do not become ${to.family}s`;
+  const dateToTimestamp = from.family === 'date' && to.family === 'timestamp';
+  if (to.family !== from.family && !dateToTimestamp) return to.family === 'int' || to.family === 'float' ? 'times do not become numbers' : `${from.family}s do not become ${to.family}s`;
   if (from.family === 'timestamp' && from.timezone === null && to.timezone !== null) {
     return `the source timestamps have no time zone, so which instants they mean is unknown; give the source the time zone ${to.timezone}`;
+  }
+  // a date counts days from the epoch in UTC: its midnight is an instant only without a zone or in UTC
+  if (dateToTimestamp && to.timezone !== null && to.timezone !== 'UTC') {
+    return `a date's midnight in the time zone ${to.timezone} is not a fixed offset from the UTC epoch; use a timestamp with no time zone or "UTC"`;
   }
   const int = toInt(to);
   const unit = TICK_NAMES.get(to.tick);

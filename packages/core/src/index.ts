@@ -47,6 +47,14 @@ export { SYSTEM_COLUMN_PREFIX, columnNameProblems, assertBatchColumnNames, type 
 export * from './manifest/manifest-schemas.js';
 export { ManifestStore, MAX_COMMIT_ATTEMPTS, type ManifestUpdate, type Versioned } from './manifest/manifest-store.js';
 export { Table, type CreateTableOptions } from './table/table.js';
+// Schema versions (issue 17; docs/format.md "Schema versions"): field ids, the stored record, projection of stored data.
+export {
+  initialTableSchema, rolledBackSchema, schemaRecordOf, schemaRecordSchema, schemaVersionField, schemaVersionOfBase, storedNames, tableSchemaOf,
+  type InitialDoc, type SchemaField, type SchemaRecord, type TableSchema,
+} from './schema/schema-record.js';
+export { projectStored, storedColumnNames, walBatchAt } from './schema/stored-projection.js';
+export { applySchemaChange, describeChange, schemaChangeSchema, type SchemaChange } from './schema/schema-change.js';
+export { defaultData, encodeDefault } from './schema/schema-default.js';
 export { Memtable, type MemtableBatch, type MemtableRef, type ShardMemtableRefs, type MemtableSource, type Generation, type ShardId } from './memtable/memtable.js';
 export { gatherColumn, gatherData, type RowSelection } from './arrow/gather.js';
 export { excludedOf, isExcludedGeneration } from './manifest/generation-ranges.js';

@@ -4,7 +4,7 @@ import * as core from '../src/index.js';
 import {
   AlreadyExistsError, BackpressureError, CommitConflictError, CorruptEntryError, FreshtierError, InvalidOptionsError, NotFoundError,
   NullPrimaryKeyError, SchemaMismatchError, ShardFencedError, SnapshotExpiredError, StoreFailureError, UnsupportedFormatError,
-  WriterClosedError, WriterPoisonedError, isFreshtierError, OutsideRootError, RollbackAbortedError, AggregateOverflowError, type ErrorCode,
+  WriterClosedError, WriterPoisonedError, isFreshtierError, OutsideRootError, RollbackAbortedError, AggregateOverflowError, SchemaChangeRefusedError, SchemaChangedError, type ErrorCode,
 } from '../src/errors.js';
 
 const cause = new Error('root cause');
@@ -96,6 +96,16 @@ const cases: Case[] = [
     error: new AggregateOverflowError('clicks', 'sum', 128n, 'Int8'), name: 'AggregateOverflowError', code: 'AGGREGATE_OVERFLOW',
     context: { column: 'clicks', fn: 'sum', value: '128', type: 'Int8' }, cause: undefined,
     mentions: ['"clicks"', '128', 'Int8', 'never wraps or clamps', 'nothing was changed'], todo: /delete the key .* or create the table with a wider integer column/,
+  },
+  {
+    error: new SchemaChangeRefusedError('widen-column id Int32', 'Int64 cannot narrow to Int32', 'Add a new column instead', { column: 'id' }), name: 'SchemaChangeRefusedError', code: 'SCHEMA_CHANGE_REFUSED',
+    context: { change: 'widen-column id Int32', column: 'id' }, cause: undefined,
+    mentions: ['widen-column id Int32', 'Int64 cannot narrow to Int32', 'the table was not changed'], todo: /Add a new column instead/,
+  },
+  {
+    error: new SchemaChangedError('The writer of shard 0', 1, 3, { shard: 0 }), name: 'SchemaChangedError', code: 'SCHEMA_CHANGED',
+    context: { holds: 1, current: 3, shard: 0 }, cause: undefined,
+    mentions: ['The writer of shard 0', 'schema version 1', 'now version 3', 'nothing was written'], todo: /Reopen the table with Table.open/,
   },
 ];
 

@@ -21,6 +21,11 @@
  *    e. flushed generations newer than the cut's active generation (flushed after
  *       step 1) are excluded: the read is as of the capture.
  *
+ * 5. Schema: the read is at its Table handle's schema version. A base version of another
+ *    one, a file of a version the handle does not know (flushed after a schema change
+ *    committed between steps 2 and 3), or memtables of a writer on another version fail
+ *    the read with `SchemaChangedError` (reopen the table), never a misread column.
+ *
  * Why memtables first: a flush drops its frozen memtable only after the manifest
  * commit that publishes it succeeds. Had we read the manifest first, a flush
  * committing between the two reads would leave its rows in neither. Captured
@@ -30,7 +35,7 @@
  * later shard manifest (compaction never removes flushed entries), so step 4c
  * cannot skip a generation the shard manifest read would not account for.
  */
-import { baseCoverage, type BaseManifest, type GenerationRange, type MemtableRef, type MemtableSource, type ShardManifest, type Table, type Versioned } from '@freshtier/core';
+import { SchemaChangedError, baseCoverage, schemaVersionOfBase, type BaseManifest, type GenerationRange, type MemtableRef, type MemtableSource, type ShardManifest, type Table, type Versioned } from '@freshtier/core';
 import type { AsOfCut } from './as-of-cut.js';
 import type { FreshSource, ReadView, ShardView } from './sources.js';
 
@@ -52,6 +57,9 @@ export function captureMemtables(table: Table, writers: readonly MemtableSource[
   const byShard = new Map<number, CapturedRef[]>();
   for (const w of writers) {
     const refs = w.inMemoryMemtableRefs();
+    if (refs.schemaVersion !== undefined && refs.schemaVersion !== table.schemaVersion) {
+      throw new SchemaChangedError(`The writer of shard ${refs.shard} given to this scanner`, refs.schemaVersion, table.schemaVersion, { shard: refs.shard });
+    }
     let list = byShard.get(refs.shard);
     if (!list) byShard.set(refs.shard, (list = []));
     for (const ref of refs.refs) list.push({ epoch: refs.epoch, ref });
@@ -103,12 +111,26 @@ export interface PinnedVersions {
 export function collectSources(table: Table, writers: readonly MemtableSource[], at?: PinnedVersions, now: () => number = Date.now): Promise<ReadView> {
   const takenAt = now();
   const captured = captureMemtables(table, writers); // step 1, before any await
-  return readManifests(table, at).then(({ base, shards }) => ({
+  return readManifests(table, at).then(({ base, shards }) => (assertSchema(table, base.doc, shards, at !== undefined), {
     takenAt,
     baseVersion: base.version,
     base: base.doc,
     shards: shards.map((m, s) => planShard(s, base.doc, m, captured.get(s) ?? [])),
   }));
+}
+
+/**
+ * Step 5: the sources are of the handle's schema version, or of one its history knows. A
+ * pinned read may read an older table version at a newer schema (the change feed reads
+ * both ends at the newer one's), never at one that does not know the version's schema.
+ */
+function assertSchema(table: Table, base: BaseManifest, shards: readonly Versioned<ShardManifest>[], pinned: boolean): void {
+  const current = schemaVersionOfBase(base);
+  if (pinned ? !table.schemaState.history.has(current) : current !== table.schemaVersion) throw new SchemaChangedError("This scanner's Table handle", table.schemaVersion, current);
+  for (const { doc } of shards) {
+    const unknown = doc.flushed.find((f) => !table.schemaState.history.has(f.file.schemaVersion ?? 0));
+    if (unknown) throw new SchemaChangedError("This scanner's Table handle", table.schemaVersion, unknown.file.schemaVersion ?? 0, { path: unknown.file.path });
+  }
 }
 
 /** Steps 2 and 3, in that order. */

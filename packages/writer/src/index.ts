@@ -50,6 +50,8 @@ export { listWal, readWalEntry, type WalListing } from '@freshtier/core';
 export { compact, type CompactOptions, type CompactionProgress, type CompactionResult } from './maintenance/compaction.js';
 export type { IngestInput, IngestSource, IngestResult } from './shard/ingest.js';
 export { head, versions, tag, tags, deleteTag, resolveVersion, checkout, type TableVersion, type VersionRef, type VersionInfo } from './maintenance/versions.js';
+// schema evolution (issue 17): one change, one conditional base commit; readers project stored data by field id
+export { evolveSchema } from './maintenance/evolve-schema.js';
 export { rollback, type RollbackOptions, type RollbackResult, type RollbackStep } from './maintenance/rollback.js';
 export { gc, type GcOptions, type GcReport } from './maintenance/gc.js';
 export { verify, type VerifyOptions, type VerifyReport, type VerifyProgress, type DamagedObject } from './integrity/verify.js';

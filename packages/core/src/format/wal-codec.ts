@@ -37,6 +37,8 @@ export interface WalEntry {
   records: WalRecord[];
   /** On a fence: it fills the position of a damaged entry set aside by `repair`. */
   repaired?: true;
+  /** The schema version the records' columns were written with (docs/format.md "Schema versions"); absent: 0. */
+  schemaVersion?: number;
 }
 
 const headerSchema = z.object({
@@ -45,6 +47,7 @@ const headerSchema = z.object({
   shard: z.number().int().nonnegative(),
   epoch: z.number().int().nonnegative(),
   repaired: z.literal(true).optional(),
+  schemaVersion: z.number().int().positive().optional(),
   records: z.array(z.object({
     generation: z.number().int().nonnegative(),
     batchIndex: z.number().int().nonnegative(),
@@ -65,6 +68,7 @@ export function encodeWalEntry(entry: WalEntry): Uint8Array {
   const bodies = entry.records.map((r) => ipcStreamChunks(r.batch));
   const header = new TextEncoder().encode(JSON.stringify({
     v: 1, kind: entry.kind, shard: entry.shard, epoch: entry.epoch, ...(entry.repaired ? { repaired: true } : {}),
+    ...(entry.schemaVersion ? { schemaVersion: entry.schemaVersion } : {}),
     records: entry.records.map((r, i) => ({ generation: r.generation, batchIndex: r.batchIndex, op: r.op, byteLength: bodies[i].byteLength })),
   }));
   const total = 8 + header.length + bodies.reduce((s, b) => s + b.byteLength, 0) + 4;
@@ -133,7 +137,10 @@ export function decodeWalEntry(bytes: Uint8Array, path: string): WalEntry {
     p += r.byteLength;
     return { generation: r.generation, batchIndex: r.batchIndex, op: r.op, batch };
   });
-  return { kind: header.kind, shard: header.shard, epoch: header.epoch, records, ...(header.repaired ? { repaired: true as const } : {}) };
+  return {
+    kind: header.kind, shard: header.shard, epoch: header.epoch, records,
+    ...(header.repaired ? { repaired: true as const } : {}), ...(header.schemaVersion ? { schemaVersion: header.schemaVersion } : {}),
+  };
 }
 
 /**

@@ -6,9 +6,20 @@
 import { z } from 'zod';
 import { storedPathProblem } from '../layout/layout.js';
 import { mergeSpecFields } from '../merge/merge-spec.js';
+import { schemaRecordSchema } from '../schema/schema-record.js';
 
 /** The format version of every document except `_table.json` (manifests, tags): this build writes and reads it. */
 export const FORMAT_VERSION = 1;
+
+/**
+ * The format version of a base manifest that carries a `schema` (a table whose schema evolved,
+ * docs/format.md "Schema versions"): builds that know only version 1 refuse it, so none of them
+ * reads an evolved table's files by name as if its schema were still `_table.json`'s.
+ */
+export const SCHEMA_FORMAT_VERSION = 2;
+
+/** The format versions of base manifests this build reads (2: with a `schema`). */
+export const BASE_FORMAT_VERSIONS: readonly number[] = [FORMAT_VERSION, SCHEMA_FORMAT_VERSION];
 
 /**
  * The format version of `_table.json` this build writes. It names the table's WAL entries
@@ -65,6 +76,8 @@ export const dataFileSchema = z.object({
   pkMax: z.string().optional(),
   /** CRC-32 of the whole data file (whose size is `bytes`), checked on every read; absent on files written before issue 12. */
   checksum: z.number().int().nonnegative().max(0xffffffff).optional(),
+  /** The schema version the file's columns were written with (docs/format.md "Schema versions"); absent: 0. */
+  schemaVersion: z.number().int().nonnegative().optional(),
 });
 export type DataFile = z.infer<typeof dataFileSchema>;
 
@@ -129,8 +142,17 @@ export const baseManifestSchema = z.object({
    * version) does not commit. Optional: absent means 0.
    */
   gcFence: z.number().int().nonnegative().optional(),
+  /**
+   * The table's schema at this version (docs/format.md "Schema versions"); absent: version 0,
+   * `_table.json`'s. Present only with `formatVersion` 2; every other commit carries it forward.
+   */
+  schema: schemaRecordSchema.optional(),
   committedAt: z.string(),
   note: z.string(),
+}).superRefine((doc, ctx) => {
+  if ((doc.schema !== undefined) !== (doc.formatVersion === SCHEMA_FORMAT_VERSION)) {
+    ctx.addIssue({ code: 'custom', path: ['formatVersion'], message: `a base manifest carries a schema exactly when its format version is ${SCHEMA_FORMAT_VERSION}` });
+  }
 });
 export type BaseManifest = z.infer<typeof baseManifestSchema>;
 export type BaseFile = BaseManifest['files'][number];

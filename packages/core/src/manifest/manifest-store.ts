@@ -71,6 +71,8 @@ export class ManifestStore<T extends { formatVersion: number }> {
     private readonly initial: () => T,
     /** True in a table whose `_table.json` says `checksums: true`: a version without one is corrupt. */
     private readonly checksumRequired = false,
+    /** The format versions these documents may have (base manifests: 1 and 2, docs/format.md "Schema versions"). */
+    private readonly formatVersions: readonly number[] = [FORMAT_VERSION],
   ) {}
 
   /**
@@ -118,8 +120,8 @@ export class ManifestStore<T extends { formatVersion: number }> {
   async load(version: number): Promise<T> {
     if (version === 0) return this.initial();
     const path = layout.manifest(this.dir, version);
-    const raw = openStoredJson(await this.store.get(path), path, this.checksumRequired, FORMAT_VERSION).doc as { formatVersion?: unknown };
-    if (raw?.formatVersion !== FORMAT_VERSION) throw new UnsupportedFormatError(path, raw?.formatVersion, FORMAT_VERSION);
+    const raw = openStoredJson(await this.store.get(path), path, this.checksumRequired, this.formatVersions).doc as { formatVersion?: unknown };
+    if (!this.formatVersions.includes(raw?.formatVersion as number)) throw new UnsupportedFormatError(path, raw?.formatVersion, this.formatVersions.length === 1 ? this.formatVersions[0] : this.formatVersions);
     return parseStored(this.schema, raw, path);
   }
 

@@ -256,6 +256,8 @@ export interface ShardMemtableRefs {
   readonly shard: ShardId;
   readonly epoch: number;
   readonly refs: readonly MemtableRef[];
+  /** The schema version of the memtables' batches (absent: 0); a read of another version refuses them. */
+  readonly schemaVersion?: number;
 }
 
 /** Anything that can hand its memtables to a scanner (a `ShardWriter`). */

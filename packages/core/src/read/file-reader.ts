@@ -32,6 +32,7 @@ import { readColumns } from './projected-read.js';
 import { ByteLru } from './byte-lru.js';
 import { PARALLEL, lookupKeys, type CachedIndex, type IndexIo, type KeyEntry } from './key-lookup.js';
 import type { Table } from '../table/table.js';
+import { projectStored, storedColumnNames } from '../schema/stored-projection.js';
 
 /**
  * I/O counters of a {@link FileReader} (cumulative; a scanner shows its reader's as
@@ -124,6 +125,8 @@ export class FileReader {
    * Decodes one row group, or several (consecutive or not, in the order given: one
    * call copies the file into WebAssembly once), all columns (parquet-wasm 0.8's
    * synchronous reader ignores column projection), checking the row count against the manifest.
+   * Columns come out under this reader's schema version (`projectStored`: renamed, dropped and
+   * defaulted by field id), types as stored.
    */
   readRowGroup(bytes: Uint8Array, file: DataFile, rg: number | readonly number[]): RecordBatch[] {
     const groups = typeof rg === 'number' ? [rg] : [...rg];
@@ -132,11 +135,12 @@ export class FileReader {
   }
 
   /**
-   * As {@link readRowGroup}, decoding only `columns` (projected-read.ts; all of them when
-   * the file has none of those).
+   * As {@link readRowGroup}, decoding only `columns` (names of this reader's schema version;
+   * projected-read.ts; all of them when the file has none of those).
    */
   async readRowGroupColumns(bytes: Uint8Array, file: DataFile, groups: readonly number[], columns: readonly string[]): Promise<RecordBatch[]> {
-    const batches = await readColumns(bytes, file.path, groups, columns, file.rowGroupSize);
+    const stored = storedColumnNames(this.table.schemaState, file.schemaVersion ?? 0, columns, file.path);
+    const batches = await readColumns(bytes, file.path, groups, stored, file.rowGroupSize);
     if (!batches) return this.readRowGroup(bytes, file, groups);
     return this.checkedGroups(file, groups, batches.reduce((n, b) => n + b.numRows, 0), batches);
   }
@@ -146,7 +150,7 @@ export class FileReader {
     const want = groups.reduce((n, g) => n + rowGroupRows(file, g), 0);
     const what = groups.length === 1 ? `row group ${groups[0]} has` : `row groups ${groups.join(', ')} have`;
     if (rows !== want) throw new CorruptEntryError(file.path, `${what} ${rows} rows, the manifest implies ${want}`);
-    return batches;
+    return batches.map((b) => projectStored(b, file.schemaVersion ?? 0, this.table.schemaState, file.path));
   }
 
   /**

@@ -15,7 +15,7 @@ import { assertBatchColumnNames, columnNameProblems } from './column-names.js';
 import { layout, walSuffixOf, type WalSuffix } from '../layout/layout.js';
 import { hashBytes } from '../keys/key-map.js';
 import {
-  TABLE_FORMAT_VERSION, TABLE_FORMAT_VERSIONS, baseManifestSchema, initialBaseManifest, initialShardManifest, shardManifestSchema, tableDocSchema,
+  BASE_FORMAT_VERSIONS, TABLE_FORMAT_VERSION, TABLE_FORMAT_VERSIONS, baseManifestSchema, initialBaseManifest, initialShardManifest, shardManifestSchema, tableDocSchema,
   type BaseManifest, type ShardManifest, type TableDoc,
 } from '../manifest/manifest-schemas.js';
 import { ManifestStore } from '../manifest/manifest-store.js';
@@ -24,6 +24,7 @@ import { assertKeyColumns, type EncodedKeys } from '../keys/pk-encoding.js';
 import { parseOptions, parseStored } from '../validate.js';
 import { openStoredJson, sealedJsonBytes } from '../format/doc-checksum.js';
 import { checkedSchemaFromBase64 } from '../arrow/checked-schema.js';
+import { initialTableSchema, tableSchemaOf, type TableSchema } from '../schema/schema-record.js';
 
 /** Options of {@link Table.create}. */
 export interface CreateTableOptions {
@@ -66,11 +67,81 @@ export class Table {
   readonly baseManifests: ManifestStore<BaseManifest>;
   private readonly shardStores: ManifestStore<ShardManifest>[];
 
-  private constructor(readonly store: ObjectStore, readonly doc: TableDoc, readonly schema: Schema) {
-    const required = doc.checksums === true;
-    this.baseManifests = new ManifestStore(store, layout.baseManifests, baseManifestSchema, initialBaseManifest, required);
-    this.shardStores = Array.from({ length: doc.shards }, (_, s) =>
+  /** The table's schema at this handle's schema version (docs/format.md "Schema versions"). */
+  readonly schemaState: TableSchema;
+  /**
+   * `_table.json` as this handle's schema version reads it: the key columns, merge options,
+   * schema and fields are the current ones (the stored document holds version 0's).
+   */
+  readonly doc: TableDoc;
+
+  private constructor(readonly store: ObjectStore, private readonly stored: TableDoc, state: TableSchema, stores?: Table) {
+    const required = stored.checksums === true;
+    this.schemaState = state;
+    this.doc = state.version === 0 ? stored : docAt(stored, state);
+    this.baseManifests = stores?.baseManifests ?? new ManifestStore(store, layout.baseManifests, baseManifestSchema, initialBaseManifest, required, BASE_FORMAT_VERSIONS);
+    this.shardStores = stores?.shardStores ?? Array.from({ length: stored.shards }, (_, s) =>
       new ManifestStore(store, layout.shardManifests(s), shardManifestSchema, () => initialShardManifest(s), required));
+  }
+
+  /** The Arrow schema of this handle's schema version (exact types and nullability). */
+  get schema(): Schema {
+    return this.schemaState.arrow;
+  }
+
+  /** This handle's schema version (0: `_table.json`'s schema, never evolved). */
+  get schemaVersion(): number {
+    return this.schemaState.version;
+  }
+
+  /**
+   * The handle of this table at the schema a base manifest version holds: this one when it
+   * is the same version, else a new handle (sharing the manifest stores).
+   *
+   * @example
+   * ```ts
+   * const { doc: base } = await table.baseManifests.latest();
+   * const current = table.atBase(base, 'latest base manifest');
+   * ```
+   */
+  atBase(base: BaseManifest, path: string): Table {
+    const state = base.schema ? tableSchemaOf(base.schema, path) : this.initialSchema();
+    return this.atSchema(state);
+  }
+
+  /**
+   * The handle of this table at schema `state` (this one when it is the same version).
+   *
+   * @example
+   * ```ts
+   * const next = table.atSchema(applySchemaChange(table.schemaState, { kind: 'drop-column', name: 'note' }));
+   * ```
+   */
+  atSchema(state: TableSchema): Table {
+    // the same version with the same history (a rollback keeps the newest's): nothing to change
+    if (state.version === this.schemaVersion && state.lastVersion === this.schemaState.lastVersion) return this;
+    return new Table(this.store, this.stored, state, this);
+  }
+
+  /**
+   * The handle of this table at its current schema (the newest base manifest's): for work
+   * that must write at the current schema whatever handle it was given (compaction).
+   *
+   * @example
+   * ```ts
+   * const now = await table.current();
+   * console.log(now.schemaVersion);
+   * ```
+   */
+  async current(): Promise<Table> {
+    const { version, doc } = await this.baseManifests.latest();
+    return this.atBase(doc, layout.manifest(layout.baseManifests, version));
+  }
+
+  /** Version 0: the schema `_table.json` holds. */
+  initialSchema(): TableSchema {
+    if (this.schemaVersion === 0) return this.schemaState;
+    return initialTableSchema(this.stored, checkedSchemaFromBase64(this.stored.arrowSchema, layout.tableDoc));
   }
 
   /** Creates `_table.json` (put-if-absent); fails with `AlreadyExistsError` if the table exists. */
@@ -88,14 +159,31 @@ export class Table {
     if ((await store.putIfAbsent(layout.tableDoc, sealedJsonBytes(doc))) === 'exists') {
       throw new AlreadyExistsError(`${store.uri}/${layout.tableDoc}`, 'a table already exists here: open it with Table.open');
     }
-    const table = new Table(store, doc, opts.schema);
+    const table = new Table(store, doc, initialTableSchema(doc, opts.schema));
     // hints for version 0, so the first reads of a fresh table need no LIST (a request that costs on S3)
     await Promise.all([table.baseManifests.hint(0), ...table.shardStores.map((s) => s.hint(0))]);
     return table;
   }
 
-  /** Opens an existing table; `NotFoundError` if none, `UnsupportedFormatError` if from another format. */
+  /**
+   * Opens an existing table at its current schema version (read from the newest base manifest);
+   * `NotFoundError` if none, `UnsupportedFormatError` if from another format.
+   */
   static async open(store: ObjectStore): Promise<Table> {
+    return (await Table.openDoc(store)).current();
+  }
+
+  /**
+   * The table as `_table.json` alone describes it (schema version 0), reading nothing else:
+   * for checking that document by itself (`verify`). Everything else uses {@link Table.open}.
+   *
+   * @example
+   * ```ts
+   * const created = await Table.openDoc(store);
+   * console.log(created.schemaVersion); // 0
+   * ```
+   */
+  static async openDoc(store: ObjectStore): Promise<Table> {
     // not required here: a legacy table's _table.json has none; the marker below decides for the rest
     const { doc: raw, checked } = openStoredJson(await store.get(layout.tableDoc), layout.tableDoc, false, TABLE_FORMAT_VERSIONS) as { doc: { formatVersion?: unknown; checksums?: unknown } | null; checked: boolean };
     if (!TABLE_FORMAT_VERSIONS.includes(raw?.formatVersion as number)) throw new UnsupportedFormatError(layout.tableDoc, raw?.formatVersion, TABLE_FORMAT_VERSIONS);
@@ -106,7 +194,7 @@ export class Table {
     // Table.create checked these; a document that fails them now was edited or damaged
     const issues = mergeSpecIssues(doc, schema, doc.primaryKey);
     if (issues.length) throw new CorruptEntryError(layout.tableDoc, `its merge options do not fit its schema: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
-    return new Table(store, doc, schema);
+    return new Table(store, doc, initialTableSchema(doc, schema));
   }
 
   get primaryKey(): readonly string[] {
@@ -180,4 +268,10 @@ export class Table {
     if (!nullable && vec.nullCount > 0 && !this.doc.primaryKey.includes(name)) throw new SchemaMismatchError(`column "${name}" is not nullable but holds ${vec.nullCount} null(s)`, { column: name });
     return vec;
   }
+}
+
+/** `_table.json` with the key columns, merge options and schema of schema version `state`. */
+function docAt(stored: TableDoc, state: TableSchema): TableDoc {
+  const { mergeEngine: _e, sequenceField: _s, aggregates: _a, ...rest } = stored;
+  return { ...rest, arrowSchema: schemaToBase64(state.arrow), fields: describeFields(state.arrow), primaryKey: [...state.primaryKey], ...storedMergeSpec(state.mergeSpec) };
 }

@@ -34,6 +34,7 @@ import { Memtable, type Generation } from '../memtable/memtable.js';
 import type { Table } from '../table/table.js';
 import type { WalCoordinate } from './wal-damage.js';
 import type { WalListing } from './wal-listing.js';
+import { walBatchAt } from '../schema/stored-projection.js';
 
 /**
  * A generation rebuilt from the WAL, with the WAL positions that logged it.
@@ -110,7 +111,7 @@ export class WalReplayer {
         this.recordsSkipped++;
         continue;
       }
-      this.applyRecord(listing, record);
+      this.applyRecord(listing, record, entry.schemaVersion ?? 0);
       this.recordsApplied++;
     }
   }
@@ -138,7 +139,8 @@ export class WalReplayer {
     return [...this.rebuilt.values()].sort((a, b) => a.memtable.generation - b.memtable.generation);
   }
 
-  private applyRecord(listing: WalListing, record: WalRecord): void {
+  /** Rule 3; the record's batch is read under the replayer's schema version (stored-projection.ts). */
+  private applyRecord(listing: WalListing, record: WalRecord, schemaVersion: number): void {
     let r = this.rebuilt.get(record.generation);
     if (!r) {
       r = { memtable: new Memtable(this.shard, record.generation, !this.table.appendOnly), first: listing.position, last: -1 };
@@ -151,7 +153,7 @@ export class WalReplayer {
       const what = record.batchIndex < expected ? 'duplicate' : 'gap';
       throw new CorruptEntryError(listing.key, `generation ${record.generation}: found batch ${record.batchIndex} where batch ${expected} was due (${what})`);
     }
-    this.append(r, record.batch, record.op, listing.position);
+    this.append(r, walBatchAt(record.batch, record.op, schemaVersion, this.table.schemaState, listing.key), record.op, listing.position);
   }
 
   private append(r: Rebuilt, batch: RecordBatch, op: 'put' | 'delete', position: number): void {

@@ -115,7 +115,7 @@ export function rowValue(c: CastCase, data: Data, i: number): MathValue | undefi
 
 /** Does `to` hold `v` exactly? (Numbers for numbers, times of its own family.) */
 export function holds(to: CastCase, v: MathValue): boolean {
-  if (v.family !== to.family) return false;
+  if (instant(v.family) !== instant(to.family)) return false;
   if (to.float) return v.special !== undefined || fitsFloat(to.float, v);
   if (v.special || v.k !== 0 || v.n % to.tick !== 0n) return false;
   const raw = v.n / to.tick;
@@ -131,15 +131,21 @@ function fitsFloat(f: NonNullable<CastCase['float']>, v: MathValue): boolean {
   return width <= f.p && lsb >= f.lsbMin && lsb + width - 1 <= f.msbMax;
 }
 
-/** May a column of `from` fill a column of `to` at all? (A zone-less timestamp never fills a zoned one.) */
+/** May a column of `from` fill a column of `to` at all? (A zone-less timestamp never fills a zoned one; a date fills a timestamp without a zone or in UTC.) */
 export function pairAllowed(from: CastCase, to: CastCase): boolean {
+  if (from.family === 'date' && to.family === 'timestamp') return !to.zoned || String(to.type).endsWith(', UTC>');
   return from.family === to.family && !(from.family === 'timestamp' && !from.zoned && to.zoned);
+}
+
+/** A date is the instant of its UTC midnight: as a value it equals that timestamp. */
+function instant(f: Family): Family {
+  return f === 'date' ? 'timestamp' : f;
 }
 
 /** Are two exact values equal? (-0 equals 0; NaN equals NaN.) */
 export function sameValue(a: MathValue | undefined, b: MathValue | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.family === b.family && a.special === b.special && a.n === b.n && a.k === b.k;
+  return instant(a.family) === instant(b.family) && a.special === b.special && a.n === b.n && a.k === b.k;
 }
 
 /** A column of `c`'s type holding `raws` raw (null where undefined), built without Arrow's builders. */

@@ -15,13 +15,13 @@
  * inserts, those effective only in `from` deletes.
  */
 import {
-  FileReader, SnapshotExpiredError, conformBatch, isFreshtierError, emptyStats, encodeKeys, gatherColumn, keyToHex, parseOptions, rowGroupCount,
+  FileReader, SnapshotExpiredError, conformBatch, isFreshtierError, emptyStats, encodeKeys, gatherColumn, keyToHex, layout, parseOptions, rowGroupCount,
   type BaseManifest, type DataFile, type Table,
 } from '@freshtier/core';
-import type { LsmScanner } from '@freshtier/scanner';
+import { LsmScanner } from '@freshtier/scanner';
 import { Field, RecordBatch, Schema, Struct, Table as ArrowTable, Utf8, makeData, vectorFromArray } from 'apache-arrow';
 import { z } from 'zod';
-import { checkout, head, resolveVersion, type TableVersion, type VersionRef } from '../maintenance/versions.js';
+import { head, resolveVersion, type TableVersion, type VersionRef } from '../maintenance/versions.js';
 import { changedGenerationFiles, changedKeys, effectiveGenerations } from './changed-keys.js';
 import { sameRow } from './same-row.js';
 
@@ -72,14 +72,16 @@ const optionsSchema = z.strictObject({
  * }
  * ```
  */
-export async function* changes(table: Table, options: ChangesOptions): AsyncGenerator<RecordBatch> {
+export async function* changes(handle: Table, options: ChangesOptions): AsyncGenerator<RecordBatch> {
   const opts = parseOptions(optionsSchema, options, 'changes options');
-  const from = await pinnedVersion(table, opts.from as VersionRef);
-  const to = opts.to === undefined ? await head(table) : await pinnedVersion(table, opts.to as VersionRef);
+  const from = await pinnedVersion(handle, opts.from as VersionRef);
+  const to = opts.to === undefined ? await head(handle) : await pinnedVersion(handle, opts.to as VersionRef);
   const chunk = opts.batchSize ?? 65_536;
-  const before = await checkout(table, from);
-  const after = await checkout(table, to);
-  const bases = [await table.baseManifests.load(from.baseVersion), await table.baseManifests.load(to.baseVersion)] as const;
+  const bases = [await handle.baseManifests.load(from.baseVersion), await handle.baseManifests.load(to.baseVersion)] as const;
+  // both ends are read at the schema of `to` (issue 17): the feed turns `from`'s rows, read onto it, into `to`'s
+  const table = handle.atBase(bases[1], layout.manifest(layout.baseManifests, to.baseVersion));
+  const before = new LsmScanner(table, { at: from });
+  const after = new LsmScanner(table, { at: to });
   for (let shard = 0; shard < table.shardCount; shard++) {
     const { gone, added, all } = await changedFiles(table, [from, to], bases, shard);
     if (table.appendOnly) {

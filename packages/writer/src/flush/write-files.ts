@@ -12,7 +12,7 @@
  */
 import {
   failpoint, layout, publishDataFile,
-  type FlushedGeneration, type ObjectStore, type ShardId, type Table,
+  type FlushedGeneration, type ObjectStore, type ShardId, type Table, schemaVersionField,
 } from '@freshtier/core';
 import { encodeInProcess, flushJob, type FlushMerge } from './flush-job.js';
 import { sharedFlushPool } from './flush-pool.js';
@@ -61,7 +61,7 @@ export async function writeGenerationFiles(target: GenerationFileTarget, slot: M
   slot.encoded = undefined;
   return {
     generation: m.generation,
-    file: { path, keyIndexPath, rows: encoded.rows, bytes: encoded.parquet.byteLength, checksum, rowGroupSize: target.rowGroupSize, pkMin: encoded.pkMin, pkMax: encoded.pkMax },
+    file: { path, keyIndexPath, rows: encoded.rows, bytes: encoded.parquet.byteLength, checksum, rowGroupSize: target.rowGroupSize, pkMin: encoded.pkMin, pkMax: encoded.pkMax, ...schemaVersionField(target.table.schemaVersion) },
     batchRowOffsets: [...m.batchRowOffsets],
     walLast: slot.walLast,
     source: 'flush',

@@ -10,7 +10,7 @@
  *   only each key and its row (`firstBatch` -1, no tombstones), all in the data file.
  */
 import {
-  CorruptEntryError, FileReader, Memtable, conformBatch, listWal, compareBytes, decodeWalEntry, emptyStats, encodeKeyIndex, encodeKeys, rowGroupCount,
+  CorruptEntryError, FileReader, Memtable, conformBatch, walBatchAt, listWal, compareBytes, decodeWalEntry, emptyStats, encodeKeyIndex, encodeKeys, rowGroupCount,
   type DataFile, type FlushedGeneration, type KeyIndex, type ShardId, type Table,
 } from '@freshtier/core';
 import { commitGuarded, type ShardHead } from '../shard/fencing.js';
@@ -41,7 +41,8 @@ export async function generationFromWal(table: Table, shard: ShardId, flushed: F
     }
     for (const r of entry.records) {
       if (r.generation !== flushed.generation || r.batchIndex !== memtable.batchCount) continue;
-      memtable.append(r.batch, r.op, table.appendOnly ? undefined : encodeKeys(r.batch, table.primaryKey), listing.position);
+      const batch = walBatchAt(r.batch, r.op, entry.schemaVersion ?? 0, table.schemaState, listing.key);
+      memtable.append(batch, r.op, table.appendOnly ? undefined : encodeKeys(batch, table.primaryKey), listing.position);
       if (first < 0) first = listing.position;
     }
   }

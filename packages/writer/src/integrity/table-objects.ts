@@ -88,7 +88,7 @@ export async function versionObjects(table: Table, version: { baseVersion: numbe
 export function tableDocObject(table: Table): TableObject {
   return {
     path: layout.tableDoc, kind: 'table', affects: 'the whole table: no reader or writer can open it',
-    check: async () => (await Table.open(table.store), (await table.store.head(layout.tableDoc))?.size ?? 0),
+    check: async () => (await Table.openDoc(table.store), (await table.store.head(layout.tableDoc))?.size ?? 0),
   };
 }
 

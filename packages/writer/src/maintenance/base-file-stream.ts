@@ -13,7 +13,7 @@
  */
 import {
   encodeKeyIndex, keyToHex, layout, parquetByteStream, publishDataFile, writeParquetFile,
-  type BaseFile, type KeyIndex, type Table,
+  type BaseFile, type KeyIndex, type Table, schemaVersionField,
 } from '@freshtier/core';
 import { DateUnit, TimeUnit, Type, type DataType, type RecordBatch, type Schema } from 'apache-arrow';
 import type { BaseFileShape } from './base-files.js';
@@ -92,7 +92,7 @@ async function publish(table: Table, shard: number, data: Uint8Array, rows: numb
   const { keyIndexPath, bytesWritten, checksum } = await publishDataFile(table.store, {
     dataPath: path, data, keyIndex: index && encodeKeyIndex(index), onCollision: 'a base file name collided; run the compaction again',
   });
-  const file: BaseFile = { path, rows, bytes: data.byteLength, checksum, rowGroupSize: shape.rowGroupSize, shard };
+  const file: BaseFile = { path, rows, bytes: data.byteLength, checksum, rowGroupSize: shape.rowGroupSize, shard, ...schemaVersionField(table.schemaVersion) };
   if (!index) return { file, bytesWritten };
   const key = (i: number) => keyToHex(index.keyBytes.subarray(index.keyOffsets[i], index.keyOffsets[i + 1]));
   return { file: { ...file, keyIndexPath, pkMin: key(0), pkMax: key(index.count - 1) }, bytesWritten };

@@ -11,7 +11,7 @@
  */
 import {
   compareBytes, encodeKeyIndex, gatherColumn, keyToHex, layout, mergePolicyOf, nullableSchema, publishDataFile, stateFields, writeParquetFile,
-  type BaseFile, type KeyIndex, type ParquetWriteOptions, type Table,
+  type BaseFile, type KeyIndex, type ParquetWriteOptions, type Table, schemaVersionField,
 } from '@freshtier/core';
 import { RecordBatch, Struct, makeData } from 'apache-arrow';
 import type { Merged } from './compaction-merge.js';
@@ -83,7 +83,7 @@ export async function writeBaseFile(table: Table, shard: number, merged: Merged,
   const { keyIndexPath, bytesWritten, checksum } = await publishDataFile(table.store, {
     dataPath: path, data: parquet, keyIndex: index && encodeKeyIndex(index), onCollision: 'a base file name collided; run the compaction again',
   });
-  const file: BaseFile = { path, rows: sel.count, bytes: parquet.byteLength, checksum, rowGroupSize: shape.rowGroupSize, shard };
+  const file: BaseFile = { path, rows: sel.count, bytes: parquet.byteLength, checksum, rowGroupSize: shape.rowGroupSize, shard, ...schemaVersionField(table.schemaVersion) };
   if (!index) return { file, bytesWritten };
   const key = (i: number) => keyToHex(index.keyBytes.subarray(index.keyOffsets[i], index.keyOffsets[i + 1]));
   return { file: { ...file, keyIndexPath, pkMin: key(0), pkMax: key(index.count - 1) }, bytesWritten };

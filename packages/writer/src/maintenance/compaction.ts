@@ -170,16 +170,18 @@ export interface CompactionProbe {
 export async function compactProbed(table: Table, options: CompactOptions, probe?: CompactionProbe): Promise<CompactionResult> {
   const opts = parseOptions(optionsSchema, options, 'compact options');
   if (opts.shard >= table.shardCount) throw new InvalidOptionsError('compact options', [{ path: 'shard', message: `shard ${opts.shard} does not exist: the table has shards 0..${table.shardCount - 1}` }]);
-  const reader = new FileReader(table, emptyStats(), 64 << 20);
   for (let attempt = 1; ; attempt++) {
+    // output files are written at the current schema (issue 17): every input is read onto it by field id
+    const current = await table.current();
+    const reader = new FileReader(current, emptyStats(), 64 << 20);
     const t = new Tracker(opts.shard, attempt, reader, opts.onProgress);
     t.report('plan');
-    const plan = await planCompaction(table, opts.shard, reader);
+    const plan = await planCompaction(current, opts.shard, reader);
     if (plan.generations.length === 0) return resultOf(false, plan.base.version, plan, [], t.p);
     t.p.generations = plan.generations.map((g) => g.generation);
-    const written = await mergeAndWrite(table, opts, plan, reader, t, new Holdings(probe?.onHeld));
+    const written = await mergeAndWrite(current, opts, plan, reader, t, new Holdings(probe?.onHeld));
     t.report('commit');
-    const version = await commitPlan(table, opts.shard, plan, written);
+    const version = await commitPlan(current, opts.shard, plan, written);
     if (version !== undefined) {
       t.report('done');
       return resultOf(true, version, plan, written, t.p);

@@ -23,7 +23,7 @@
  * meanwhile) is retried with the same document: what it would have changed is undone too.
  */
 import {
-  CorruptEntryError, RollbackAbortedError, baseCoverage, excludedOf, isFreshtierError, listWal, readWalEntry, type BaseManifest, type GenerationRange, type ShardManifest, type Table,
+  CorruptEntryError, FORMAT_VERSION, RollbackAbortedError, SCHEMA_FORMAT_VERSION, baseCoverage, excludedOf, isFreshtierError, listWal, readWalEntry, rolledBackSchema, type BaseManifest, type GenerationRange, type ShardManifest, type Table,
 } from '@freshtier/core';
 import { randomUUID } from 'node:crypto';
 import { claimEpoch, commitGuarded } from '../shard/fencing.js';
@@ -107,7 +107,7 @@ export async function rollback(table: Table, ref: VersionRef, options: RollbackO
     }
     await recheckEpochs(table, epochs, id);
     const doc = rolledBack(targetBase, target, excluded, id);
-    const committed = await table.baseManifests.update({ build: (latest) => finalIfStillPending(latest, id, doc), landed: (latest) => latest.note === doc.note });
+    const committed = await table.baseManifests.update({ build: (latest) => finalIfStillPending(latest, id, withSchemaOf(table, doc, latest)), landed: (latest) => latest.note === doc.note });
     await step({ step: 'committed', baseVersion: committed!.version });
     return { target, baseVersion: committed!.version, excluded, epochs };
   } catch (e) {
@@ -164,6 +164,16 @@ async function highestInWal(table: Table, shard: number, after: number, fencePos
 /** The highest generation a shard version holds: flushed or compacted (-1: none). */
 function highestGeneration(manifest: ShardManifest, compacted: number): number {
   return manifest.flushed.reduce((m, f) => Math.max(m, f.generation), compacted);
+}
+
+/**
+ * The target's schema comes back with the rest of its version (docs/format.md "Schema
+ * versions"), keeping the newest version's history and counters (`rolledBackSchema`).
+ */
+function withSchemaOf(table: Table, doc: BaseManifest, latest: BaseManifest): BaseManifest {
+  const schema = rolledBackSchema(doc.schema, latest.schema, table.initialSchema());
+  const { schema: _, ...rest } = doc;
+  return schema ? { ...rest, formatVersion: SCHEMA_FORMAT_VERSION, schema } : { ...rest, formatVersion: FORMAT_VERSION };
 }
 
 /** The target base version plus the new exclusions (earlier ones of the target stay). */

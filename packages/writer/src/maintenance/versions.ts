@@ -218,7 +218,10 @@ export function checkRollbackOptions(options: unknown): void {
 export async function checkout(table: Table, ref: VersionRef, options: Omit<LsmScannerOptions, 'writers' | 'at'> = {}): Promise<LsmScanner> {
   // checked here, before the spread below could let `at` or `writers` through unnoticed
   assertKnownKeys(options, CHECKOUT_OPTIONS, 'checkout options');
-  return new LsmScanner(table, { ...options, at: await resolveVersion(table, ref) });
+  const at = await resolveVersion(table, ref);
+  // a pinned read sees the schema of its version (issue 17), whatever the handle's
+  const pinned = table.atBase(await table.baseManifests.load(at.baseVersion), layout.manifest(layout.baseManifests, at.baseVersion));
+  return new LsmScanner(pinned, { ...options, at });
 }
 
 /**

@@ -18,7 +18,7 @@
  */
 import {
   Memtable, SchemaMismatchError, assertBatchColumnNames, conformBatch, encodeGeneration, encodeKeyIndex, isArrowRecordBatch, isArrowTable, layout, mergePolicyOf, publishDataFile, readParquetFile,
-  type FlushedGeneration, type Generation, type ShardId, type Table,
+  type FlushedGeneration, type Generation, type ShardId, type Table, schemaVersionField,
 } from '@freshtier/core';
 import type { RecordBatch, Table as ArrowTable } from 'apache-arrow';
 import { readFile } from 'node:fs/promises';
@@ -103,7 +103,7 @@ export async function writeIngestFiles(target: GenerationFileTarget, source: Ing
   const { keyIndexPath, bytesWritten, checksum } = await publishDataFile(target.store, { dataPath: path, data: g.parquet, keyIndex: index, onCollision: 'the ingest directory name collided; retry the ingest' });
   return {
     files: {
-      file: { path, keyIndexPath, rows: g.rows, bytes: g.parquet.byteLength, checksum, rowGroupSize: target.rowGroupSize, pkMin: g.pkMin, pkMax: g.pkMax },
+      file: { path, keyIndexPath, rows: g.rows, bytes: g.parquet.byteLength, checksum, rowGroupSize: target.rowGroupSize, pkMin: g.pkMin, pkMax: g.pkMax, ...schemaVersionField(target.table.schemaVersion) },
       batchRowOffsets: [...memtable.batchRowOffsets],
       walLast: -1,
       source: 'ingest',

@@ -18,7 +18,7 @@
  *    open must read, until opens fail for reading them.
  */
 import { randomUUID } from 'node:crypto';
-import { listWal, type Table } from '@freshtier/core';
+import { SchemaChangedError, listWal, schemaVersionOfBase, type Table } from '@freshtier/core';
 import { emitEvent, type WriterEvent, type WriterEventBody } from './events.js';
 import { claimEpoch, commitGuarded, type ShardHead } from './fencing.js';
 import { cancelPendingRollback } from '../maintenance/rollback-pending.js';
@@ -52,6 +52,7 @@ export interface OpenedShard {
  */
 export async function openShard(table: Table, opts: ResolvedWriterOptions): Promise<OpenedShard> {
   const { store } = table;
+  await assertCurrentSchema(table, opts.shard);
   const claimed = await claimEpoch(table, opts.shard, randomUUID());
   const { epoch, replayAfter } = claimed.doc;
   await cancelPendingRollback(table, `writer of shard ${opts.shard} (epoch ${epoch})`); // before any ack: see rollback-pending.ts
@@ -67,6 +68,16 @@ export async function openShard(table: Table, opts: ResolvedWriterOptions): Prom
   });
   const head = replayed.slots.length === 0 && replayed.entries > TRIM_AFTER_ENTRIES ? await skipReplayed(table, opts.shard, epoch, claimed, fencePosition, replayed) : claimed;
   return { head, fencePosition, replayed };
+}
+
+/**
+ * Before anything is claimed: a handle on an older schema version would log and flush
+ * batches of columns the table no longer has (readers would still read them right, by
+ * field id, but its caller's puts no longer match the table), so it must reopen first.
+ */
+async function assertCurrentSchema(table: Table, shard: number): Promise<void> {
+  const current = schemaVersionOfBase((await table.baseManifests.latest()).doc);
+  if (current !== table.schemaVersion) throw new SchemaChangedError(`The Table handle this writer of shard ${shard} was opened with`, table.schemaVersion, current, { shard });
 }
 
 /** An open replaying more entries than this, all without a row to replay, moves `replayAfter` past them (step 5). */

@@ -25,7 +25,7 @@
  */
 import {
   ShardFencedError, WriterPoisonedError, encodeWalEntry, failpoint, isFreshtierError, layout,
-  type ShardId, type WalRecord,
+  schemaVersionField, type ShardId, type WalRecord,
 } from '@freshtier/core';
 import { inspectTaken, type WalTable } from './wal.js';
 
@@ -64,7 +64,7 @@ export class WalAppender {
     if (this.broken) throw this.broken.error;
     const position = this.next++;
     try {
-      return await this.place(position, encodeWalEntry({ kind: 'data', shard: this.shard, epoch: this.epoch, records }));
+      return await this.place(position, encodeWalEntry({ kind: 'data', shard: this.shard, epoch: this.epoch, records, ...schemaVersionField(this.wal.schemaVersion) }));
     } catch (e) {
       const lower = this.broken as WalAppender['broken']; // set meanwhile, perhaps (TypeScript keeps the narrowing above)
       if (lower && lower.position < position) throw lower.error; // above a lower failure: failed because of it

@@ -35,7 +35,7 @@ import {
 } from '@freshtier/core';
 
 /** What the WAL functions need of a table: its store and its WAL entries' suffix. */
-export type WalTable = Pick<Table, 'store' | 'walSuffix'>;
+export type WalTable = Pick<Table, 'store' | 'walSuffix' | 'schemaVersion'>;
 
 /**
  * The bytes of a fence entry of `epoch`; `repaired` marks one that fills the position of

@@ -1,0 +1,53 @@
+/**
+ * Schema evolution (issue 17; docs/format.md "Schema versions"): one change, one
+ * conditional commit of the base manifest carrying the new schema version.
+ *
+ * 1. Check the change at the boundary (zod), then against the table's current schema
+ *    (`applySchemaChange`: a change that would make stored data unreadable, or break the key
+ *    or the merge options, is `SchemaChangeRefusedError`). Nothing is written before.
+ * 2. Commit the base manifest version after the newest, equal to it but for the schema
+ *    (format version 2), like every other base commit: put-if-absent, so it either wins that
+ *    version or reloads and retries. A retry that finds another schema than the handle's (a
+ *    concurrent change won) stops with `SchemaChangedError`; a compaction or GC commit in
+ *    between is rebuilt on, keeping its files.
+ * 3. Return the table handle at the new schema. Readers and writers on older handles get
+ *    `SchemaChangedError` (reopen); data written under any version stays readable, projected
+ *    by field id onto the version a read uses.
+ */
+import {
+  SCHEMA_FORMAT_VERSION, SchemaChangedError, applySchemaChange, describeChange, parseOptions, schemaChangeSchema, schemaRecordOf,
+  schemaVersionOfBase, type BaseManifest, type SchemaChange, type Table, type TableSchema,
+} from '@freshtier/core';
+
+/**
+ * Applies one schema change to the table in one conditional commit; returns the table's
+ * handle at the new schema version. Open writers and scanners on the old handle must reopen.
+ *
+ * @example
+ * ```ts
+ * import { Int64 } from 'apache-arrow';
+ * let t = await evolveSchema(table, { kind: 'add-column', name: 'score', type: new Int64(), default: 0n });
+ * t = await evolveSchema(t, { kind: 'rename-column', name: 'score', to: 'points' });
+ * ```
+ */
+export async function evolveSchema(table: Table, change: SchemaChange): Promise<Table> {
+  const checked = parseOptions(schemaChangeSchema, change, 'schema change') as SchemaChange;
+  let next: TableSchema | undefined;
+  await table.baseManifests.update({
+    build: (latest, version) => {
+      const current = schemaVersionOfBase(latest);
+      if (current !== table.schemaVersion) throw new SchemaChangedError('The Table handle given to evolveSchema', table.schemaVersion, current);
+      next ??= applySchemaChange(table.schemaState, checked);
+      return withSchema(latest, next, `schema version ${next.version}: ${describeChange(checked)} (on base version ${version})`);
+    },
+    landed: (latest) => next !== undefined && schemaVersionOfBase(latest) === next.version,
+  });
+  if (!next) throw new Error('unreachable: the commit built no schema');
+  return table.atSchema(next);
+}
+
+/** Step 2: the newest base version with the new schema and nothing else changed. */
+function withSchema(latest: BaseManifest, next: TableSchema, note: string): BaseManifest {
+  return { ...latest, formatVersion: SCHEMA_FORMAT_VERSION, schema: schemaRecordOf(next), committedAt: new Date().toISOString(), note };
+}
+

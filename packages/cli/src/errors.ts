@@ -73,10 +73,12 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   UNSUPPORTED_FORMAT: 'this table was written by another freshtier version; use a matching freshtier',
   WRITER_CLOSED: 'this is a bug in the CLI: please report it',
   STORE_FAILURE: 'check that the object store is reachable and that you have permission, then retry',
+  SCHEMA_CHANGE_REFUSED: '`freshtier inspect <uri>` lists the columns with their types, field ids, key and merge options; `freshtier alter --help` lists the changes freshtier makes',
+  SCHEMA_CHANGED: 'another process changed the table\'s schema (`freshtier alter`) while this command ran; run the command again (with input of the new schema: `freshtier inspect <uri>` prints it)',
 };
 
 /** Usage-class freshtier errors: the user's input was rejected before anything happened. */
-const USAGE_CODES: ReadonlySet<string> = new Set(['INVALID_OPTIONS']);
+const USAGE_CODES: ReadonlySet<string> = new Set(['INVALID_OPTIONS', 'SCHEMA_CHANGE_REFUSED']);
 
 /** A failure as the CLI reports it. */
 export interface Failure {

@@ -2,7 +2,7 @@
  * @freshtier/cli — the `freshtier` command. `main(argv, io)` runs it in-process
  * (tests, embedding); `bin.ts` runs it as a program.
  *
- * Commands: init, append, delete, scan, changes, inspect, verify, repair, compact, gc, tag, tags, rollback, bench (and files, sql).
+ * Commands: init, append, delete, scan, changes, inspect, alter, verify, repair, compact, gc, tag, tags, rollback, bench (and files, sql).
  * Exit codes: 0 ok, 1 error, 2 usage.
  */
 export { main, VERSION } from './main.js';

@@ -4,6 +4,7 @@
  * `process.exit`, so tests run it in-process.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { alterCommand } from './commands/alter.js';
 import { append } from './commands/append.js';
 import { benchCommand } from './commands/bench.js';
 import { filesCommand } from './commands/files.js';
@@ -38,7 +39,7 @@ Schema files (--schema): JSON like
               {"name": "name", "type": "utf8"},
               {"name": "ts", "type": "timestamp[ms, UTC]"}],
    "primaryKey": ["id"]}
-types: int8..int64, uint8..uint64, float32, float64, bool, utf8, large_utf8, binary,
+types: int8..int64, uint8..uint64, float32, float64, bool, utf8, large_utf8, binary, large_binary,
 date32, date64, timestamp[s|ms|us|ns(, tz)]. "nullable" defaults to true. Or an Arrow
 IPC file (.arrow): its schema is used as is.`;
 
@@ -78,7 +79,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       writeErr: (s) => io.stderr.write(s),
     })
     .showHelpAfterError('(add --help for usage)')
-    .addHelpText('after', '\nExit codes: 0 ok, 1 error, 2 usage (bad arguments, schema file, URI, --where, or input file content refused before writing).');
+    .addHelpText('after', '\nExit codes: 0 ok, 1 error, 2 usage (bad arguments, schema file, URI, --where, input file content or a schema change refused before writing).');
 
   program.command('init')
     .description('create a table')
@@ -141,8 +142,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return scan(c, cmd.args[0], cmd.opts());
     }));
 
+  program.command('alter')
+    .description('change the schema in one commit (a new schema version): add, widen, rename or drop a column, or make one nullable')
+    .argument('<uri>', 'the table')
+    .argument('<change>', 'add-column, widen-column, rename-column, drop-column or make-nullable')
+    .argument('[words...]', 'add-column <name> <type> | widen-column <name> <type> | rename-column <name> <to> | drop-column <name> | make-nullable <name>')
+    .option('--not-null', 'add-column: the new column is required (needs --default)')
+    .option('--default <literal>', 'add-column: what rows written before the column read as (default: null); dates YYYY-MM-DD, timestamps ISO-8601')
+    .option('--aggregate <fn>', 'add-column on an aggregate table: the column\'s function (default last-non-null)')
+    .addHelpText('after', '\nTypes as in schema files (see `freshtier init --help`). Widening: a wider signed int, uint to a wider uint or signed int,\nfloat16/float32 to float64, date32 to timestamp[s|ms], date64 to timestamp[ms] (no zone or UTC),\nutf8 to large_utf8, binary to large_binary.\nKey columns can only be renamed. Nothing is rewritten: readers project older files onto the new schema (docs/format.md "Schema versions").\nExample: freshtier alter ./t add-column score float64 --not-null --default 1.5')
+    .action(run((c, cmd) => {
+      const [uri, change, ...words] = cmd.args;
+      return alterCommand(c, uri, change, words, cmd.opts());
+    }));
+
   program.command('inspect')
-    .description('show shards, epochs, generations, sizes, WAL backlog, base versions and tags')
+    .description('show the schema (version, field ids), shards, epochs, generations, sizes, WAL backlog, base versions and tags')
     .argument('<uri>', 'the table')
     .option('--versions <n>', 'how many recent base versions to list', integer(0, 'a count'), 10)
     .option('--committed', 'count committed rows only; by default the rows acked in the WAL but not yet flushed are counted too (read from the WAL)')

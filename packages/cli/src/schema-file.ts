@@ -19,7 +19,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import {
-  Binary, Bool, DateDay, DateMillisecond, Field, Float32, Float64, Int16, Int32, Int64, Int8, LargeUtf8, Schema,
+  Binary, Bool, DateDay, DateMillisecond, Field, Float32, Float64, Int16, Int32, Int64, Int8, LargeBinary, LargeUtf8, Schema,
   TimeUnit, Timestamp, Uint16, Uint32, Uint64, Uint8, Utf8, tableFromIPC, type DataType,
 } from 'apache-arrow';
 import { UsageError } from './errors.js';
@@ -30,7 +30,7 @@ const SIMPLE: Record<string, () => DataType> = {
   float32: () => new Float32(), float64: () => new Float64(), float: () => new Float32(), double: () => new Float64(),
   bool: () => new Bool(), boolean: () => new Bool(),
   utf8: () => new Utf8(), string: () => new Utf8(), large_utf8: () => new LargeUtf8(),
-  binary: () => new Binary(),
+  binary: () => new Binary(), large_binary: () => new LargeBinary(),
   date: () => new DateDay(), date32: () => new DateDay(), date64: () => new DateMillisecond(),
 };
 

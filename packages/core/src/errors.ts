@@ -243,7 +243,7 @@ export class SchemaChangeRefusedError extends FreshtierError {
  * @example
  * ```ts
  * try { await writer.put(batch); }
- * catch (e) { if (isFreshtierError(e, 'SCHEMA_CHANGED')) table = await Table.open(store); }
+ * catch (e) { if (isFreshtierError(e, 'SCHEMA_CHANGED')) console.log('reopen:', (await Table.open(store)).schemaVersion); }
  * ```
  */
 export class SchemaChangedError extends FreshtierError {

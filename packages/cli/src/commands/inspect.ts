@@ -9,6 +9,7 @@ import { ShardTail } from '@freshtier/scanner';
 import { formatTableVersion } from './maintenance.js';
 import type { Context } from '../context.js';
 import { formatBytes } from '../progress.js';
+import { schemaReport, shownDefault, type SchemaFieldReport } from '../schema-report.js';
 import { openTable } from '../table-uri.js';
 
 export interface InspectOptions {
@@ -33,7 +34,10 @@ export interface InspectReport {
   uri: string;
   formatVersion: number;
   createdAt: string;
-  fields: { name: string; type: string; nullable: boolean }[];
+  /** The current schema version (0: `_table.json`'s schema, never altered). */
+  schemaVersion: number;
+  /** The current columns, each with its stable field id (docs/format.md "Schema versions"). */
+  fields: SchemaFieldReport[];
   primaryKey: string[];
   shardCount: number;
   base: { version: number; files: number; rows: number; bytes: number; compacted: Record<string, number>; excluded?: unknown; committedAt: string; note: string };
@@ -94,11 +98,13 @@ export async function collect(table: Table, versionCount: number, tail = false):
   const baseRows = base.doc.files.reduce((n, f) => n + f.rows, 0);
   const baseBytes = base.doc.files.reduce((n, f) => n + f.bytes, 0);
   const excluded = (base.doc as { excluded?: unknown }).excluded;
+  const schema = schemaReport(table);
   return {
     uri: store.uri,
     formatVersion: table.doc.formatVersion,
     createdAt: table.doc.createdAt,
-    fields: table.schema.fields.map((f) => ({ name: f.name, type: String(f.type), nullable: f.nullable })),
+    schemaVersion: schema.schemaVersion,
+    fields: schema.fields,
     primaryKey: [...table.primaryKey],
     shardCount: table.shardCount,
     base: {
@@ -144,11 +150,18 @@ function grid(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** `version 2; field ids id=1, name=2, score=4; defaults score=1.5` (defaults as `scan` prints them). */
+function schemaLine(r: InspectReport): string {
+  const defaults = r.fields.filter((f) => f.defaultText !== undefined).map((f) => `${f.name}=${shownDefault(f)}`);
+  return `version ${r.schemaVersion}; field ids ${r.fields.map((f) => `${f.name}=${f.id}`).join(', ')}${defaults.length ? `; defaults ${defaults.join(', ')}` : ''}`;
+}
+
 function render(r: InspectReport): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const lines: string[] = [];
   lines.push(`table ${r.uri}  (format ${r.formatVersion}, created ${r.createdAt})`);
   lines.push(`  columns:     ${r.fields.map((f) => `${f.name} ${f.type}${f.nullable ? '' : ' not null'}`).join(', ')}`);
+  lines.push(`  schema:      ${schemaLine(r)}`);
   lines.push(`  primary key: ${r.primaryKey.length ? r.primaryKey.join(', ') : '(none: append-only)'}`);
   lines.push(`  shards:      ${r.shardCount}`);
   lines.push(`  total:       ${formatBytes(r.totals.bytes)} stored; ${n(r.totals.rowsInBase)} rows in base files, ${n(r.totals.rowsInFlushedGenerations)} in flushed generations (a key may be in several)`);

@@ -101,6 +101,7 @@ export function initialTableSchema(doc: InitialDoc, arrow: Schema): TableSchema 
  *
  * @example
  * ```ts
+ * declare const latest: BaseManifest, next: TableSchema;
  * const doc = { ...latest, formatVersion: 2, schema: schemaRecordOf(next) };
  * ```
  */
@@ -118,7 +119,8 @@ export function schemaRecordOf(ts: TableSchema): SchemaRecord {
  *
  * @example
  * ```ts
- * const ts = base.schema ? tableSchemaOf(base.schema, 'base/_manifests/v…json') : table.initialSchema;
+ * declare const base: BaseManifest;
+ * const ts = base.schema ? tableSchemaOf(base.schema, 'base/_manifests/v…json') : table.initialSchema();
  * ```
  */
 export function tableSchemaOf(record: SchemaRecord, path: string): TableSchema {
@@ -149,6 +151,7 @@ export function tableSchemaOf(record: SchemaRecord, path: string): TableSchema {
  *
  * @example
  * ```ts
+ * declare const file: DataFile;
  * const ids = storedNames(table.schemaState, file.schemaVersion ?? 0, file.path);
  * ```
  */
@@ -165,7 +168,7 @@ export function storedNames(ts: TableSchema, version: number, path: string): Rea
  *
  * @example
  * ```ts
- * const entry = { path, rows, bytes, checksum, rowGroupSize, ...schemaVersionField(table.schemaVersion) };
+ * const entry = { path: 'base/data/x.parquet', rows: 10, bytes: 512, rowGroupSize: 65_536, ...schemaVersionField(table.schemaVersion) };
  * ```
  */
 export function schemaVersionField(version: number): { schemaVersion?: number } {
@@ -192,7 +195,8 @@ export function schemaVersionOfBase(base: { schema?: { version: number } }): num
  *
  * @example
  * ```ts
- * const schema = rolledBackSchema(target.schema, latest.schema, table.initialSchema());
+ * declare const target: BaseManifest, latest: BaseManifest;
+ * const restored = rolledBackSchema(target.schema, latest.schema, table.initialSchema());
  * ```
  */
 export function rolledBackSchema(target: SchemaRecord | undefined, latest: SchemaRecord | undefined, initial: TableSchema): SchemaRecord | undefined {

@@ -28,7 +28,7 @@ const STATE_PREFIXES = [SEQUENCE_COLUMN_PREFIX, SUM_COLUMN_PREFIX];
  *
  * @example
  * ```ts
- * const raw = reader.readRowGroup(bytes, file, 0)[0];
+ * declare const raw: RecordBatch, file: DataFile; // a row group as stored
  * const b = conformBatch(projectStored(raw, file.schemaVersion ?? 0, table.schemaState, file.path), table.schema.fields);
  * ```
  */
@@ -74,6 +74,7 @@ function readName(stored: string, names: ReadonlyMap<string, number>, current: R
  *
  * @example
  * ```ts
+ * declare const file: DataFile;
  * const wanted = storedColumnNames(table.schemaState, file.schemaVersion ?? 0, ['id', 'score'], file.path);
  * ```
  */
@@ -99,7 +100,8 @@ export function storedColumnNames(ts: TableSchema, version: number, columns: rea
  *
  * @example
  * ```ts
- * const batch = walBatchAt(record.batch, record.op, entry.schemaVersion ?? 0, table.schemaState, listing.key);
+ * declare const entry: WalEntry, record: WalRecord, key: string;
+ * const b = walBatchAt(record.batch, record.op, entry.schemaVersion ?? 0, table.schemaState, key);
  * ```
  */
 export function walBatchAt(batch: RecordBatch, op: 'put' | 'delete', version: number, ts: TableSchema, path: string): RecordBatch {

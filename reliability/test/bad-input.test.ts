@@ -29,6 +29,7 @@ import { MAINTENANCE_INPUTS } from './bad-input-cases-maintenance.js';
 import { NAME_INPUTS } from './bad-input-cases-names.js';
 import { ROLLBACK_INPUTS } from './bad-input-cases-rollback.js';
 import { WAL_INPUTS } from './bad-input-cases-wal.js';
+import { SCHEMA_INPUTS } from './bad-input-cases-schema.js';
 import { TEXT_INPUTS } from './bad-input-cases-text.js';
 
 const counts = emptyCounts();
@@ -119,6 +120,7 @@ const CLASSES: Record<string, Case[]> = {
   'pipelined WAL: the walWindow option': fromInputs(WAL_INPUTS),
   'merge options and merge-engine puts': fromInputs(MERGE_INPUTS),
   'command line: delete files, tags, output formats': fromInputs(CLI_INPUTS),
+  'schema changes: shapes, refusals, stale handles': fromInputs(SCHEMA_INPUTS),
 };
 const CASES: (Case & { class: string })[] = Object.entries(CLASSES).flatMap(([cls, cases]) => cases.map((c) => ({ ...c, class: cls })));
 

@@ -33,6 +33,7 @@ export function duckdbType(t: DataType): string | undefined {
     case Type.Timestamp: return x.timezone ? 'TIMESTAMPTZ' : TIMESTAMPS[x.unit!];
     case Type.Time: return x.unit === 3 ? 'TIME_NS' : 'TIME';
     case Type.Decimal: return `DECIMAL(${x.precision}, ${x.scale})`;
+    case Type.Duration: return 'BIGINT'; // stored as a bare INT64 count of units (docs/format.md §6.3)
     default: return undefined;
   }
 }

@@ -13,14 +13,19 @@
  *   merges per key as freshtier's merge does (merged-sql.ts).
  * - append-only tables: every stored row but tombstones.
  *
- * Data files are named by {@link LiveFile.url}.
+ * Data files are named by {@link LiveFile.url}. The view has the columns of the schema
+ * version the table version reads at (`live.schema`): each file is projected onto them by
+ * field id (view-projection.ts), so files written at older schema versions read renamed,
+ * widened, with added columns' defaults and without dropped columns.
  */
 import { InvalidOptionsError, mergePolicyOf, stateFields, type Table } from '@freshtier/core';
 import type { Field } from 'apache-arrow';
-import type { LiveFile, LiveFiles } from './live-files.js';
+import { liveTableSchema, type LiveFile, type LiveFiles } from './live-files.js';
 import { duckdbType } from './duckdb-types.js';
 import { GEN, keyList, mergedBody } from './merged-sql.js';
 import { ident, literal } from './sql-text.js';
+import { projectedColumns } from './view-projection.js';
+import { viewTable, type ViewTable } from './view-schema.js';
 
 /**
  * Options of {@link latestStateSql}.
@@ -50,37 +55,49 @@ const RANK = '_ft_rank';
  * ```
  */
 export function latestStateSql(table: Table, live: LiveFiles, options: LatestStateSqlOptions = {}): string {
-  checkRequest(table, live, options);
-  const columns = table.schema.fields.map((f) => ident(f.name));
-  const state = stateFields(mergePolicyOf(table), table.schema, 'base'); // `_ft_seq_<c>`, `_ft_sum_<c>`: in every file
-  const withCut = mergePolicyOf(table).storesCut; // generation files carry `_ft_cut`
+  const vt = checkRequest(table, live, options);
+  const columns = vt.schema.fields.map((f) => ident(f.name));
+  const state = stateFields(mergePolicyOf(vt), vt.schema, 'base'); // `_ft_seq_<c>`, `_ft_sum_<c>`: in every file
+  const withCut = mergePolicyOf(vt).storesCut; // generation files carry `_ft_cut`
   const header = [
     `-- the latest state of freshtier table ${table.store.uri}, table version ${live.version.baseVersion}:${live.version.shardVersions.join(',')} (base:shards)`,
+    `-- schema version ${vt.state.version}: files of older schema versions are projected onto its columns by field id`,
     `-- ${live.files.length} live file(s); regenerate after every commit (flush, compaction, rollback, gc): the view names files, and gc deletes files no version needs`,
     ...(live.files.some((f) => f.url.startsWith('s3://')) ? ['-- s3:// files: LOAD httpfs and CREATE SECRET for the bucket first'] : []),
   ];
-  const stored = live.files.length === 0 ? [emptyBranch(table.schema.fields, state, withCut)] : branches(live.files, [...columns, ...state.map((f) => ident(f.name))], withCut);
-  const body = table.appendOnly ? appendOnlyBody(columns) : withCut ? mergedBody(table) : newestBody(table, columns);
+  const stored = live.files.length === 0 ? [emptyBranch(vt.schema.fields, state, withCut)] : branches(live.files, vt, withCut);
+  const body = vt.appendOnly ? appendOnlyBody(columns) : withCut ? mergedBody(vt) : newestBody(vt, columns);
   return [...header, `CREATE OR REPLACE VIEW ${ident(options.name ?? 'freshtier_table')} AS`, 'WITH stored AS (', stored.map((b) => `  ${b}`).join('\n  UNION ALL\n'), `)${body};`, ''].join('\n');
 }
 
-function checkRequest(table: Table, live: LiveFiles, options: LatestStateSqlOptions): void {
+/** The request's problems as one `InvalidOptionsError`; else the table at the schema version `live` reads at. */
+function checkRequest(table: Table, live: LiveFiles, options: LatestStateSqlOptions): ViewTable {
   const issues: { path: string; message: string }[] = [];
   if (options.dialect !== undefined && options.dialect !== 'duckdb') issues.push({ path: 'dialect', message: `"${String(options.dialect)}" is not supported: use duckdb` });
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) issues.push({ path: 'name', message: 'give a non-empty view name' });
   const unreadable = live.files.find((f) => !f.url.startsWith('/') && !f.url.startsWith('s3://'));
   if (unreadable) issues.push({ path: 'uri', message: `the table lives in ${table.store.uri}, which no SQL engine can read: use a local or s3:// table` });
+  const ts = liveTableSchema(table, live);
+  if (!ts) issues.push({ path: 'live', message: `schema version ${live.schema?.version} is not the table's current one: pass liveFiles(table, ref)'s answer itself` });
   if (issues.length) throw new InvalidOptionsError('SQL view request', issues);
+  return viewTable(ts!);
 }
 
-/** One SELECT per data file (base files together), each with the generation the file holds. */
-function branches(files: readonly LiveFile[], columns: readonly string[], withCut: boolean): string[] {
+/**
+ * One SELECT per generation file and one per schema version of base files, each with the
+ * generation its rows hold, projected onto the viewed schema (identical column lists, so a
+ * positional UNION ALL).
+ */
+function branches(files: readonly LiveFile[], vt: ViewTable, withCut: boolean): string[] {
   const out: string[] = [];
-  const base = files.filter((f) => f.kind === 'base');
-  const own = columns.join(', ');
-  if (base.length) out.push(`SELECT ${own}, CAST(-1 AS BIGINT) AS ${GEN}, false AS _ft_tombstone${withCut ? ', false AS _ft_cut' : ''} FROM read_parquet([${base.map((f) => literal(f.url)).join(', ')}])`);
+  const base = new Map<number, LiveFile[]>();
+  for (const f of files) if (f.kind === 'base') base.set(f.schemaVersion ?? 0, [...(base.get(f.schemaVersion ?? 0) ?? []), f]);
+  const own = (f: LiveFile) => projectedColumns(vt, f.schemaVersion ?? 0, f.path).join(', ');
+  for (const group of [...base.values()]) {
+    out.push(`SELECT ${own(group[0])}, CAST(-1 AS BIGINT) AS ${GEN}, false AS _ft_tombstone${withCut ? ', false AS _ft_cut' : ''} FROM read_parquet([${group.map((f) => literal(f.url)).join(', ')}])`);
+  }
   for (const f of files) {
-    if (f.kind !== 'base') out.push(`SELECT ${own}, CAST(${f.generation} AS BIGINT) AS ${GEN}, _ft_tombstone${withCut ? ', _ft_cut' : ''} FROM read_parquet(${literal(f.url)})`);
+    if (f.kind !== 'base') out.push(`SELECT ${own(f)}, CAST(${f.generation} AS BIGINT) AS ${GEN}, _ft_tombstone${withCut ? ', _ft_cut' : ''} FROM read_parquet(${literal(f.url)})`);
   }
   return out;
 }
@@ -97,7 +114,7 @@ function typeFor(f: Field): string {
   return t;
 }
 
-function newestBody(table: Table, columns: readonly string[]): string {
+function newestBody(table: ViewTable, columns: readonly string[]): string {
   return [
     `, newest AS (`,
     `  SELECT *, row_number() OVER (PARTITION BY ${keyList(table)} ORDER BY ${GEN} DESC) AS ${RANK} FROM stored`,

@@ -20,10 +20,14 @@
  * "Position" order is the generation: a keyed table's data file holds one row per key,
  * so within a shard a key's rows differ in generation (the batch coordinate's first part).
  */
-import { mergePolicyOf, type Table } from '@freshtier/core';
+import { mergePolicyOf } from '@freshtier/core';
 import type { Field } from 'apache-arrow';
+import type { ViewTable } from './view-schema.js';
 import { duckdbType } from './duckdb-types.js';
 import { ident, isFloat, literal, orderedFirst, totalOrder } from './sql-text.js';
+
+/** What the bodies read of the table at the schema version viewed (a {@link ViewTable}). */
+type MergeView = Pick<ViewTable, 'schema' | 'primaryKey' | 'mergeSpec' | 'doc'>;
 
 /** The generation column every branch of the view's `stored` relation carries. */
 export const GEN = '_ft_generation';
@@ -37,10 +41,10 @@ const TOTAL = '_ft_total_';
  *
  * @example
  * ```ts
- * keyList(table); // '"id"'
+ * keyList(viewTable(ts)); // '"id"'
  * ```
  */
-export function keyList(table: Table): string {
+export function keyList(table: MergeView): string {
   return table.primaryKey.map((name) => (isFloat(fieldOf(table, name).type) ? `${ident(name)} + 0.0` : ident(name))).join(', ');
 }
 
@@ -49,10 +53,10 @@ export function keyList(table: Table): string {
  *
  * @example
  * ```ts
- * const body = mergedBody(table); // ', cut AS (…), live AS (…) … SELECT … FROM merged'
+ * const body = mergedBody(viewTable(ts)); // ', cut AS (…), live AS (…) … SELECT … FROM merged'
  * ```
  */
-export function mergedBody(table: Table): string {
+export function mergedBody(table: MergeView): string {
   const live = [
     `, cut AS (`,
     `  SELECT *, max(CASE WHEN _ft_tombstone OR _ft_cut THEN ${GEN} END) OVER (PARTITION BY ${keyList(table)}) AS ${CUT_AT} FROM stored`,
@@ -64,7 +68,7 @@ export function mergedBody(table: Table): string {
 }
 
 /** Per key, each column by its rule over the live rows (a pick engine: every column from the winner). */
-function combineBody(table: Table): string[] {
+function combineBody(table: MergeView): string[] {
   const { summed: sums, counted } = mergePolicyOf(table);
   const summed = new Set(sums);
   const exprs = table.schema.fields.map((f, i) => (summed.has(i) ? `${columnExpr(table, f)} AS ${ident(TOTAL + f.name)}` : `${columnExpr(table, f)} AS ${ident(f.name)}`));
@@ -83,10 +87,10 @@ function combineBody(table: Table): string[] {
  *
  * @example
  * ```ts
- * columnExpr(table, table.schema.fields[2]); // 'first("v" ORDER BY "_ft_seq_v" DESC NULLS LAST, _ft_generation DESC) FILTER (WHERE "v" IS NOT NULL)'
+ * columnExpr(vt, vt.schema.fields[2]); // 'first("v" ORDER BY "_ft_seq_v" DESC NULLS LAST, _ft_generation DESC) FILTER (WHERE "v" IS NOT NULL)'
  * ```
  */
-export function columnExpr(table: Table, f: Field): string {
+export function columnExpr(table: MergeView, f: Field): string {
   const c = ident(f.name);
   const seq = sequenceField(table);
   const engine = table.mergeSpec.mergeEngine ?? 'deduplicate';
@@ -117,7 +121,7 @@ export function columnExpr(table: Table, f: Field): string {
  * provided the column (`_ft_seq_<c>`) when the table has a sequence field, ties and
  * otherwise by generation; `filter` skips rows (last-non-null: nulls).
  */
-function bySequence(table: Table, f: Field, dir: 'ASC' | 'DESC', filter?: string): string {
+function bySequence(table: MergeView, f: Field, dir: 'ASC' | 'DESC', filter?: string): string {
   const seq = sequenceField(table);
   return orderedFirst(f.type, ident(f.name), [...(seq ? totalOrder(seq.type, ident(`_ft_seq_${f.name}`), dir) : []), `${GEN} ${dir}`], filter);
 }
@@ -139,11 +143,11 @@ function integerRange(f: Field): [string, string] {
   return [`CAST('${lo}' AS HUGEINT)`, `CAST('${hi}' AS HUGEINT)`];
 }
 
-function sequenceField(table: Table): Field | undefined {
+function sequenceField(table: MergeView): Field | undefined {
   const name = table.mergeSpec.sequenceField;
   return name === undefined ? undefined : fieldOf(table, name);
 }
 
-function fieldOf(table: Table, name: string): Field {
+function fieldOf(table: MergeView, name: string): Field {
   return table.schema.fields.find((x) => x.name === name)!;
 }

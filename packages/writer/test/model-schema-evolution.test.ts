@@ -1,7 +1,7 @@
 /**
  * Model-based property test of schema evolution (issue 17). Random histories of puts
- * (upserts), deletes, freezes, flushes, compactions, writer reopens and schema changes of
- * every kind (add nullable / with a default / non-null with a default, widen int8→16→32→64,
+ * (upserts), bulk ingests, deletes, freezes, flushes, compactions, writer reopens and schema
+ * changes of every kind (add nullable / with a default / non-null with a default, widen int8→16→32→64,
  * float32→64, date32→timestamp(ms), utf8→large_utf8, rename — the key too —, drop, make
  * nullable; dropped and renamed-away names are reused) run against `SchemaModel`, a plain
  * map of field id → value that projects with ids. After every step `scan()`, `get()` of
@@ -27,6 +27,7 @@ const KEYS = 24;
 type After = 'close' | 'crash' | 'stale';
 type Op =
   | { kind: 'put'; ids: number[]; seed: number }
+  | { kind: 'ingest'; ids: number[]; seed: number }
   | { kind: 'delete'; ids: number[] }
   | { kind: 'freeze' }
   | { kind: 'flush' }
@@ -37,6 +38,7 @@ type Op =
 const ids = fc.uniqueArray(fc.integer({ min: 0, max: KEYS - 1 }), { minLength: 1, maxLength: 8 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('put' as const), ids, seed: fc.nat() }), weight: 6 },
+  { arbitrary: fc.record({ kind: fc.constant('ingest' as const), ids, seed: fc.nat() }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('delete' as const), ids }), weight: 2 },
   { arbitrary: fc.constant({ kind: 'freeze' as const }), weight: 1 },
   { arbitrary: fc.constant({ kind: 'flush' as const }), weight: 2 },
@@ -79,9 +81,10 @@ class Harness {
 
   async run(o: Op): Promise<void> {
     switch (o.kind) {
-      case 'put': {
+      case 'put':
+      case 'ingest': {
         const { batch, rows } = this.model.batch(o.ids, prng(o.seed));
-        await this.writer.put(batch);
+        await (o.kind === 'put' ? this.writer.put(batch) : this.writer.ingest(batch));
         return this.model.put(rows);
       }
       case 'delete':

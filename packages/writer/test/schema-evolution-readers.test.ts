@@ -5,7 +5,8 @@
  * - a tailing reader on a handle opened after the change sees acked rows of WAL entries
  *   written under the older schema, projected onto the new one (renamed by id, widened
  *   exactly, added columns as their default, dropped ones gone);
- * - the change feed between versions on both sides of a change;
+ * - the change feed between versions on both sides of a change (a change of schema alone, or
+ *   in a column dropped since, is no change);
  * - compaction writes its files at the current schema version;
  * - a stale writer's put fails with SchemaChangedError after its next flush, and what it
  *   acked stays readable; a stale handle's scanner, writer open and schema change are refused
@@ -13,7 +14,7 @@
  */
 import { MemoryStore, Table, isFreshtierError, type ObjectStore } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
-import { Int32, Int64, Utf8, type Table as ArrowTable } from 'apache-arrow';
+import { Int32, Int64, Table as ArrowTable, Utf8 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { ShardWriter, changes, checkout, compact, evolveSchema, head, tag } from '../src/index.js';
 import { batchOf } from './support/columns.js';
@@ -124,6 +125,29 @@ describe('the change feed across a schema change', () => {
       'id=3n w=7 s="s3" c=5 _ft_op="delete"', 'id=4n w=1 s="s4" c=2 _ft_op="insert"',
     ]);
     await w2.close();
+  });
+  it('a change only in a column dropped later, or only in width, is no change; a pinned feed reads its own schema', async () => {
+    const store = new MemoryStore();
+    const table = await makeTable(store);
+    const w = await open(table);
+    await w.put(rowsBatch([1, 2], 7));
+    await w.flush();
+    await tag(table, 'a');
+    await w.put(rowsBatch([1], 7)); // s is the same, but the put is a new version of key 1
+    await w.put(batchOf([['id', new Int64(), [2n], false], ['v', new Int32(), [7]], ['s', new Utf8(), ['changed']]]));
+    await w.flush();
+    await tag(table, 'a2');
+    await w.close();
+    const t4 = await evolveFourTimes(table); // v → w Int64, c added (default 5), s dropped
+    await tag(t4, 'b');
+    const rows = async (from: string, to: string) => {
+      const out: string[] = [];
+      for await (const b of changes(t4, { from, to })) out.push(...show(new ArrowTable(b)));
+      return out;
+    };
+    expect(await rows('a', 'b')).toEqual([]); // key 2 differs only in s, which b does not have
+    expect(await rows('a2', 'b')).toEqual([]); // a schema change alone changes no row
+    expect(await rows('a', 'a2')).toEqual(['id=2n v=7 s="changed" _ft_op="update_after"', 'id=2n v=7 s="s2" _ft_op="update_before"']);
   });
 });
 

@@ -92,6 +92,11 @@ function add(state: TableSchema, d: Draft, c: Extract<SchemaChange, { kind: 'add
   if (c.aggregate !== undefined && engine !== 'aggregate') {
     throw refuse(`only an aggregate table takes aggregate functions (this table's engine is ${engine})`, 'Leave out aggregate');
   }
+  if ((c.aggregate === 'sum' || c.aggregate === 'count') && c.default !== undefined) {
+    // a stored state has merged an unknown number of versions: a default counted once per version would
+    // read differently from files than from the WAL (invariant 14), and once per key is no sum of versions
+    throw refuse(`a ${c.aggregate} column starts empty: a default would count once per stored state but once per version in the WAL`, 'Add the column without a default (and nullable); its sums start with the next puts');
+  }
   const stored = c.default === undefined ? undefined : encodeDefault(c.type, c.default, c.name);
   const id = state.lastFieldId + 1;
   const field: SchemaField = { id, name: c.name, type: String(c.type), nullable, ...(stored === undefined ? {} : { default: stored }) };

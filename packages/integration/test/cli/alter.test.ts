@@ -128,7 +128,11 @@ describe('freshtier alter --aggregate', () => {
     const agg = path.join(dir, 'agg');
     writeFileSync(path.join(dir, 'agg.json'), JSON.stringify({ fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'page', type: 'utf8' }], primaryKey: ['id'] }));
     expect(freshtier(['init', agg, '--schema', path.join(dir, 'agg.json'), '--merge-engine', 'aggregate']).code).toBe(0);
-    const r = freshtier(['--json', 'alter', agg, 'add-column', 'clicks', 'int64', '--not-null', '--default', '0', '--aggregate', 'sum']);
+    // a sum column starts empty: a default is refused (it would count once per stored state, once per version in the WAL)
+    const refused = freshtier(['--json', 'alter', agg, 'add-column', 'clicks', 'int64', '--not-null', '--default', '0', '--aggregate', 'sum']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/SCHEMA_CHANGE_REFUSED|sum column starts empty/);
+    const r = freshtier(['--json', 'alter', agg, 'add-column', 'clicks', 'int64', '--aggregate', 'sum']);
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toMatchObject({ schemaVersion: 1, aggregates: { clicks: 'sum' } });
     writeFileSync(path.join(dir, 'clicks.csv'), 'id,page,clicks\n1,/a,2\n1,/b,40\n');

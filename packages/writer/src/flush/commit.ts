@@ -88,10 +88,11 @@ export class FlushCommits {
   private stale = false;
 
   /**
-   * @param alongCommit runs beside each commit, awaited before it returns (the writer's schema
-   *   check: its requests overlap the commit's instead of adding to a flush's latency); must not throw
+   * @param afterCommit runs after each commit that landed, before it returns (the writer's schema
+   *   check: it must read the base manifest after the commit, or it could miss a change made while
+   *   the commit waited); must not throw
    */
-  constructor(private readonly manifests: ManifestStore<ShardManifest>, private readonly shard: ShardId, private readonly epoch: number, head: ShardHead, private readonly alongCommit?: () => Promise<void>) {
+  constructor(private readonly manifests: ManifestStore<ShardManifest>, private readonly shard: ShardId, private readonly epoch: number, head: ShardHead, private readonly afterCommit?: () => Promise<void>) {
     this.current = head;
   }
 
@@ -103,7 +104,6 @@ export class FlushCommits {
   /** Publishes `change.files` in one epoch-guarded commit (`ShardFencedError` once a newer epoch holds the shard). */
   async commit(change: FlushChange): Promise<ShardHead> {
     const { manifests, shard, epoch } = this;
-    const along = this.alongCommit?.();
     try {
       if (this.stale) this.current = await manifests.latest();
       this.stale = false;
@@ -111,10 +111,9 @@ export class FlushCommits {
       this.current = await commitGuarded({ manifests, shard, epoch, head: this.current, build: (doc) => withFlushed(doc, change), landed: (doc) => change.files.every((f) => isPublished(doc, f)) });
     } catch (e) {
       this.stale = true; // the outcome is unknown: reload before the next attempt, whose landed() check sees it
-      await along;
       throw e;
     }
-    await along;
+    await this.afterCommit?.();
     failpoint('flush:after-commit'); // a throw here is a commit whose ack was lost: the retry's landed() check sees it
     return this.current;
   }

@@ -14,6 +14,7 @@
  *    `SchemaChangedError` (reopen); data written under any version stays readable, projected
  *    by field id onto the version a read uses.
  */
+import { randomUUID } from 'node:crypto';
 import {
   SCHEMA_FORMAT_VERSION, SchemaChangedError, applySchemaChange, describeChange, parseOptions, schemaChangeSchema, schemaRecordOf,
   schemaVersionOfBase, type BaseManifest, type SchemaChange, type Table, type TableSchema,
@@ -32,15 +33,20 @@ import {
  */
 export async function evolveSchema(table: Table, change: SchemaChange): Promise<Table> {
   const checked = parseOptions(schemaChangeSchema, change, 'schema change') as SchemaChange;
+  // the note names this call: a retry after a lost acknowledgement finds its own commit by it, never
+  // another caller's change that took the same version number
+  const id = randomUUID();
   let next: TableSchema | undefined;
+  let note = '';
   await table.baseManifests.update({
     build: (latest, version) => {
       const current = schemaVersionOfBase(latest);
       if (current !== table.schemaVersion) throw new SchemaChangedError('The Table handle given to evolveSchema', table.schemaVersion, current);
       next ??= applySchemaChange(table.schemaState, checked);
-      return withSchema(latest, next, `schema version ${next.version}: ${describeChange(checked)} (on base version ${version})`);
+      note = `schema version ${next.version}: ${describeChange(checked)} (on base version ${version}; change ${id})`;
+      return withSchema(latest, next, note);
     },
-    landed: (latest) => next !== undefined && schemaVersionOfBase(latest) === next.version,
+    landed: (latest) => note !== '' && latest.note === note,
   });
   if (!next) throw new Error('unreachable: the commit built no schema');
   return table.atSchema(next);

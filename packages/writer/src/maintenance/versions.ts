@@ -9,7 +9,7 @@
  * `_tags/<name>.json` (put-if-absent); `checkout()` reads one, read-only.
  */
 import {
-  AlreadyExistsError, FORMAT_VERSION, InvalidOptionsError, NotFoundError, UnsupportedFormatError, assertKnownKeys, layout, openStoredJson, parseOptions,
+  AlreadyExistsError, FORMAT_VERSION, InvalidOptionsError, NotFoundError, UnsupportedFormatError, assertKnownKeys, layout, openStoredJson, parseOptions, schemaVersionOfBase,
   parseStored, sealedJsonBytes, tagDocSchema, type ManifestStore, type Table, type TagDoc,
 } from '@freshtier/core';
 import { LsmScanner, type LsmScannerOptions } from '@freshtier/scanner';
@@ -68,10 +68,19 @@ export interface VersionInfo extends TableVersion {
  * ```
  */
 export async function head(table: Table): Promise<TableVersion> {
-  const baseVersion = await table.baseManifests.latestVersion();
-  const shardVersions = await Promise.all(shardIds(table).map((s) => table.shardManifests(s).latestVersion()));
-  return { baseVersion, shardVersions };
+  for (let attempt = 1; ; attempt++) {
+    const base = await table.baseManifests.latest();
+    const shardVersions = await Promise.all(shardIds(table).map((s) => table.shardManifests(s).latestVersion()));
+    // a schema change committed between the two reads could let a shard name a file of a schema its base
+    // version does not know (a version nobody could read): read again. Unchanged schema: no such file exists,
+    // since a writer of a newer schema opens only after the change's commit.
+    const after = attempt < HEAD_ATTEMPTS && (await table.baseManifests.latest());
+    if (!after || schemaVersionOfBase(after.doc) === schemaVersionOfBase(base.doc)) return { baseVersion: base.version, shardVersions };
+  }
 }
+
+/** Reads of the newest version before {@link head} gives up waiting for schema changes to settle. */
+const HEAD_ATTEMPTS = 4;
 
 /**
  * Every stored manifest version, oldest first (by `committedAt`), each with the

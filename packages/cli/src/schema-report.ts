@@ -93,7 +93,7 @@ function notes(r: SchemaReport, f: SchemaFieldReport): string {
   if (!f.nullable) out.push('not null');
   if (r.primaryKey.includes(f.name)) out.push('key');
   if (r.sequenceField === f.name) out.push('sequence field');
-  if (r.aggregates[f.name]) out.push(`aggregate ${r.aggregates[f.name]}`);
+  if (Object.hasOwn(r.aggregates, f.name)) out.push(`aggregate ${r.aggregates[f.name]}`);
   if (f.defaultText !== undefined) out.push(`default ${shownDefault(f)}`);
   return out.join(', ');
 }

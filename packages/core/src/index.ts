@@ -49,7 +49,7 @@ export { ManifestStore, MAX_COMMIT_ATTEMPTS, type ManifestUpdate, type Versioned
 export { Table, type CreateTableOptions } from './table/table.js';
 // Schema versions (issue 17; docs/format.md "Schema versions"): field ids, the stored record, projection of stored data.
 export {
-  initialTableSchema, rolledBackSchema, schemaRecordOf, schemaRecordSchema, schemaVersionField, schemaVersionOfBase, storedNames, tableSchemaOf,
+  initialTableSchema, isSchemaAncestor, rolledBackSchema, schemaRecordOf, schemaRecordSchema, schemaVersionField, schemaVersionOfBase, storedNames, tableSchemaOf,
   type InitialDoc, type SchemaField, type SchemaRecord, type TableSchema,
 } from './schema/schema-record.js';
 export { projectStored, storedColumnNames, walBatchAt } from './schema/stored-projection.js';
@@ -68,7 +68,7 @@ export {
   type MergeEngineName, type MergePolicy, type MergeTable, type RowRun, type VersionRun,
 } from './merge/merge-versions.js';
 // The merge engines' options, state columns and row building (issue 13; docs/merge-engines.md).
-export { AGGREGATE_FUNCTIONS, MERGE_ENGINES, mergeSpecIssues, storedMergeSpec, type AggregateFunction, type MergeSpec } from './merge/merge-spec.js';
+export { AGGREGATE_FUNCTIONS, MERGE_ENGINES, aggregateFunctionOf, mergeSpecIssues, storedMergeSpec, type AggregateFunction, type MergeSpec } from './merge/merge-spec.js';
 export { CUT_COLUMN, SEQUENCE_COLUMN_PREFIX, stateFields, type StateLayout } from './merge/merge-state-columns.js';
 export { StateAssembler, integerData } from './merge/merge-assembler.js';
 export { MinHeap } from './merge/merge-heap.js';

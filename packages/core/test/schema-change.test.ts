@@ -124,7 +124,7 @@ describe('allowed changes', () => {
     expect([byName(one, 'x')?.id, byName(three, 'x')?.id, three.lastFieldId, three.version]).toEqual([2, 3, 3, 3]);
     expect([0, 1, 2, 3].map((v) => names(three, v))).toEqual([{ only: 1 }, { only: 1, x: 2 }, { only: 1 }, { only: 1, x: 3 }]);
     // a state rolled back to version 1 but remembering lastVersion/lastFieldId 3 still numbers on
-    const rolledBack = { ...one, lastVersion: 3, lastFieldId: 3, history: three.history };
+    const rolledBack = { ...one, lastVersion: 3, lastFieldId: 3, history: three.history, parents: three.parents };
     const four = applySchemaChange(rolledBack, { kind: 'add-column', name: 'y', type: new Int32() });
     expect([four.version, byName(four, 'y')?.id, four.history.size]).toEqual([4, 4, 5]);
   });

@@ -35,7 +35,7 @@
  * later shard manifest (compaction never removes flushed entries), so step 4c
  * cannot skip a generation the shard manifest read would not account for.
  */
-import { SchemaChangedError, baseCoverage, schemaVersionOfBase, type BaseManifest, type GenerationRange, type MemtableRef, type MemtableSource, type ShardManifest, type Table, type Versioned } from '@freshtier/core';
+import { SchemaChangedError, baseCoverage, isSchemaAncestor, schemaVersionOfBase, type BaseManifest, type GenerationRange, type MemtableRef, type MemtableSource, type ShardManifest, type Table, type Versioned } from '@freshtier/core';
 import type { AsOfCut } from './as-of-cut.js';
 import type { FreshSource, ReadView, ShardView } from './sources.js';
 
@@ -122,13 +122,16 @@ export function collectSources(table: Table, writers: readonly MemtableSource[],
 /**
  * Step 5: the sources are of the handle's schema version, or of one its history knows. A
  * pinned read may read an older table version at a newer schema (the change feed reads
- * both ends at the newer one's), never at one that does not know the version's schema.
+ * both ends at the newer one's), but only along the line of changes that led to it: data of
+ * a version a rollback undid may hold values the newer schema has no room for. Only the
+ * generations the read uses count: an excluded one may be of an undone version.
  */
 function assertSchema(table: Table, base: BaseManifest, shards: readonly Versioned<ShardManifest>[], pinned: boolean): void {
   const current = schemaVersionOfBase(base);
-  if (pinned ? !table.schemaState.history.has(current) : current !== table.schemaVersion) throw new SchemaChangedError("This scanner's Table handle", table.schemaVersion, current);
+  if (pinned ? !isSchemaAncestor(table.schemaState, current) : current !== table.schemaVersion) throw new SchemaChangedError("This scanner's Table handle", table.schemaVersion, current);
   for (const { doc } of shards) {
-    const unknown = doc.flushed.find((f) => !table.schemaState.history.has(f.file.schemaVersion ?? 0));
+    const skip = baseCoverage(base, doc.shard).inBase;
+    const unknown = doc.flushed.find((f) => !skip(f.generation) && !table.schemaState.history.has(f.file.schemaVersion ?? 0));
     if (unknown) throw new SchemaChangedError("This scanner's Table handle", table.schemaVersion, unknown.file.schemaVersion ?? 0, { path: unknown.file.path });
   }
 }

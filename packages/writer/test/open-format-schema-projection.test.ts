@@ -24,6 +24,7 @@ function schemaState(version: number, cols: Col[], primaryKey: string[], history
     version, arrow: new Schema(cols.map((c) => new Field(c.name, c.type, c.nullable ?? true))), fields, primaryKey, mergeSpec,
     lastFieldId: Math.max(...cols.map((c) => c.id)), lastVersion: version,
     history: new Map(Object.entries(history).map(([v, names]) => [Number(v), new Map(names)])),
+    parents: new Map(Object.keys(history).map(Number).filter((v) => v > 0).map((v) => [v, v - 1])),
   };
 }
 

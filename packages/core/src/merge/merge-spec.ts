@@ -162,7 +162,7 @@ function typesOf(fn: AggregateFunction): string {
  * ```
  */
 export function aggregateOf(spec: MergeSpec, fields: readonly Field[], primaryKey: readonly string[]): (AggregateFunction | undefined)[] {
-  return fields.map((f) => (primaryKey.includes(f.name) || f.name === spec.sequenceField ? undefined : spec.aggregates?.[f.name] ?? DEFAULT_AGGREGATE));
+  return fields.map((f) => (primaryKey.includes(f.name) || f.name === spec.sequenceField ? undefined : aggregateFunctionOf(spec, f.name)));
 }
 
 /**
@@ -180,4 +180,18 @@ export function storedMergeSpec(spec: MergeSpec): MergeSpec {
   if (spec.sequenceField !== undefined) out.sequenceField = spec.sequenceField;
   if (spec.aggregates !== undefined && Object.keys(spec.aggregates).length > 0) out.aggregates = { ...spec.aggregates };
   return out;
+}
+
+/**
+ * The aggregate function `spec` gives column `name` (`last-non-null` when it names none). An own
+ * property only: a column called `constructor` or `toString` must not find Object.prototype's.
+ *
+ * @example
+ * ```ts
+ * aggregateFunctionOf({ mergeEngine: 'aggregate', aggregates: { clicks: 'sum' } }, 'clicks'); // 'sum'
+ * aggregateFunctionOf({ mergeEngine: 'aggregate' }, 'constructor'); // 'last-non-null'
+ * ```
+ */
+export function aggregateFunctionOf(spec: MergeSpec, name: string): AggregateFunction {
+  return spec.aggregates !== undefined && Object.hasOwn(spec.aggregates, name) ? spec.aggregates[name] : DEFAULT_AGGREGATE;
 }

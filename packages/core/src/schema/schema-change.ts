@@ -8,12 +8,14 @@
  * ever reused (after a drop, a column added under the same name is another column: files of
  * the older version do not fill it). The rules per change are in schema-change-rules.ts.
  */
-import { Schema, type DataType } from 'apache-arrow';
+import { Schema, Type, type DataType } from 'apache-arrow';
+import { sameType } from '../arrow/arrow-util.js';
 import { z } from 'zod';
 import { SchemaChangeRefusedError } from '../errors.js';
 import { AGGREGATE_FUNCTIONS, mergeSpecIssues, storedMergeSpec, type AggregateFunction } from '../merge/merge-spec.js';
 import { draftOf, type Refuse } from './schema-change-rules.js';
-import type { TableSchema } from './schema-record.js';
+import { schemaRecordOf, tableSchemaOf, type TableSchema } from './schema-record.js';
+import { isWellFormed } from '../table/column-names.js';
 
 /**
  * One schema change. `add-column` columns are nullable unless `nullable: false` (then a `default`
@@ -34,7 +36,33 @@ export type SchemaChange =
 
 // an Arrow DataType checked structurally: another copy of apache-arrow makes instances `instanceof` misses
 const dataType = z.custom<DataType>((t) => typeof t === 'object' && t !== null && typeof (t as DataType).typeId === 'number'
-  && typeof (t as DataType).toString === 'function' && !String(t).startsWith('[object'), 'an Arrow DataType (for example new Int64())');
+  && typeof (t as DataType).toString === 'function' && !String(t).startsWith('[object'), 'an Arrow DataType (for example new Int64())')
+  .superRefine((t, ctx) => {
+    const problem = typeProblem(t);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const TIME_UNITS = [0, 1, 2, 3];
+
+/**
+ * Why a column type is not one a schema change takes (undefined: it is): the primitive types
+ * of schema files, each with parameters Arrow defines. Nested, decimal and dictionary columns
+ * are created with the table or not at all.
+ */
+function typeProblem(t: DataType): string | undefined {
+  const x = t as unknown as { bitWidth?: unknown; isSigned?: unknown; precision?: unknown; unit?: unknown; timezone?: unknown };
+  switch (t.typeId) {
+    case Type.Bool: case Type.Utf8: case Type.LargeUtf8: case Type.Binary: case Type.LargeBinary: return undefined;
+    case Type.Int: return [8, 16, 32, 64].includes(x.bitWidth as number) && typeof x.isSigned === 'boolean' ? undefined : 'an integer type is 8, 16, 32 or 64 bits wide';
+    case Type.Float: return [0, 1, 2].includes(x.precision as number) ? undefined : 'a float type is Float16, Float32 or Float64';
+    case Type.Date: return [0, 1].includes(x.unit as number) ? undefined : 'a date type is DateDay or DateMillisecond';
+    case Type.Duration: return TIME_UNITS.includes(x.unit as number) ? undefined : 'a duration unit is s, ms, us or ns';
+    case Type.Time: return TIME_UNITS.includes(x.unit as number) && x.bitWidth === ((x.unit as number) < 2 ? 32 : 64) ? undefined : 'a time type is Time32 in s or ms, or Time64 in us or ns';
+    case Type.Timestamp: return TIME_UNITS.includes(x.unit as number) && (x.timezone === null || x.timezone === undefined || (typeof x.timezone === 'string' && isWellFormed(x.timezone)))
+      ? undefined : 'a timestamp unit is s, ms, us or ns, its zone a string or none';
+    default: return `${String(t)} columns cannot be added or widened to; use bool, integers, floats, dates, times, timestamps, durations, utf8, large_utf8, binary or large_binary`;
+  }
+}
 const name = z.string().min(1);
 
 /**
@@ -104,8 +132,31 @@ export function applySchemaChange(state: TableSchema, change: SchemaChange): Tab
   const version = state.lastVersion + 1;
   const history = new Map(state.history);
   history.set(version, new Map(draft.fields.map((f) => [f.name, f.id])));
-  return {
+  const next: TableSchema = {
     version, arrow, fields: draft.fields, primaryKey: draft.primaryKey, mergeSpec: storedMergeSpec(draft.mergeSpec),
-    lastFieldId: draft.lastFieldId, lastVersion: version, history,
+    lastFieldId: draft.lastFieldId, lastVersion: version, history, parents: new Map([...state.parents, [version, state.version]]),
   };
+  assertStorable(next, refuse);
+  return next;
+}
+
+/**
+ * The record a reader will decode must say exactly what was asked: a type Arrow IPC cannot
+ * carry (a 128-bit Int, a look-alike object) or a name UTF-8 cannot hold would be committed
+ * and then make every open of the table fail. So the new version is encoded and decoded, as a
+ * reader will, before anything is written.
+ */
+function assertStorable(next: TableSchema, refuse: Refuse): void {
+  let back: TableSchema;
+  try {
+    back = tableSchemaOf(schemaRecordOf(next), '(the new schema)');
+  } catch (e) {
+    throw refuse(`the new schema would not read back (${e instanceof Error ? e.message : String(e)})`, 'Use one of the types the schema file takes (docs: README "Schema files")');
+  }
+  next.arrow.fields.forEach((f, i) => {
+    const got = back.arrow.fields[i];
+    if (got.name !== f.name || !sameType(got.type, f.type) || got.nullable !== f.nullable) {
+      throw refuse(`column "${f.name}" (${String(f.type)}) would read back as "${got.name}" (${String(got.type)})`, 'Use one of the types the schema file takes (docs: README "Schema files")');
+    }
+  });
 }

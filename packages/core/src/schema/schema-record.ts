@@ -46,9 +46,13 @@ export const schemaRecordSchema = z.object({
   lastFieldId: z.number().int().positive(),
   /** The highest schema version ever committed (never decreases, also across a rollback). */
   lastVersion: z.number().int().nonnegative(),
-  /** Every schema version ever committed, 0 included: the (field id, column name) pairs of its columns. */
+  /**
+   * Every schema version ever committed, 0 included: the (field id, column name) pairs of its
+   * columns, and (every version but 0) the version it was changed from.
+   */
   history: z.array(z.object({
     version: z.number().int().nonnegative(),
+    parent: z.number().int().nonnegative().optional(),
     names: z.array(z.tuple([z.number().int().positive(), z.string().min(1)])),
   })).min(1),
 });
@@ -75,6 +79,8 @@ export interface TableSchema {
   readonly lastVersion: number;
   /** Per schema version ever committed: column name → field id. */
   readonly history: ReadonlyMap<number, ReadonlyMap<string, number>>;
+  /** Per schema version but 0: the version it was changed from (a rollback can make lines branch). */
+  readonly parents: ReadonlyMap<number, number>;
 }
 
 /** The fields `initialTableSchema` reads from `_table.json`. */
@@ -93,7 +99,7 @@ export interface InitialDoc extends MergeSpec {
 export function initialTableSchema(doc: InitialDoc, arrow: Schema): TableSchema {
   const fields = describeFields(arrow).map((f, i) => ({ id: i + 1, ...f }));
   const names = new Map(fields.map((f) => [f.name, f.id]));
-  return { version: 0, arrow, fields, primaryKey: [...doc.primaryKey], mergeSpec: storedMergeSpec(doc), lastFieldId: fields.length, lastVersion: 0, history: new Map([[0, names]]) };
+  return { version: 0, arrow, fields, primaryKey: [...doc.primaryKey], mergeSpec: storedMergeSpec(doc), lastFieldId: fields.length, lastVersion: 0, history: new Map([[0, names]]), parents: new Map() };
 }
 
 /**
@@ -109,7 +115,9 @@ export function schemaRecordOf(ts: TableSchema): SchemaRecord {
   return {
     version: ts.version, arrowSchema: schemaToBase64(ts.arrow), fields: ts.fields.map((f) => ({ ...f })), primaryKey: [...ts.primaryKey],
     ...storedMergeSpec(ts.mergeSpec), lastFieldId: ts.lastFieldId, lastVersion: ts.lastVersion,
-    history: [...ts.history].sort((a, b) => a[0] - b[0]).map(([version, names]) => ({ version, names: [...names].map(([name, id]) => [id, name] as [number, string]) })),
+    history: [...ts.history].sort((a, b) => a[0] - b[0]).map(([version, names]) => ({
+      version, ...(ts.parents.has(version) ? { parent: ts.parents.get(version)! } : {}), names: [...names].map(([name, id]) => [id, name] as [number, string]),
+    })),
   };
 }
 
@@ -135,13 +143,20 @@ export function tableSchemaOf(record: SchemaRecord, path: string): TableSchema {
   if (record.primaryKey.some((k) => !record.fields.some((f) => f.name === k))) throw bad('a key column is not a field');
   if (record.version > record.lastVersion) throw bad(`version ${record.version} is above lastVersion ${record.lastVersion}`);
   const history = new Map<number, ReadonlyMap<string, number>>();
+  const parents = new Map<number, number>();
   for (const h of record.history) {
     if (history.has(h.version) || h.version > record.lastVersion) throw bad(`history version ${h.version} is repeated or above lastVersion`);
-    history.set(h.version, new Map(h.names.map(([id, name]) => [name, id])));
+    if (h.names.some(([id]) => id > record.lastFieldId)) throw bad(`history version ${h.version} names a field id above lastFieldId`);
+    const names = new Map(h.names.map(([id, name]) => [name, id]));
+    if (names.size !== h.names.length || new Set(names.values()).size !== h.names.length) throw bad(`history version ${h.version} repeats a name or a field id`);
+    if ((h.version === 0) !== (h.parent === undefined) || (h.parent !== undefined && h.parent >= h.version)) throw bad(`history version ${h.version} has parent ${String(h.parent)}`);
+    history.set(h.version, names);
+    if (h.parent !== undefined) parents.set(h.version, h.parent);
   }
+  if ([...parents.values()].some((p) => !history.has(p))) throw bad('a history version names a parent the history lacks');
   const own = history.get(record.version);
   if (!own || own.size !== record.fields.length || record.fields.some((f) => own.get(f.name) !== f.id)) throw bad(`history does not hold version ${record.version} as its fields`);
-  return { version: record.version, arrow, fields: record.fields, primaryKey: record.primaryKey, mergeSpec: storedMergeSpec(record), lastFieldId: record.lastFieldId, lastVersion: record.lastVersion, history };
+  return { version: record.version, arrow, fields: record.fields, primaryKey: record.primaryKey, mergeSpec: storedMergeSpec(record), lastFieldId: record.lastFieldId, lastVersion: record.lastVersion, history, parents };
 }
 
 /**
@@ -208,4 +223,19 @@ export function rolledBackSchema(target: SchemaRecord | undefined, latest: Schem
     ...restored, lastFieldId: Math.max(restored.lastFieldId, latest.lastFieldId), lastVersion: Math.max(restored.lastVersion, latest.lastVersion),
     history: [...versions.values()].sort((a, b) => a.version - b.version),
   };
+}
+
+/**
+ * Is `version` this schema version or one it was changed from (following `parent`s)? Data of
+ * an ancestor projects onto `ts` by widening only; data of another line (a version a rollback
+ * undid) may hold values `ts` has no room for.
+ *
+ * @example
+ * ```ts
+ * if (!isSchemaAncestor(table.schemaState, 2)) console.log('version 2 was undone by a rollback');
+ * ```
+ */
+export function isSchemaAncestor(ts: TableSchema, version: number): boolean {
+  for (let v: number | undefined = ts.version; v !== undefined; v = ts.parents.get(v)) if (v === version) return true;
+  return false;
 }

@@ -48,6 +48,12 @@ export function columnNameProblems(names: readonly string[], opts: { reserved?: 
   const out: ColumnNameProblem[] = [];
   const first = new Map<string, number>();
   names.forEach((name, index) => {
+    if (!isWellFormed(name)) {
+      out.push({ index, name, message: `${JSON.stringify(name)} holds a lone UTF-16 surrogate, which no stored schema can keep (UTF-8 would turn it into U+FFFD); use well-formed Unicode` });
+    }
+    if (name === '__proto__') {
+      out.push({ index, name, message: '"__proto__" cannot name a column: JSON documents (the merge options) cannot keep it as a key; rename the column' });
+    }
     if (opts.reserved !== false && name.startsWith(SYSTEM_COLUMN_PREFIX)) {
       out.push({ index, name, message: `"${name}" starts with "${SYSTEM_COLUMN_PREFIX}", the prefix reserved for freshtier's system columns; rename the column` });
     }
@@ -72,4 +78,20 @@ export function assertBatchColumnNames(names: readonly string[], what: string, o
   if (problems.length === 0) return;
   const columns = [...new Set(problems.map((p) => p.name))];
   throw new SchemaMismatchError(`${what}: ${problems.map((p) => p.message).join('; ')}`, { columns });
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Is `text` well-formed Unicode (no lone UTF-16 surrogate)? Names and zones are stored as UTF-8,
+ * which cannot hold a lone surrogate: it would come back as U+FFFD, another name.
+ *
+ * @example
+ * ```ts
+ * isWellFormed('caf\u00e9'); // true
+ * isWellFormed('a\ud800'); // false
+ * ```
+ */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
 }

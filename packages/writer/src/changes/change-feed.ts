@@ -15,7 +15,7 @@
  * inserts, those effective only in `from` deletes.
  */
 import {
-  FileReader, SnapshotExpiredError, conformBatch, isFreshtierError, emptyStats, encodeKeys, gatherColumn, keyToHex, layout, parseOptions, rowGroupCount,
+  FileReader, InvalidOptionsError, SnapshotExpiredError, conformBatch, isSchemaAncestor, schemaVersionOfBase, isFreshtierError, emptyStats, encodeKeys, gatherColumn, keyToHex, layout, parseOptions, rowGroupCount,
   type BaseManifest, type DataFile, type Table,
 } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
@@ -80,6 +80,7 @@ export async function* changes(handle: Table, options: ChangesOptions): AsyncGen
   const bases = [await handle.baseManifests.load(from.baseVersion), await handle.baseManifests.load(to.baseVersion)] as const;
   // both ends are read at the schema of `to` (issue 17): the feed turns `from`'s rows, read onto it, into `to`'s
   const table = handle.atBase(bases[1], layout.manifest(layout.baseManifests, to.baseVersion));
+  assertOneLine(table, schemaVersionOfBase(bases[0]));
   const before = new LsmScanner(table, { at: from });
   const after = new LsmScanner(table, { at: to });
   for (let shard = 0; shard < table.shardCount; shard++) {
@@ -94,6 +95,19 @@ export async function* changes(handle: Table, options: ChangesOptions): AsyncGen
       if (out.numRows > 0) yield out;
     }
   }
+}
+
+/**
+ * `from`'s schema must be `to`'s or one it was changed from: across a rollback that undid a
+ * schema change, `from`'s rows may hold values `to`'s columns have no room for (a widening
+ * undone), so no feed turns one scan into the other.
+ */
+function assertOneLine(to: Table, fromSchema: number): void {
+  if (isSchemaAncestor(to.schemaState, fromSchema)) return;
+  throw new InvalidOptionsError('changes options', [{
+    path: 'from',
+    message: `schema version ${fromSchema} of "from" is not one schema version ${to.schemaVersion} of "to" was changed from (a rollback undid it in between), so no change feed leads from one to the other; scan both versions instead`,
+  }]);
 }
 
 /**

@@ -23,7 +23,7 @@
  * before the compaction still answer exactly (`containsPksAsOf`).
  */
 import {
-  CommitConflictError, FileReader, InvalidOptionsError, baseCoverage, emptyStats, keyRangeOf, lowerBoundKey, parseOptions,
+  CommitConflictError, FileReader, InvalidOptionsError, baseCoverage, emptyStats, keyRangeOf, lowerBoundKey, parseOptions, schemaVersionOfBase,
   type BaseFile, type DataFile, type KeyIndex, type Table,
 } from '@freshtier/core';
 import { z } from 'zod';
@@ -177,6 +177,8 @@ export async function compactProbed(table: Table, options: CompactOptions, probe
     const t = new Tracker(opts.shard, attempt, reader, opts.onProgress);
     t.report('plan');
     const plan = await planCompaction(current, opts.shard, reader);
+    // a schema change between the two reads: plan again, so the output is at the schema it commits onto
+    if (schemaVersionOfBase(plan.base.doc) !== current.schemaVersion && attempt < MAX_PLANS) continue;
     if (plan.generations.length === 0) return resultOf(false, plan.base.version, plan, [], t.p);
     t.p.generations = plan.generations.map((g) => g.generation);
     const written = await mergeAndWrite(current, opts, plan, reader, t, new Holdings(probe?.onHeld));

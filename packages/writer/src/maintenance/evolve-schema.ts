@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  SCHEMA_FORMAT_VERSION, SchemaChangedError, applySchemaChange, describeChange, parseOptions, schemaChangeSchema, schemaRecordOf,
+  SCHEMA_FORMAT_VERSION, SchemaChangedError, applySchemaChange, describeChange, layout, parseOptions, schemaChangeSchema, schemaRecordOf, tableSchemaOf,
   schemaVersionOfBase, type BaseManifest, type SchemaChange, type Table, type TableSchema,
 } from '@freshtier/core';
 
@@ -40,16 +40,31 @@ export async function evolveSchema(table: Table, change: SchemaChange): Promise<
   let note = '';
   await table.baseManifests.update({
     build: (latest, version) => {
-      const current = schemaVersionOfBase(latest);
-      if (current !== table.schemaVersion) throw new SchemaChangedError('The Table handle given to evolveSchema', table.schemaVersion, current);
-      next ??= applySchemaChange(table.schemaState, checked);
+      // built on the newest record, never the handle's: after a rollback the handle may show the same version
+      // number with an older history, and a change built on it would reuse ids and version numbers
+      const state = table.atBase(latest, layout.manifest(layout.baseManifests, version)).schemaState;
+      if (state.version !== table.schemaVersion || state.lastVersion !== table.schemaState.lastVersion) {
+        throw new SchemaChangedError('The Table handle given to evolveSchema', table.schemaVersion, schemaVersionOfBase(latest));
+      }
+      next = applySchemaChange(state, checked);
       note = `schema version ${next.version}: ${describeChange(checked)} (on base version ${version}; change ${id})`;
       return withSchema(latest, next, note);
     },
-    landed: (latest) => note !== '' && latest.note === note,
+    // its own commit: by the note, or (a compaction committed on top before the reload) by the very record it wrote
+    landed: (latest) => note !== '' && (latest.note === note || sameRecord(latest, next)),
   });
   if (!next) throw new Error('unreachable: the commit built no schema');
   return table.atSchema(next);
+}
+
+/** Does `latest` carry exactly the schema record `next` (the same version, fields, history and counters)? */
+function sameRecord(latest: BaseManifest, next: TableSchema | undefined): boolean {
+  if (!latest.schema || !next) return false;
+  try {
+    return JSON.stringify(schemaRecordOf(tableSchemaOf(latest.schema, '(newest base manifest)'))) === JSON.stringify(schemaRecordOf(next));
+  } catch {
+    return false;
+  }
 }
 
 /** Step 2: the newest base version with the new schema and nothing else changed. */

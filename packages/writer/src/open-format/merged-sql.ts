@@ -20,7 +20,7 @@
  * "Position" order is the generation: a keyed table's data file holds one row per key,
  * so within a shard a key's rows differ in generation (the batch coordinate's first part).
  */
-import { mergePolicyOf } from '@freshtier/core';
+import { aggregateFunctionOf, mergePolicyOf } from '@freshtier/core';
 import type { Field } from 'apache-arrow';
 import type { ViewTable } from './view-schema.js';
 import { duckdbType } from './duckdb-types.js';
@@ -101,7 +101,7 @@ export function columnExpr(table: MergeView, f: Field): string {
   }
   if (table.primaryKey.includes(f.name)) return orderedFirst(f.type, c, [`${GEN} DESC`]); // the newest row's key (a -0 stays -0)
   if (seq && f.name === seq.name) return orderedFirst(f.type, c, [...totalOrder(seq.type, c, 'DESC'), `${GEN} DESC`]);
-  const fn = engine === 'aggregate' ? table.mergeSpec.aggregates?.[f.name] ?? 'last-non-null' : 'last-non-null';
+  const fn = engine === 'aggregate' ? aggregateFunctionOf(table.mergeSpec, f.name) : 'last-non-null';
   switch (fn) {
     case 'last': return bySequence(table, f, 'DESC');
     case 'first': return bySequence(table, f, 'ASC');

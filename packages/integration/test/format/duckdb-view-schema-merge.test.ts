@@ -70,7 +70,8 @@ describe('the DuckDB view of every merge engine across schema versions', () => {
     await evolve({ kind: 'rename-column', name: 'a', to: 'total' }); // a sum column: its _ft_sum_ follows
     await evolve({ kind: 'add-column', name: 'z', type: new Int64(), ...(config.engine === 'aggregate' ? { aggregate: 'sum' as const } : {}) });
     // a default in older data: a stored state of an older file holds it, with no _ft_seq_/_ft_sum_ of its own
-    await evolve({ kind: 'add-column', name: 'y', type: new Int32(), default: 5, ...(config.engine === 'aggregate' ? { aggregate: 'sum' as const } : {}) });
+    // (aggregate: a max column, since a sum or count column takes no default)
+    await evolve({ kind: 'add-column', name: 'y', type: new Int32(), default: 5, ...(config.engine === 'aggregate' ? { aggregate: 'max' as const } : {}) });
     await write(60);
     await check();
     await evolve({ kind: 'widen-column', name: 'h', type: new Int64() }); // min under aggregate

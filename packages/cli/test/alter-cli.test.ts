@@ -8,7 +8,9 @@
 import { SchemaChangeRefusedError, SchemaChangedError } from '@freshtier/core';
 import { Bool, DateDay, DateMillisecond, Float32, Float64, Int16, Int64, Int8, LargeBinary, LargeUtf8, TimeUnit, Timestamp, Uint64, Utf8 } from 'apache-arrow';
 import fc from 'fast-check';
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAlter } from '../src/commands/alter.js';
 import { defaultLiteral } from '../src/default-literal.js';
@@ -124,5 +126,55 @@ describe('inspect shows the schema version and field ids', () => {
     expect(await ids()).toEqual([3, '1:id 2:b 4:a']); // the dropped column's id 3 is never given again
     const human = await run(['inspect', uri]);
     expect(human.stdout).toMatch(/schema: {6}version 3; field ids id=1, b=2, a=4\n/);
+  });
+});
+
+describe('alter through main(), in process: every refusal and bad line, the table unchanged byte for byte', () => {
+  const dir = tempDir('freshtier-alter-refusals-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const uri = `${dir}/t`;
+  const tree = () => {
+    const out: Record<string, string> = {};
+    const walk = (d: string) => {
+      for (const name of readdirSync(d).sort()) {
+        const p = join(d, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
+      }
+    };
+    walk(uri);
+    return out;
+  };
+  const ready = (async () => {
+    const schema = write(dir, 's.json', JSON.stringify({ fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'full_name', type: 'utf8' }, { name: 'small', type: 'int32' }, { name: 'score', type: 'float64' }], primaryKey: ['id'] }));
+    expect((await run(['init', uri, '--schema', schema])).code).toBe(0);
+  })();
+
+  it.each([
+    ['another family', ['widen-column', 'full_name', 'int64'], 'SCHEMA_CHANGE_REFUSED', /is not a widening/],
+    ['widening a key column', ['widen-column', 'id', 'float64'], 'SCHEMA_CHANGE_REFUSED', /"id" is a primary-key column/],
+    ['a non-null column without a default', ['add-column', 'x', 'int32', '--not-null'], 'SCHEMA_CHANGE_REFUSED', /a required \(non-null\) column needs a default/],
+    ['renaming onto a taken name', ['rename-column', 'small', 'score'], 'SCHEMA_CHANGE_REFUSED', /"score" is named twice/],
+    ['making a key column nullable', ['make-nullable', 'id'], 'SCHEMA_CHANGE_REFUSED', /primary-key column/],
+    ['a column the table lacks', ['drop-column', 'd'], 'SCHEMA_CHANGE_REFUSED', /the table has no column "d"/],
+    ['an aggregate function on a deduplicate table', ['add-column', 'x', 'int32', '--aggregate', 'sum'], 'SCHEMA_CHANGE_REFUSED', /only an aggregate table takes aggregate functions/],
+    ['a fraction for int64', ['add-column', 'x', 'int64', '--default', '1.5'], 'USAGE', /not an integer/],
+    ['a float beyond float64', ['add-column', 'x', 'float64', '--default', '1e400'], 'USAGE', /beyond the largest float64/],
+    ['a float beyond float32', ['add-column', 'x', 'float32', '--default', '1e39'], 'USAGE', /beyond the largest float32/],
+    ['a date that does not exist', ['add-column', 'x', 'date32', '--default', '2024-02-30'], 'USAGE', /February 2024 has 29 days/],
+    ['a zone-less instant for a zoned timestamp', ['add-column', 'x', 'timestamp[ms, UTC]', '--default', '2024-05-01T12:00:00'], 'USAGE', /has no time zone/],
+    ['finer than the unit', ['add-column', 'x', 'timestamp[s]', '--default', '2024-05-01T12:00:00.5Z'], 'USAGE', /finer than the column's unit/],
+    ['not a boolean', ['add-column', 'x', 'bool', '--default', 'maybe'], 'USAGE', /expected true or false/],
+    ['a binary default', ['add-column', 'x', 'binary', '--default', 'AA=='], 'USAGE', /a Binary column takes no default/],
+    ['--default on another change', ['drop-column', 'small', '--default', '1'], 'USAGE', /--default only goes with add-column/],
+  ])('%s', async (_what, args, code, message) => {
+    await ready;
+    const before = tree();
+    const r = await run(['--json', 'alter', uri, ...args]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/\nhint: /);
+    expect(tree()).toEqual(before);
   });
 });

@@ -144,14 +144,8 @@ describe('freshtier alter --aggregate', () => {
 describe('freshtier alter: refusals leave the table unchanged, byte for byte', () => {
   it.each([
     ['narrowing a type', ['widen-column', 'small', 'int8'], /Int32 → Int8 is not a widening/],
-    ['another family', ['widen-column', 'full_name', 'int64'], /is not a widening/],
     ['dropping a key column', ['drop-column', 'id'], /"id" is a primary-key column/],
-    ['widening a key column', ['widen-column', 'id', 'float64'], /"id" is a primary-key column/],
-    ['a non-null column without a default', ['add-column', 'x', 'int32', '--not-null'], /a required \(non-null\) column needs a default/],
-    ['renaming onto a taken name', ['rename-column', 'small', 'score'], /"score" is named twice/],
-    ['making a key column nullable', ['make-nullable', 'id'], /primary-key column/],
-    ['a column the table lacks', ['drop-column', 'd'], /the table has no column "d"/],
-    ['an aggregate function on a deduplicate table', ['add-column', 'x', 'int32', '--aggregate', 'sum'], /only an aggregate table takes aggregate functions/],
+    // every other refusal: in process (packages/cli/test/alter-cli.test.ts), each binary run costs a start-up
   ])('%s: SCHEMA_CHANGE_REFUSED, exit 2', (_what, args, reason) => {
     const before = tree(uri);
     const r = freshtier(['--json', 'alter', uri, ...args]);
@@ -168,17 +162,9 @@ describe('freshtier alter: refusals leave the table unchanged, byte for byte', (
 describe('freshtier alter: bad default literals and command lines are usage errors (exit 2), nothing changed', () => {
   it.each([
     ['int8 out of range', ['add-column', 'x', 'int8', '--default', '300'], /expected an integer in \[-128, 127\], got "300" \(out of range\)/],
-    ['a fraction for int64', ['add-column', 'x', 'int64', '--default', '1.5'], /not an integer/],
-    ['a float beyond float64', ['add-column', 'x', 'float64', '--default', '1e400'], /beyond the largest float64/],
-    ['a float beyond float32', ['add-column', 'x', 'float32', '--default', '1e39'], /beyond the largest float32/],
-    ['a date that does not exist', ['add-column', 'x', 'date32', '--default', '2024-02-30'], /February 2024 has 29 days/],
     ['a bare integer for a timestamp', ['add-column', 'x', 'timestamp[ms]', '--default', '1714564800'], /is a bare integer, not a date or time/],
-    ['a zone-less instant for a zoned timestamp', ['add-column', 'x', 'timestamp[ms, UTC]', '--default', '2024-05-01T12:00:00'], /has no time zone/],
-    ['finer than the unit', ['add-column', 'x', 'timestamp[s]', '--default', '2024-05-01T12:00:00.5Z'], /finer than the column's unit/],
-    ['not a boolean', ['add-column', 'x', 'bool', '--default', 'maybe'], /expected true or false/],
-    ['a binary default', ['add-column', 'x', 'binary', '--default', 'AA=='], /a Binary column takes no default/],
     ['an unknown change', ['frob', 'x'], /"frob" is not a schema change/],
-    ['--default on another change', ['drop-column', 'small', '--default', '1'], /--default only goes with add-column/],
+    // every other bad literal and line: in process (packages/cli/test/alter-cli.test.ts)
   ])('%s', (_what, args, message) => {
     const before = tree(uri);
     const r = freshtier(['--json', 'alter', uri, ...args]);

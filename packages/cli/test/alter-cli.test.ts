@@ -152,6 +152,9 @@ describe('alter through main(), in process: every refusal and bad line, the tabl
 
   it.each([
     ['another family', ['widen-column', 'full_name', 'int64'], 'SCHEMA_CHANGE_REFUSED', /is not a widening/],
+    ['dropping a key column', ['drop-column', 'id'], 'SCHEMA_CHANGE_REFUSED', /"id" is a primary-key column/],
+    ['int8 out of range', ['add-column', 'x', 'int8', '--default', '300'], 'USAGE', /expected an integer in \[-128, 127\], got "300" \(out of range\)/],
+    ['an unknown change', ['frob', 'x'], 'USAGE', /"frob" is not a schema change/],
     ['widening a key column', ['widen-column', 'id', 'float64'], 'SCHEMA_CHANGE_REFUSED', /"id" is a primary-key column/],
     ['a non-null column without a default', ['add-column', 'x', 'int32', '--not-null'], 'SCHEMA_CHANGE_REFUSED', /a required \(non-null\) column needs a default/],
     ['renaming onto a taken name', ['rename-column', 'small', 'score'], 'SCHEMA_CHANGE_REFUSED', /"score" is named twice/],
@@ -176,5 +179,26 @@ describe('alter through main(), in process: every refusal and bad line, the tabl
     expect(r.stderr).toMatch(message);
     expect(r.stderr).toMatch(/\nhint: /);
     expect(tree()).toEqual(before);
+  });
+});
+
+describe('alter --aggregate, in process', () => {
+  it('adds a column with its aggregate function to an aggregate table (a sum takes no default); appends then merge by it', async () => {
+    const dir = tempDir('freshtier-alter-agg-');
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const agg = `${dir}/agg`;
+    const schema = write(dir, 'agg.json', JSON.stringify({ fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'page', type: 'utf8' }], primaryKey: ['id'] }));
+    expect((await run(['init', agg, '--schema', schema, '--merge-engine', 'aggregate'])).code).toBe(0);
+    // a sum column starts empty: a default is refused (it would count once per stored state, once per version in the WAL)
+    const refused = await run(['--json', 'alter', agg, 'add-column', 'clicks', 'int64', '--not-null', '--default', '0', '--aggregate', 'sum']);
+    expect(refused.code).toBe(2);
+    expect(JSON.parse(refused.stdout).error.code).toBe('SCHEMA_CHANGE_REFUSED');
+    expect(refused.stderr).toMatch(/a sum column starts empty/);
+    const r = await run(['--json', 'alter', agg, 'add-column', 'clicks', 'int64', '--aggregate', 'sum']);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ schemaVersion: 1, aggregates: { clicks: 'sum' } });
+    const csv = write(dir, 'clicks.csv', 'id,page,clicks\n1,/a,2\n1,/b,40\n');
+    expect((await run(['append', agg, csv])).code).toBe(0);
+    expect(JSON.parse((await run(['scan', agg, '--format', 'jsonl'])).stdout)).toEqual({ id: 1, page: '/b', clicks: 42 });
   });
 });

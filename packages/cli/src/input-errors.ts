@@ -61,14 +61,17 @@ export function nullCellHint(field: Field, primaryKey: readonly string[]): strin
  * @example
  * ```ts
  * valueHint(int8Field, new ConvertError('an integer in [-128, 127]', 300, 'out of range'));
- * // 'Int8 cannot hold that value: correct it, or load the data into a new table whose "n" column is int64'
+ * // 'Int8 cannot hold that value: correct it, or widen the column first (stored values stay as they are): freshtier alter <table> widen-column n int64'
  * ```
  */
 export function valueHint(field: Field, e: ConvertError): string {
   const reason = e.reason ?? '';
   const type = field.type;
   if (/out of range|beyond the largest|outside what/.test(reason)) {
-    const wider = widerType(type, /^"?\s*-/.test(describeValue(e.got)));
+    const negative = /^"?\s*-/.test(describeValue(e.got));
+    const widen = wideningTo(type, negative);
+    if (widen) return `${String(type)} cannot hold that value: correct it, or widen the column first (stored values stay as they are): freshtier alter <table> widen-column ${field.name} ${widen}`;
+    const wider = widerType(type, negative);
     return `${String(type)} cannot hold that value: correct it${wider ? `, or load the data into a new table whose "${field.name}" column is ${wider}` : ''}`;
   }
   if (/finer than the column's unit|fraction digits, finer/.test(reason)) {
@@ -79,6 +82,17 @@ export function valueHint(field: Field, e: ConvertError): string {
     return `"${field.name}" holds whole numbers: correct the value, or load the data into a new table whose column is float64`;
   }
   return `write the value as ${e.expected}`;
+}
+
+/** The schema-file name of a type `freshtier alter … widen-column` can widen `type` to that holds the value, if one exists. */
+function wideningTo(type: DataType, negative: boolean): string | undefined {
+  if (type.typeId === Type.Int) {
+    const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
+    if (bitWidth >= 64) return undefined;
+    return isSigned || negative ? 'int64' : 'uint64';
+  }
+  if (type.typeId === Type.Float && (type as unknown as { precision: number }).precision < 2) return 'float64';
+  return undefined;
 }
 
 /** A type that holds more than `type` does, by name (for hints), if one exists. */

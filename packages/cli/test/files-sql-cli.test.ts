@@ -52,8 +52,13 @@ describe('freshtier files', () => {
       expect(f.keyIndexPath).toMatch(/\.keys\.ftk$/);
     }
     const human = await run(['files', uri]);
-    expect(human.stdout).toMatch(/table version \d+:\d+ \(base:shards\), the newest: 3 live file\(s\), 6 stored row\(s\)/);
-    expect(human.stdout).toMatch(/^0\s+base\s+-\s+3\s+\d+\s+crc32:[0-9a-f]{8}\s+base\/data\/\S+\.parquet/m);
+    expect(human.stdout).toMatch(/table version \d+:\d+ \(base:shards\), the newest, schema version 0: 3 live file\(s\), 6 stored row\(s\)/);
+    expect(human.stdout).toMatch(/^0\s+base\s+-\s+0\s+3\s+\d+\s+crc32:[0-9a-f]{8}\s+base\/data\/\S+\.parquet/m);
+    // after a schema change the header names the new version; the files keep the version they were written with
+    expect((await run(['alter', uri, 'add-column', 'note', 'utf8'])).code).toBe(0);
+    const evolved = await run(['files', uri]);
+    expect(evolved.stdout).toMatch(/the newest, schema version 1: 3 live file\(s\)/);
+    expect(evolved.stdout).toMatch(/^0\s+base\s+-\s+0\s+3\s/m);
   });
 
   it('--version (table or base version) and --tag read that version, even after newer commits', async () => {

@@ -24,8 +24,8 @@ const HEADER = 'id,small,u,n,ts,z,ok\n';
 
 describe('hints of refused input say what would help', () => {
   it.each([
-    ['out of range', '1,300,,1,,,\n', /hint: Int8 cannot hold that value: correct it, or load the data into a new table whose "small" column is int64/],
-    ['negative into unsigned', '1,,-1,1,,,\n', /hint: Uint32 cannot hold that value: .*column is int64 \(a signed type\)/],
+    ['out of range', '1,300,,1,,,\n', /hint: Int8 cannot hold that value: correct it, or widen the column first \(stored values stay as they are\): freshtier alter <table> widen-column small int64/],
+    ['negative into unsigned', '1,,-1,1,,,\n', /hint: Uint32 cannot hold that value: .*widen-column [a-z]+ int64/],
     ['fraction into an integer', '1,1.5,,1,,,\n', /hint: "small" holds whole numbers: correct the value, or load the data into a new table whose column is float64/],
     ['finer than the unit', '1,,,1,2024-05-01T12:00:00.0001Z,,\n', /hint: round the value in the input, or load the data into a new table whose "ts" column has a finer unit/],
     ['zone-less on a zoned column', '1,,,1,,2024-05-01T12:00:00,\n', /hint: add "Z" \(UTC\) or an offset like \+02:00 to the value/],
@@ -45,7 +45,7 @@ describe('hints of refused input say what would help', () => {
     const r = shell(`printf '${HEADER}1,300,,1,,,\\n' > '${join(dir, 'real.csv')}'; freshtier append '${uri}' '${join(dir, 'real.csv')}'`);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^freshtier append: error: .*real\.csv line 2: column "small" expected an integer in \[-128, 127\], got "300" \(out of range\)/);
-    expect(r.stderr).toMatch(/\nhint: Int8 cannot hold that value: correct it, or load the data into a new table whose "small" column is int64; nothing was written\n$/);
+    expect(r.stderr).toMatch(/\nhint: Int8 cannot hold that value: correct it, or widen the column first \(stored values stay as they are\): freshtier alter <table> widen-column small int64; nothing was written\n$/);
   });
 
   it('property (seeded): no refused value is told to make its column nullable', () => {

@@ -68,10 +68,12 @@ export async function filesCommand(ctx: Context, uri: string, opts: VersionFlags
 function render(uri: string, live: LiveFiles): string {
   const rows = live.files.reduce((n, f) => n + f.rows, 0);
   const bytes = live.files.reduce((n, f) => n + f.bytes, 0);
-  const lines = [`${uri}, table version ${formatTableVersion(live.version)} (base:shards)${live.newest ? ', the newest' : ''}: ${live.files.length} live file(s), ${rows.toLocaleString('en-US')} stored row(s), ${formatBytes(bytes)}`];
-  const table = [['shard', 'kind', 'generation', 'rows', 'bytes', 'checksum', 'path', 'key index']];
+  const schema = live.schema ? `, schema version ${live.schema.version}` : '';
+  const lines = [`${uri}, table version ${formatTableVersion(live.version)} (base:shards)${live.newest ? ', the newest' : ''}${schema}: ${live.files.length} live file(s), ${rows.toLocaleString('en-US')} stored row(s), ${formatBytes(bytes)}`];
+  // `schema`: the schema version each file was written with (readers project it onto the table's, by field id)
+  const table = [['shard', 'kind', 'generation', 'schema', 'rows', 'bytes', 'checksum', 'path', 'key index']];
   for (const f of live.files) {
-    table.push([String(f.shard), f.kind, f.generation === null ? '-' : String(f.generation), String(f.rows), String(f.bytes), f.checksum === undefined ? '-' : `crc32:${f.checksum.toString(16).padStart(8, '0')}`, f.path, f.keyIndexPath ?? '-']);
+    table.push([String(f.shard), f.kind, f.generation === null ? '-' : String(f.generation), String(f.schemaVersion ?? 0), String(f.rows), String(f.bytes), f.checksum === undefined ? '-' : `crc32:${f.checksum.toString(16).padStart(8, '0')}`, f.path, f.keyIndexPath ?? '-']);
   }
   if (live.files.length) lines.push(...columns(table));
   for (const s of live.shards) {

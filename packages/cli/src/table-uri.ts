@@ -44,11 +44,14 @@ function closer(store: ObjectStore): () => void {
   return () => (store as { close?: () => void }).close?.();
 }
 
-/** Opens an existing table; no table there is a {@link UsageError} (the URI is wrong, or `init` was not run). */
-export async function openTable(uri: string, cwd: string): Promise<OpenedTable> {
+/**
+ * Opens an existing table; no table there is a {@link UsageError} (the URI is wrong, or `init` was not run).
+ * `forRepair` (verify, repair, inspect) opens also when the newest base manifest is the damaged object.
+ */
+export async function openTable(uri: string, cwd: string, options: { forRepair?: boolean } = {}): Promise<OpenedTable> {
   const store = await storeFor(uri, cwd);
   try {
-    return { table: await Table.open(store), store, close: closer(store) };
+    return { table: await (options.forRepair ? Table.openForRepair(store) : Table.open(store)), store, close: closer(store) };
   } catch (e) {
     closer(store)();
     if (isFreshtierError(e, 'NOT_FOUND')) {

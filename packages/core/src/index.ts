@@ -31,7 +31,7 @@ export { encodeKeys, assertKeyColumns, compareBytes, keyAt, keyToHex, type Encod
 export { KeyMap, hashBytes, hashKeys } from './keys/key-map.js';
 export { hashKey } from './keys/key-hash.js';
 export { encodeKeyIndex, encodeKeyIndexFtk2, decodeKeyIndex, findKey, lowerBoundKey, emptyKeyIndex, type KeyIndex } from './format/key-index.js';
-export { decodeCheckedBatch } from './format/ipc-bounds.js';
+export { decodeCheckedBatch, decodeCheckedBatchOfAnySchema } from './format/ipc-bounds.js';
 export { encodeWalEntry, decodeWalEntry, peekWalHeader, type WalEntry, type WalRecord } from './format/wal-codec.js';
 // The WAL as readers see it: listing, fetching, replay rules and damage reports (writers' open, remote readers, verify).
 export { listWal, readWalEntry, fetchWalEntries, type WalListing } from './wal/wal-listing.js';

@@ -49,7 +49,7 @@ export interface InspectReport {
 }
 
 export async function inspect(ctx: Context, uri: string, opts: InspectOptions): Promise<void> {
-  const opened = await openTable(uri, ctx.cwd);
+  const opened = await openTable(uri, ctx.cwd, { forRepair: true });
   try {
     const report = await collect(opened.table, opts.versions, opts.committed !== true);
     ctx.emit(report);

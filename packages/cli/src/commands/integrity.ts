@@ -21,7 +21,7 @@ import { formatTableVersion, resolveTarget } from './maintenance.js';
  */
 export async function verifyCommand(ctx: Context, uri: string, opts: { version?: string; tag?: string }): Promise<number> {
   if (opts.version !== undefined && opts.tag !== undefined) throw new UsageError('--version and --tag both given', 'check one table version: pass only one of them');
-  const opened = await openTable(uri, ctx.cwd);
+  const opened = await openTable(uri, ctx.cwd, { forRepair: true });
   const bar = ctx.progress();
   try {
     const { table } = opened;
@@ -66,7 +66,7 @@ function sayVerify(ctx: Context, uri: string, r: VerifyReport): void {
  * ```
  */
 export async function repairCommand(ctx: Context, uri: string, opts: { shard?: number; apply?: boolean }): Promise<number> {
-  const opened = await openTable(uri, ctx.cwd);
+  const opened = await openTable(uri, ctx.cwd, { forRepair: true });
   try {
     const { table } = opened;
     if (opts.shard !== undefined && opts.shard >= table.shardCount) throw new UsageError(`--shard ${opts.shard} does not exist`, `the table has shards 0..${table.shardCount - 1}`);

@@ -35,6 +35,27 @@ export function checkedSchemaFromBase64(b64: string, path: string): Schema {
   }
 }
 
+/**
+ * The schema message an IPC stream of untrusted bytes starts with, after the same bounds checks
+ * as {@link checkedSchemaFromBase64}: for decoding a stream whose schema is not known beforehand
+ * (a WAL record of another schema version). Damage is a `CorruptEntryError` naming `path`.
+ *
+ * @example
+ * ```ts
+ * declare const record: Uint8Array; // one record's IPC stream from a WAL entry
+ * const message = checkedSchemaMessage(record, 'shards/0/wal/00000000000000000042.ftw');
+ * ```
+ */
+export function checkedSchemaMessage(stream: Uint8Array, path: string): Uint8Array {
+  const bytes = Buffer.from(stream.buffer, stream.byteOffset, stream.byteLength);
+  if (bytes.length < 8) throw bad(path, 'a record is too short for an Arrow IPC message');
+  const metaLen = bytes.readInt32LE(4);
+  if (metaLen < 8 || 8 + metaLen > bytes.length) throw bad(path, `a record declares a ${metaLen}-byte schema message in ${bytes.length} bytes`);
+  const message = bytes.subarray(0, 8 + metaLen);
+  checkSchemaMessage(message, path);
+  return message;
+}
+
 function checkSchemaMessage(bytes: Buffer, path: string): void {
   if (bytes.length < 8 || bytes.readUInt32LE(0) !== 0xffffffff) throw bad(path, 'arrowSchema does not start with an Arrow IPC message');
   const metaLen = bytes.readInt32LE(4);

@@ -9,6 +9,7 @@
  */
 import { RecordBatch, Table, tableFromIPC, tableToIPC, type Schema } from 'apache-arrow';
 import { CorruptEntryError } from '../errors.js';
+import { checkedSchemaMessage } from '../arrow/checked-schema.js';
 
 const CONTINUATION = 0xffffffff;
 const RECORD_BATCH = 3;
@@ -160,6 +161,25 @@ export function ipcSchemaMessage(schema: Schema): Uint8Array {
 export function decodeCheckedBatch(bytes: Uint8Array, schemas: readonly Schema[], path: string): RecordBatch {
   const message = schemas.map(ipcSchemaMessage).find((m) => m.length <= bytes.length && m.every((b, i) => bytes[i] === b));
   if (!message) throw new CorruptEntryError(path, 'not an Arrow stream of an expected schema');
+  checkIpcStreamBounds(bytes, message, path);
+  const t = tableFromIPC(bytes);
+  if (t.batches.length !== 1) throw new CorruptEntryError(path, `expected one record batch, found ${t.batches.length}`);
+  return t.batches[0];
+}
+
+/**
+ * As {@link decodeCheckedBatch}, for a stream whose schema is not known beforehand (a WAL
+ * record written under another schema version): its schema message is bounds-checked on its
+ * own (`checkedSchemaMessage`), then the stream against it.
+ *
+ * @example
+ * ```ts
+ * declare const body: Uint8Array; // one record of a damaged WAL entry
+ * const batch = decodeCheckedBatchOfAnySchema(body, 'shards/0/wal/00000000000000000042.ftw');
+ * ```
+ */
+export function decodeCheckedBatchOfAnySchema(bytes: Uint8Array, path: string): RecordBatch {
+  const message = checkedSchemaMessage(bytes, path);
   checkIpcStreamBounds(bytes, message, path);
   const t = tableFromIPC(bytes);
   if (t.batches.length !== 1) throw new CorruptEntryError(path, `expected one record batch, found ${t.batches.length}`);

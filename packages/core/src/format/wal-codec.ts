@@ -154,7 +154,7 @@ export function decodeWalEntry(bytes: Uint8Array, path: string): WalEntry {
  * const claimed = peekWalHeader(bytes); // { kind: 'data', epoch: 3, records: [{ generation: 7, batchIndex: 0, op: 'put', byteLength: 912 }] }
  * ```
  */
-export function peekWalHeader(bytes: Uint8Array): { kind: 'data' | 'fence'; shard: number; epoch: number; records: { generation: number; batchIndex: number; op: 'put' | 'delete'; byteLength: number }[] } | undefined {
+export function peekWalHeader(bytes: Uint8Array): { kind: 'data' | 'fence'; shard: number; epoch: number; schemaVersion?: number; records: { generation: number; batchIndex: number; op: 'put' | 'delete'; byteLength: number }[] } | undefined {
   if (bytes.length < 12 || MAGIC.some((m, i) => bytes[i] !== m)) return undefined;
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
   if (8 + headerLength > bytes.length - 4) return undefined;

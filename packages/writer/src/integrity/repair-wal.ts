@@ -14,7 +14,7 @@
  *    create an entry there that replay has already passed.
  */
 import {
-  decodeCheckedBatch, decodeWalEntry, layout, peekWalHeader,
+  decodeCheckedBatch, decodeCheckedBatchOfAnySchema, decodeWalEntry, layout, peekWalHeader, walBatchAt,
   type ObjectStore, type ShardId, type Table,
 } from '@freshtier/core';
 import { Schema, type RecordBatch } from 'apache-arrow';
@@ -83,7 +83,7 @@ export function lostRowsOf(table: Table, bytes: Uint8Array, key: string): LostRo
   const batches = claim.records.map((r) => {
     const body = offset + r.byteLength <= bytes.length - 4 ? bytes.subarray(offset, offset + r.byteLength) : undefined;
     offset += r.byteLength;
-    const batch = body && decodeRecord(table, body, key);
+    const batch = body && decodeRecord(table, body, key, r.op, claim.schemaVersion ?? 0);
     if (!batch) complete = false;
     else keys.push(...keysOf(table, batch));
     return { generation: r.generation, batchIndex: r.batchIndex, op: r.op, rows: batch?.numRows };
@@ -91,11 +91,16 @@ export function lostRowsOf(table: Table, bytes: Uint8Array, key: string): LostRo
   return { known: true, batches, keys, keysComplete: complete };
 }
 
-/** A record's batch, if its bytes decode as a stream of the table's schema or of its key columns. */
-function decodeRecord(table: Table, body: Uint8Array, key: string): RecordBatch | undefined {
+/**
+ * A record's batch, if its bytes decode as a stream of the table's schema or of its key columns;
+ * one logged under another schema version is decoded with its own (bounds-checked) schema and
+ * projected onto the table's by field id (`walBatchAt`), so its keys are named all the same.
+ */
+function decodeRecord(table: Table, body: Uint8Array, key: string, op: 'put' | 'delete', schemaVersion: number): RecordBatch | undefined {
   const keySchema = new Schema(table.primaryKey.map((name) => table.schema.fields.find((f) => f.name === name)!));
   try {
-    return decodeCheckedBatch(body, [table.schema, keySchema], key);
+    if (schemaVersion === table.schemaVersion) return decodeCheckedBatch(body, [table.schema, keySchema], key);
+    return walBatchAt(decodeCheckedBatchOfAnySchema(body, key), op, schemaVersion, table.schemaState, key);
   } catch {
     return undefined;
   }

@@ -18,7 +18,7 @@
  *    then verify again and report what remains.
  */
 import { randomUUID } from 'node:crypto';
-import { describeDamagedEntry, layout, parseOptions, type BaseFile, type FlushedGeneration, type Table } from '@freshtier/core';
+import { describeDamagedEntry, isFreshtierError, isSchemaAncestor, layout, parseOptions, type BaseFile, type FlushedGeneration, type Table } from '@freshtier/core';
 import { z } from 'zod';
 import { deleteTag } from '../maintenance/versions.js';
 import { claimEpoch, type ShardHead } from '../shard/fencing.js';
@@ -164,13 +164,34 @@ async function planGeneration(table: Table, d: DamagedObject): Promise<Planned> 
   const head = await table.shardManifests(d.shard!).latest();
   const flushed = head.doc.flushed.find((f) => f.generation === d.generation);
   if (!flushed) return none(d, `generation ${d.generation} is no longer in the shard manifest: run verify again`);
-  const rebuilt = await generationFromWal(table, d.shard!, flushed);
+  const lossy = rebuildLoss(table, flushed.file.schemaVersion ?? 0);
+  if (lossy) return none(d, `${lossy}: restore ${d.path} from a backup`);
+  const rebuilt = await generationFromWal(table, d.shard!, flushed).catch((e: unknown) => {
+    // a WAL value the current schema cannot hold (a widening undone): no rebuild, never a silent change
+    if (isFreshtierError(e, 'SCHEMA_MISMATCH')) return { reason: `its WAL batches do not fit the current schema (${(e as Error).message})` };
+    throw e;
+  });
   if ('reason' in rebuilt) return none(d, `${rebuilt.reason}: restore ${d.path} from a backup, or roll back to a version before generation ${d.generation}`);
   return {
     path: d.path, shard: d.shard, action: 'rebuild-generation',
     description: `rebuild generation ${d.generation} of shard ${d.shard} (${flushed.file.rows} rows) from its ${rebuilt.slot.memtable.batchCount} WAL batch(es) into a new directory and swap it into the shard manifest; nothing is lost`,
     run: async (epoch, shardHead) => void (await replaceGeneration(table, shardHead, epoch, flushed as FlushedGeneration, rebuilt.slot)),
   };
+}
+
+/**
+ * Why rebuilding a generation written at schema version `version` at the table's current
+ * schema would change its rows (undefined: it would not). Its WAL batches are projected onto
+ * the current schema, which is exact along the line of changes that led to it, except for
+ * columns dropped since: a rollback past the drop would find them empty.
+ */
+function rebuildLoss(table: Table, version: number): string | undefined {
+  const ts = table.schemaState;
+  if (version === ts.version) return undefined;
+  if (!isSchemaAncestor(ts, version)) return `it was written at schema version ${version}, which a rollback undid: its rows may not fit the current schema`;
+  const current = new Set(ts.fields.map((f) => f.id));
+  const dropped = [...(ts.history.get(version) ?? new Map<string, number>())].filter(([, id]) => !current.has(id)).map(([name]) => name);
+  return dropped.length ? `it was written at schema version ${version} with column(s) ${dropped.join(', ')} the current schema dropped: a rebuild at the current schema would lose them` : undefined;
 }
 
 async function planBaseFile(table: Table, d: DamagedObject): Promise<Planned> {

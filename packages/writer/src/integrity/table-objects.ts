@@ -145,9 +145,27 @@ export function isDamage(e: unknown): boolean {
 function flushedObjects(table: Table, reader: FileReader, shard: ShardManifest, base: BaseManifest | undefined): TableObject[] {
   const coverage = base ? baseCoverage(base, shard.shard) : undefined;
   return shard.flushed.flatMap((f) => {
-    const covered = coverage?.inBase(f.generation) ? ' (the base covers it at this version: only older versions read it)' : '';
-    return fileObjects(table, reader, f.file, shard.shard, f.generation, covered);
+    if (!coverage?.inBase(f.generation)) return fileObjects(table, reader, f.file, shard.shard, f.generation);
+    const why = f.generation <= coverage.compacted ? 'the base covers it at this version' : 'a rollback excluded it at this version';
+    // no read of this version uses it, so GC may have deleted it (once no retained version reads it): gone is
+    // not damage; present, it is still checked, since an older version may read it
+    return fileObjects(table, reader, f.file, shard.shard, f.generation, ` (${why}: only older versions read it)`).map(mayBeGone);
   });
+}
+
+/** The object, whose absence is no damage (GC deleted what no retained version reads). */
+function mayBeGone(o: TableObject): TableObject {
+  return {
+    ...o,
+    check: async () => {
+      try {
+        return await o.check();
+      } catch (e) {
+        if (isFreshtierError(e, 'NOT_FOUND') || isFreshtierError(e, 'SNAPSHOT_EXPIRED')) return 0;
+        throw e;
+      }
+    },
+  };
 }
 
 /** A data file and its key index. `generation` undefined: a base file. */

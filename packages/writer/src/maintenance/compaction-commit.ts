@@ -20,7 +20,7 @@
  * whose merge left no rows writes none.
  */
 import {
-  baseCoverage, failpoint,
+  baseCoverage, failpoint, schemaVersionOfBase,
   type BaseFile, type BaseManifest, type FlushedGeneration, type Table, type Versioned,
 } from '@freshtier/core';
 import { noGcFenceSince } from './gc-fence.js';
@@ -56,6 +56,8 @@ export async function commitPlan(table: Table, shard: number, plan: CompactionPl
   const seen = new Map<number, BaseManifest>(); // versions loaded by the GC-fence check, across retries
   const committed = await table.baseManifests.update({
     build: async (latest, version) => {
+      // a schema change since the plan: abandon it and plan again, so base files are written at the schema they commit onto
+      if (schemaVersionOfBase(latest) !== table.schemaVersion) return undefined;
       if (!sameShardPart(plan.base.doc, latest, shard) || !(await noGcFenceSince(table, plan.base, { version, doc: latest }, seen))) return undefined;
       seen.set(version, latest);
       failpoint('compaction:before-commit');

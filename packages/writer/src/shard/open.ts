@@ -61,6 +61,9 @@ export async function openShard(table: Table, opts: ResolvedWriterOptions): Prom
   await fillHoles(table, opts.shard, epoch, listed, replayAfter);
   const tip = Math.max(replayAfter, listed.length > 0 ? listed[listed.length - 1].position : -1);
   const fencePosition = await writeFence(table, opts.shard, epoch, tip + 1);
+  // again, now that the epoch is ours: a rollback (or change) that committed between the first check and the
+  // claim did not fence this writer, and would let it ack values the restored schema cannot hold
+  await assertCurrentSchema(table, opts.shard);
   const durable = await durableGenerations(table, claimed);
   const replayed = await replayWal({
     store, table, shard: opts.shard, epoch, after: replayAfter, isDurable: durable,
@@ -71,9 +74,9 @@ export async function openShard(table: Table, opts: ResolvedWriterOptions): Prom
 }
 
 /**
- * Before anything is claimed: a handle on an older schema version would log and flush
- * batches of columns the table no longer has (readers would still read them right, by
- * field id, but its caller's puts no longer match the table), so it must reopen first.
+ * Before anything is claimed, and again after the claim and fence (before replay and any ack):
+ * a handle on another schema version would log and flush batches of columns the table no
+ * longer has, or (after a rollback) values its restored columns cannot hold, so it must reopen.
  */
 async function assertCurrentSchema(table: Table, shard: number): Promise<void> {
   const current = schemaVersionOfBase((await table.baseManifests.latest()).doc);

@@ -82,21 +82,14 @@ export class ManifestStore<T extends { formatVersion: number }> {
    */
   async latest(): Promise<Versioned<T>> {
     let start = await this.readHint();
-    // versions are immutable: the document of the newest version last seen is reused, not fetched again
-    // (readers and writers call this on every read and flush; nothing can change a committed version)
-    const seen = this.lastSeen;
-    let doc = start !== undefined && start > 0 ? (seen?.version === start ? seen.doc : await this.tryLoad(start)) : undefined;
+    let doc = start !== undefined && start > 0 ? await this.tryLoad(start) : undefined;
     // A hint naming a version that is not stored (garbage, or a pruned version) would lead: list instead.
     if (start === undefined || (start > 0 && doc === undefined)) start = await this.listedLatest();
     let v = start;
     while (await this.store.head(layout.manifest(this.dir, v + 1))) v++;
     if (v !== start || doc === undefined) doc = await this.load(v);
-    if (v > 0) this.lastSeen = { version: v, doc };
     return { version: v, doc };
   }
-
-  /** The newest version {@link latest} last returned (never the initial version 0, which is not stored). */
-  private lastSeen: Versioned<T> | undefined;
 
   /** The newest committed version number (0 if none). */
   async latestVersion(): Promise<number> {

@@ -8,20 +8,17 @@
  */
 import { LocalStore, Table } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
-import { Field, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
+import { Field, Int32, Int64, Schema, Utf8 } from 'apache-arrow';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { batchFor } from './support/columns.js';
 import { ShardWriter, evolveSchema, repair, rollback, tag, verify } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'freshtier-repair-schema-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function batch(schema: Schema, cols: Record<string, unknown[]>): RecordBatch {
-  const n = Object.values(cols)[0].length;
-  const children = schema.fields.map((f) => vectorFromArray(cols[f.name] as never[], f.type).data[0]);
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
-}
+const batch = batchFor;
 const rows = async (t: Table) => (await new LsmScanner(t).scan().toTable()).toArray().map((r) => r.toJSON()).sort((a, b) => Number(a.id) - Number(b.id));
 function flip(root: string, key: string) {
   const f = join(root, key); const b = readFileSync(f); b[Math.floor(b.length / 2)] ^= 0x10; writeFileSync(f, b);

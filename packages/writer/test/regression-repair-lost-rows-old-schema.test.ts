@@ -6,20 +6,17 @@
  * field id, so the report names the same keys as on a table that never evolved.
  */
 import { LocalStore, Table, listWal } from '@freshtier/core';
-import { Field, Int64, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
+import { Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { batchFor } from './support/columns.js';
 import { ShardWriter, evolveSchema, repair } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'freshtier-lost-rows-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function batch(schema: Schema, cols: Record<string, unknown[]>): RecordBatch {
-  const n = Object.values(cols)[0].length;
-  const children = schema.fields.map((f) => vectorFromArray(cols[f.name] as never[], f.type).data[0]);
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
-}
+const batch = batchFor;
 async function scenario(name: string, evolve: boolean) {
   const root = join(dir, name);
   const store = new LocalStore(root);

@@ -6,20 +6,17 @@
  * older version may read it, but its absence is no damage.
  */
 import { LocalStore, Table } from '@freshtier/core';
-import { Field, Int64, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
+import { Field, Int64, Schema, Utf8 } from 'apache-arrow';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { batchFor } from './support/columns.js';
 import { ShardWriter, compact, gc, verify } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'freshtier-verify-gc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-function batch(schema: Schema, cols: Record<string, unknown[]>): RecordBatch {
-  const n = Object.values(cols)[0].length;
-  const children = schema.fields.map((f) => vectorFromArray(cols[f.name] as never[], f.type).data[0]);
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
-}
+const batch = batchFor;
 describe('verify after compaction and GC', () => {
   it('passes: generations the base covers, deleted by GC, are no damage at this version', async () => {
     const store = new LocalStore(join(dir, 't'));

@@ -7,15 +7,12 @@
  */
 import { MemoryStore, Table } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
-import { Field, Int32, Int64, RecordBatch, Schema, Struct, makeData, vectorFromArray } from 'apache-arrow';
+import { Field, Int32, Int64, Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { batchFor } from './support/columns.js';
 import { ShardWriter, evolveSchema, rollback, tag } from '../src/index.js';
 
-function batch(schema: Schema, cols: Record<string, unknown[]>): RecordBatch {
-  const n = Object.values(cols)[0].length;
-  const children = schema.fields.map((f) => vectorFromArray(cols[f.name] as never[], f.type).data[0]);
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
-}
+const batch = batchFor;
 
 describe('a writer open racing a rollback of a widening', () => {
   it('fails with SCHEMA_CHANGED after its epoch claim instead of acking values the restored schema cannot hold', async () => {

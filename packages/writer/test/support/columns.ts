@@ -19,3 +19,16 @@ export function batchOf(columns: Column[]): RecordBatch {
   const children = columns.map(([, type, values]) => vectorFromArray(values, type).data[0]);
   return new RecordBatch(new Schema(fields), makeData({ type: new Struct(fields), length, nullCount: 0, children }));
 }
+
+/**
+ * A RecordBatch of `schema` (names, types and nullability as the table has them), the values
+ * of each column by name.
+ *
+ * @example
+ * ```ts
+ * const b = batchFor(table.schema, { id: [1n, 2n], name: ['a', null] });
+ * ```
+ */
+export function batchFor(schema: Schema, values: Record<string, unknown[]>): RecordBatch {
+  return batchOf(schema.fields.map((f) => [f.name, f.type, values[f.name], f.nullable]));
+}

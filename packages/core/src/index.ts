@@ -14,6 +14,11 @@
  * `baseCoverage` (which generations a base version holds) and the live-snapshot
  * registry (`liveSnapshotPins`) that GC consults.
  *
+ * Schema versions (docs/format.md §14): a `Table` handle is bound to one schema version, read
+ * from the newest base manifest (`Table.open`) or a pinned one (`atBase`); every stored row
+ * reaches callers projected onto it by field id, at two points only — `FileReader` for data
+ * files and `walBatchAt` for WAL records — so data written under any version reads the same.
+ *
  * Invariants this package provides: `putIfAbsent` is an atomic create on every
  * store; manifests are never rewritten; a stored document of another format
  * version is refused; bad input raises a typed error before anything is written.

@@ -34,6 +34,11 @@
  * upkeep (compaction, base files, versions and tags, rollback, GC); `open-format/` the table as
  * other engines read it (`liveFiles`, `latestStateSql`; docs/format.md).
  *
+ * Schema evolution (docs/format.md §14): `evolveSchema` commits one change as one conditional
+ * base commit; writers check the schema when they open (before and after the epoch claim) and
+ * after each flush commit, then refuse puts with `SchemaChangedError`; compaction writes the
+ * current schema; repair rebuilds only what projection onto it leaves unchanged.
+ *
  * The base table (docs/base-table.md): `compact` merges a shard's flushed generations into
  * base files; `writer.ingest` commits bulk data as one generation (9); `versions`, `tag`,
  * `checkout` read table versions; `rollback` returns to one in a single commit (12); `gc`

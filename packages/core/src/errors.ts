@@ -248,6 +248,6 @@ export class SchemaChangeRefusedError extends FreshtierError {
  */
 export class SchemaChangedError extends FreshtierError {
   constructor(what: string, holds: number, current: number, context: Ctx = {}) {
-    super('SCHEMA_CHANGED', `${what} uses schema version ${holds}, but the table's schema is now version ${current}. Reopen the table with Table.open and open a new writer or scanner on it; nothing was written.`, { context: { holds, current, ...context } });
+    super('SCHEMA_CHANGED', `${what} uses schema version ${holds}, but the table's schema is now version ${current}. Reopen the table with Table.open (evolveSchema returns the new handle) and open a new writer or scanner on it; nothing was written.`, { context: { holds, current, ...context } });
   }
 }

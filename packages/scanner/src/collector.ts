@@ -35,7 +35,7 @@
  * later shard manifest (compaction never removes flushed entries), so step 4c
  * cannot skip a generation the shard manifest read would not account for.
  */
-import { SchemaChangedError, baseCoverage, isSchemaAncestor, schemaVersionOfBase, type BaseManifest, type GenerationRange, type MemtableRef, type MemtableSource, type ShardManifest, type Table, type Versioned } from '@freshtier/core';
+import { CorruptEntryError, SchemaChangedError, baseCoverage, isSchemaAncestor, schemaVersionOfBase, type BaseManifest, type GenerationRange, type MemtableRef, type MemtableSource, type ShardManifest, type Table, type Versioned } from '@freshtier/core';
 import type { AsOfCut } from './as-of-cut.js';
 import type { FreshSource, ReadView, ShardView } from './sources.js';
 
@@ -133,6 +133,9 @@ function assertSchema(table: Table, base: BaseManifest, shards: readonly Version
     const skip = baseCoverage(base, doc.shard).inBase;
     const unknown = doc.flushed.find((f) => !skip(f.generation) && !table.schemaState.history.has(f.file.schemaVersion ?? 0));
     if (unknown) throw new SchemaChangedError("This scanner's Table handle", table.schemaVersion, unknown.file.schemaVersion ?? 0, { path: unknown.file.path });
+    // known, but of a version a rollback undid: its values may not fit (a widening undone); never misread them
+    const undone = doc.flushed.find((f) => !skip(f.generation) && !isSchemaAncestor(table.schemaState, f.file.schemaVersion ?? 0));
+    if (undone) throw new CorruptEntryError(undone.file.path, `it is named by generation ${undone.generation} of shard ${doc.shard} but was written at schema version ${undone.file.schemaVersion ?? 0}, which a rollback undid (the table reads at version ${table.schemaVersion}); restore the shard manifest or roll back again`);
   }
 }
 

@@ -40,36 +40,24 @@ function child(root: string, args: string[]): unknown {
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-/** One batch of ids, version-stamped values. */
-async function batchOf(ids: BigInt64Array, version: number) {
-  const { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray } = await import('apache-arrow');
-  const schema = new Schema([new Field('id', new Int64(), false), new Field('v', new Int32(), true), new Field('f', new Float64(), true), new Field('s', new Utf8(), true)]);
-  const n = ids.length;
-  const children = [
-    makeData({ type: new Int64(), length: n, nullCount: 0, data: ids }),
-    makeData({ type: new Int32(), length: n, nullCount: 0, data: new Int32Array(n).fill(version) }),
-    makeData({ type: new Float64(), length: n, nullCount: 0, data: Float64Array.from(ids, (id) => Number(id) * 0.5 + version) }),
-    vectorFromArray(Array.from(ids, (id) => `user-${id}-v${version}`), new Utf8()).data[0],
-  ];
-  return { schema, batch: new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children })) };
-}
 
 /** Child `setup <dir> <rows> <load|update>`: ingests the rows (and for `update`, compacts, then ingests 10% again). */
 async function setup(dir: string, rows: number, kind: string): Promise<void> {
   const { LocalStore, Table } = await import('@freshtier/core');
   const { ShardWriter, compact } = await import('@freshtier/writer');
-  const { schema } = await batchOf(new BigInt64Array(0), 0);
-  const table = await Table.create(new LocalStore(dir), { schema, primaryKey: ['id'] });
+  // imported here, in the child: the parent that measures stays free of Arrow
+  const { versionedBatch, versionedSchema } = await import('./src/data.js');
+  const table = await Table.create(new LocalStore(dir), { schema: versionedSchema, primaryKey: ['id'] });
   const writer = await ShardWriter.open(table, { shard: 0, durability: 'none', autoFlush: false });
   for (let at = 0; at < rows; at += CHUNK) {
     const ids = BigInt64Array.from({ length: Math.min(CHUNK, rows - at) }, (_, j) => BigInt(at + j));
-    await writer.ingest([(await batchOf(ids, 0)).batch]);
+    await writer.ingest([versionedBatch(ids, 0)]);
   }
   if (kind === 'update') {
     await compact(table, { shard: 0, maxFileRows: Number(process.env.FILE_ROWS ?? 1_000_000) });
     // every tenth key: spread over the whole key space, so every base file holds some
     const ids = BigInt64Array.from({ length: Math.floor(rows / 10) }, (_, j) => BigInt(j * 10 + 3));
-    await writer.ingest([(await batchOf(ids, 1)).batch]);
+    await writer.ingest([versionedBatch(ids, 1)]);
   }
   await writer.close();
   console.log(JSON.stringify({ ok: true }));

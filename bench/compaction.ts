@@ -23,7 +23,7 @@
  */
 import { LocalStore, Table, batchByteSize, type ObjectMeta, type ObjectStore, type PutIfAbsentResult } from '@freshtier/core';
 import { ShardWriter, compact } from '@freshtier/writer';
-import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Utf8, makeData, vectorFromArray } from 'apache-arrow';
+import { versionedBatch, versionedSchema } from './src/data.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,12 +33,6 @@ const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const FILE_ROWS = Number(process.env.FILE_ROWS ?? 50_000);
 const BATCH = 1_000;
 
-const schema = new Schema([
-  new Field('id', new Int64(), false),
-  new Field('v', new Int32(), true),
-  new Field('f', new Float64(), true),
-  new Field('s', new Utf8(), true),
-]);
 
 /** Counts bytes written per kind of object. */
 class CountingStore implements ObjectStore {
@@ -82,16 +76,6 @@ class CountingStore implements ObjectStore {
   }
 }
 
-function batchOf(ids: BigInt64Array, version: number): RecordBatch {
-  const n = ids.length;
-  const children = [
-    makeData({ type: new Int64(), length: n, nullCount: 0, data: ids }),
-    makeData({ type: new Int32(), length: n, nullCount: 0, data: new Int32Array(n).fill(version) }),
-    makeData({ type: new Float64(), length: n, nullCount: 0, data: Float64Array.from(ids, (id) => Number(id) * 0.5 + version) }),
-    vectorFromArray(Array.from(ids, (id) => `user-${id}-v${version}`), new Utf8()).data[0],
-  ];
-  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children }));
-}
 
 /** The ids updated in a round: 10% of the keys, uniformly spread or one contiguous range. */
 function roundIds(round: number, pattern: 'uniform' | 'clustered'): BigInt64Array {
@@ -126,10 +110,10 @@ async function run(pattern: 'uniform' | 'clustered'): Promise<Figures> {
   const dir = await mkdtemp(path.join(tmpdir(), 'freshtier-compaction-bench-'));
   try {
     const store = new CountingStore(new LocalStore(dir));
-    const table = await Table.create(store, { schema, primaryKey: ['id'] });
+    const table = await Table.create(store, { schema: versionedSchema, primaryKey: ['id'] });
     const writer = await ShardWriter.open(table, { shard: 0, durability: 'durable', autoFlush: false, maxMemtableRows: 10_000_000 });
     const f: Figures = { ingested: 0, written: 0, steadyIngested: 0, steadyWritten: 0, compactSeconds: 0, rowsMerged: 0, rowsWritten: 0, filesRewritten: 0, filesKept: 0, byKind: store.written };
-    const load = Array.from({ length: Math.ceil(KEYS / 100_000) }, (_, i) => batchOf(BigInt64Array.from({ length: Math.min(100_000, KEYS - i * 100_000) }, (_, j) => BigInt(i * 100_000 + j)), 0));
+    const load = Array.from({ length: Math.ceil(KEYS / 100_000) }, (_, i) => versionedBatch(BigInt64Array.from({ length: Math.min(100_000, KEYS - i * 100_000) }, (_, j) => BigInt(i * 100_000 + j)), 0));
     f.ingested += load.reduce((n, b) => n + batchByteSize(b), 0);
     await writer.ingest(load);
     await timedCompact(table, f);
@@ -138,7 +122,7 @@ async function run(pattern: 'uniform' | 'clustered'): Promise<Figures> {
       const ids = roundIds(round, pattern);
       const puts: Promise<void>[] = [];
       for (let i = 0; i < ids.length; i += BATCH) {
-        const b = batchOf(ids.subarray(i, i + BATCH), round);
+        const b = versionedBatch(ids.subarray(i, i + BATCH), round);
         f.ingested += batchByteSize(b);
         puts.push(writer.put(b));
       }

@@ -7,19 +7,9 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { collect, stateFixture } from './src/data.js';
+import { semiJoinKeys, type Appender, type DuckDB } from './src/peers/duckdb.js';
 
-/* The few node-api shapes used here, typed locally (the module comes from packages/integration). */
-interface Chunk { setColumns(columns: unknown[][]): void }
-interface Appender { appendDataChunk(chunk: Chunk): void; flushSync(): void; closeSync(): void }
-interface Materialized { getColumns(): Promise<unknown[][]> }
-interface Conn { run(sql: string): Promise<Materialized>; createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<Appender>; closeSync(): void }
-interface Instance { connect(): Promise<Conn>; closeSync(): void }
-/** The `@duckdb/node-api` module, as far as this bench uses it. */
-export interface DuckDB {
-  DuckDBInstance: { create(path: string, options?: Record<string, string>): Promise<Instance> };
-  DuckDBDataChunk: { create(types: unknown[], rows: number): Chunk };
-  BIGINT: unknown; INTEGER: unknown; DOUBLE: unknown; VARCHAR: unknown;
-}
+export type { DuckDB };
 
 const COLUMNS = 'id BIGINT PRIMARY KEY, qty INTEGER, price DOUBLE, label VARCHAR';
 
@@ -98,19 +88,11 @@ export async function duckdbLookup(db: DuckDB, file: string, keys: bigint[]): Pr
   await conn.run('CREATE TEMP TABLE keys (id BIGINT)');
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const appender = await conn.createAppender('keys', 'main', 'temp');
-  for (let at = 0; at < keys.length; at += 2048) {
-    const slice = keys.slice(at, at + 2048);
-    const chunk = db.DuckDBDataChunk.create([db.BIGINT], slice.length);
-    chunk.setColumns([slice]);
-    appender.appendDataChunk(chunk);
-  }
-  appender.flushSync();
-  const found = await (await conn.run('SELECT k.id FROM keys k SEMI JOIN t ON k.id = t.id')).getColumns();
+  const found = await semiJoinKeys(db, conn, keys);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   conn.closeSync();
   instance.closeSync();
-  if (found[0].length !== Math.ceil(keys.length / 2)) throw new Error(`duckdb found ${found[0].length} of ${keys.length} keys`);
+  if (found !== Math.ceil(keys.length / 2)) throw new Error(`duckdb found ${found} of ${keys.length} keys`);
   return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }

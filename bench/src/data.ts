@@ -4,7 +4,7 @@
  * plain columns for DuckDB) before any clock starts.
  */
 import type { Sizes } from './peers/types.js';
-import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC } from 'apache-arrow';
+import { Field, Float64, Int32, Int64, RecordBatch, Schema, Struct, Table, Utf8, makeData, tableToIPC, vectorFromArray } from 'apache-arrow';
 
 /** The benchmark table: `id` is the primary key; `label` is ~20 ASCII bytes. */
 export const benchSchema = new Schema([
@@ -197,4 +197,32 @@ export function producerSpecs(sizes: Sizes, kind: 'upsert' | 'append'): StreamSp
     producer: p,
     seed: kind === 'upsert' ? 21 : 31,
   }));
+}
+
+/** The table of the compaction benches: `id` key, and values that say which version wrote them. */
+export const versionedSchema = new Schema([
+  new Field('id', new Int64(), false),
+  new Field('v', new Int32(), true),
+  new Field('f', new Float64(), true),
+  new Field('s', new Utf8(), true),
+]);
+
+/**
+ * Rows `ids` of {@link versionedSchema}, every value stamped with `version` (an update round
+ * rewrites the same keys with the next version, so a merge that keeps an older row shows).
+ *
+ * @example
+ * ```ts
+ * const b = versionedBatch(BigInt64Array.from([1n, 2n]), 3); // v = 3, s = 'user-1-v3', …
+ * ```
+ */
+export function versionedBatch(ids: BigInt64Array, version: number): RecordBatch {
+  const n = ids.length;
+  const children = [
+    makeData({ type: new Int64(), length: n, nullCount: 0, data: ids }),
+    makeData({ type: new Int32(), length: n, nullCount: 0, data: new Int32Array(n).fill(version) }),
+    makeData({ type: new Float64(), length: n, nullCount: 0, data: Float64Array.from(ids, (id) => Number(id) * 0.5 + version) }),
+    vectorFromArray(Array.from(ids, (id) => `user-${id}-v${version}`), new Utf8()).data[0],
+  ];
+  return new RecordBatch(versionedSchema, makeData({ type: new Struct(versionedSchema.fields), length: n, nullCount: 0, children }));
 }

@@ -12,16 +12,19 @@ import { peerStream, startClock, type Adapter, type Result, type WorkloadContext
 
 /* The few node-api shapes used here, typed locally: bench/peers is outside tsc's reach. */
 interface Chunk { rowCount: number; getColumns(): unknown[][]; setColumns(columns: unknown[][]): void }
-interface Appender { appendDataChunk(chunk: Chunk): void; flushSync(): void; closeSync(): void }
+/** An appender of `@duckdb/node-api`, as far as the benches use it. */
+export interface Appender { appendDataChunk(chunk: Chunk): void; flushSync(): void; closeSync(): void }
 interface Materialized { getRows(): Promise<unknown[][]>; getColumns(): Promise<unknown[][]> }
-interface Conn {
+/** A connection of `@duckdb/node-api`, as far as the benches use it. */
+export interface Conn {
   run(sql: string): Promise<Materialized>;
   stream(sql: string): Promise<AsyncIterable<Chunk>>;
   createAppender(table: string, schema?: string | null, catalog?: string | null): Promise<Appender>;
   closeSync(): void;
 }
 interface Instance { connect(): Promise<Conn>; closeSync(): void }
-interface DuckDB {
+/** The `@duckdb/node-api` module, as far as the benches use it. */
+export interface DuckDB {
   DuckDBInstance: { create(path: string, options?: Record<string, string>): Promise<Instance> };
   DuckDBDataChunk: { create(types: unknown[], rows: number): Chunk };
   BIGINT: unknown; INTEGER: unknown; DOUBLE: unknown; VARCHAR: unknown;
@@ -158,17 +161,9 @@ export const duckdbAdapter: Adapter = {
       const conn = await (await open(ctx)).connect();
       await conn.run('CREATE TEMP TABLE keys (id BIGINT)');
       const elapsed = startClock();
-      const appender = await conn.createAppender('keys', 'main', 'temp');
-      for (let at = 0; at < keys.length; at += 2048) {
-        const slice = keys.slice(at, at + 2048);
-        const chunk = db.DuckDBDataChunk.create([db.BIGINT], slice.length);
-        chunk.setColumns([slice]);
-        appender.appendDataChunk(chunk);
-      }
-      appender.flushSync();
-      const found = await (await conn.run('SELECT k.id FROM keys k SEMI JOIN t ON k.id = t.id')).getColumns();
+      const found = await semiJoinKeys(db, conn, keys);
       const seconds = elapsed();
-      if (found[0].length !== Math.ceil(keys.length / 2)) throw new Error(`duckdb containsPks found ${found[0].length} of ${keys.length} keys`);
+      if (found !== Math.ceil(keys.length / 2)) throw new Error(`duckdb containsPks found ${found} of ${keys.length} keys`);
       return { rows: keys.length, bytes: keys.length * 8, seconds, notes: 'keys appended to a temp table, SEMI JOIN' };
     },
     async replay(ctx) {
@@ -193,3 +188,27 @@ export const duckdbAdapter: Adapter = {
     },
   },
 };
+
+/**
+ * DuckDB's membership check, as every bench times it: `keys` appended into the temp table
+ * `keys` (created by the caller, before its clock starts), then a `SEMI JOIN` with table `t`.
+ * Returns how many of the keys `t` holds.
+ *
+ * @example
+ * ```ts
+ * await conn.run('CREATE TEMP TABLE keys (id BIGINT)');
+ * const found = await semiJoinKeys(db, conn, [1n, 2n]);
+ * ```
+ */
+export async function semiJoinKeys(db: DuckDB, conn: Conn, keys: bigint[]): Promise<number> {
+  const appender = await conn.createAppender('keys', 'main', 'temp');
+  for (let at = 0; at < keys.length; at += 2048) {
+    const slice = keys.slice(at, at + 2048);
+    const chunk = db.DuckDBDataChunk.create([db.BIGINT], slice.length);
+    chunk.setColumns([slice]);
+    appender.appendDataChunk(chunk);
+  }
+  appender.flushSync();
+  const found = await (await conn.run('SELECT k.id FROM keys k SEMI JOIN t ON k.id = t.id')).getColumns();
+  return found[0].length;
+}

@@ -7,16 +7,15 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { alterCommand } from './commands/alter.js';
 import { append } from './commands/append.js';
 import { benchCommand } from './commands/bench.js';
-import { filesCommand } from './commands/files.js';
 import { init } from './commands/init.js';
 import { inspect } from './commands/inspect.js';
-import { repairCommand, verifyCommand } from './commands/integrity.js';
+import { repairCommand } from './commands/integrity.js';
 import { changesCommand } from './commands/changes.js';
 import { compactCommand, gcCommand, rollbackCommand, tagCommand } from './commands/maintenance.js';
 import { deleteCommand } from './commands/delete.js';
 import { deleteTagCommand, tagsCommand } from './commands/tags.js';
 import { scan } from './commands/scan.js';
-import { SQL_DIALECTS, sqlCommand } from './commands/sql.js';
+import { registerTableVersionCommands, subcommandVersionFlag } from './commands/table-version-commands.js';
 import { makeContext, toJson, type Context } from './context.js';
 import { EXIT, describeFailure } from './errors.js';
 import { INPUT_FORMATS } from './input.js';
@@ -214,42 +213,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     .option('--out <file>', 'write to this file instead of stdout')
     .action(run((c, cmd) => changesCommand(c, cmd.args[0], cmd.opts())));
 
-  program.command('verify')
-    .description('read every object a table version needs and report damaged ones (exit 1 if any)')
-    .argument('<uri>', 'the table')
-    .option('--version <v>', 'check this table version (3:8,5 or a base version like 3; default: the newest, with its WAL)')
-    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
-    .option('--tag <name>', 'check the version this tag names')
-    .action(run((c, cmd) => {
-      const o = cmd.opts<{ tableVersion?: string; tag?: string }>();
-      return verifyCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag });
-    }));
-
-  program.command('files')
-    .description('list the live files of a table version (what another engine reads): kind, shard, generation, rows, bytes, checksum, key index')
-    .argument('<uri>', 'the table')
-    .option('--version <v>', 'list this table version (3:8,5 or a base version like 3; default: the newest)')
-    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
-    .option('--tag <name>', 'list the version this tag names')
-    .addHelpText('after', '\nThe files, their fields and how to combine them into the latest state: docs/format.md. `freshtier sql` prints a DuckDB view over them.')
-    .action(run((c, cmd) => {
-      const o = cmd.opts<{ tableVersion?: string; tag?: string }>();
-      return filesCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag });
-    }));
-
-  program.command('sql')
-    .description('print a SQL view (CREATE OR REPLACE VIEW) over the live files of a table version that returns its latest state')
-    .argument('<uri>', 'the table')
-    .option('--version <v>', 'a table version (3:8,5 or a base version like 3; default: the newest)')
-    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
-    .option('--tag <name>', 'the version this tag names')
-    .addOption(new Option('--dialect <dialect>', 'SQL dialect').choices([...SQL_DIALECTS]).default('duckdb'))
-    .option('--name <view>', 'the view name (default: the table directory name)')
-    .addHelpText('after', '\nExample: freshtier sql ./events > events.sql && duckdb -c ".read events.sql" -c "select count(*) from events"\nThe view names files: regenerate it after each commit (gc deletes files older versions used). Committed files only: rows still in the WAL are not in it.\nEvery merge engine, with or without a sequence field, merges as freshtier does; a sum or count outside its column type fails the query (AGGREGATE_OVERFLOW), never wrapped.')
-    .action(run((c, cmd) => {
-      const o = cmd.opts<{ tableVersion?: string; tag?: string; dialect?: string; name?: string }>();
-      return sqlCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag, dialect: o.dialect, name: o.name });
-    }));
+  registerTableVersionCommands(program, run);
 
   program.command('repair')
     .description('plan what can be done about damaged objects (a dry run), or do it with --apply')
@@ -279,20 +243,6 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     return report(ctx, program, e);
   }
-}
-
-/** Subcommands whose own `--version <v>` names a table version. */
-const TABLE_VERSION_COMMANDS = new Set(['verify', 'files', 'sql']);
-
-/**
- * commander reads `--version` anywhere on the line as the program's own flag (print the
- * CLI version), so `freshtier verify t --version 3` would print 0.1.0. For the commands
- * that take a table version, the flag is renamed to `--table-version` before parsing.
- */
-function subcommandVersionFlag(argv: readonly string[]): string[] {
-  const command = argv.find((a) => !a.startsWith('-'));
-  if (!command || !TABLE_VERSION_COMMANDS.has(command)) return [...argv];
-  return argv.map((a) => (a === '--version' ? '--table-version' : a.startsWith('--version=') ? `--table-version=${a.slice('--version='.length)}` : a));
 }
 
 function report(ctx: Context, program: Command, e: unknown): number {

@@ -18,7 +18,8 @@
  *    open must read, until opens fail for reading them.
  */
 import { randomUUID } from 'node:crypto';
-import { SchemaChangedError, listWal, schemaVersionOfBase, type Table } from '@freshtier/core';
+import { listWal, type Table } from '@freshtier/core';
+import { assertCurrentSchema } from './schema-watch.js';
 import { emitEvent, type WriterEvent, type WriterEventBody } from './events.js';
 import { claimEpoch, commitGuarded, type ShardHead } from './fencing.js';
 import { cancelPendingRollback } from '../maintenance/rollback-pending.js';
@@ -73,15 +74,6 @@ export async function openShard(table: Table, opts: ResolvedWriterOptions): Prom
   return { head, fencePosition, replayed };
 }
 
-/**
- * Before anything is claimed, and again after the claim and fence (before replay and any ack):
- * a handle on another schema version would log and flush batches of columns the table no
- * longer has, or (after a rollback) values its restored columns cannot hold, so it must reopen.
- */
-async function assertCurrentSchema(table: Table, shard: number): Promise<void> {
-  const current = schemaVersionOfBase((await table.baseManifests.latest()).doc);
-  if (current !== table.schemaVersion) throw new SchemaChangedError(`The Table handle this writer of shard ${shard} was opened with`, table.schemaVersion, current, { shard });
-}
 
 /** An open replaying more entries than this, all without a row to replay, moves `replayAfter` past them (step 5). */
 const TRIM_AFTER_ENTRIES = 64;

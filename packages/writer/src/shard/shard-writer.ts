@@ -11,12 +11,13 @@
  * (writer-state.ts). This class only orchestrates: it calls a transition, then
  * tells the others (flusher kick, events, backpressure progress).
  */
-import { SchemaChangedError, schemaVersionOfBase, type FreshtierError, type Generation, type MemtableSource, type ShardId, type ShardMemtableRefs, type Table } from '@freshtier/core';
+import { type FreshtierError, type Generation, type MemtableSource, type ShardId, type ShardMemtableRefs, type Table } from '@freshtier/core';
 import type { RecordBatch } from 'apache-arrow';
 import { prepareDelete, preparePut } from './batches.js';
 import { emitEvent, type WriterEvent, type WriterEventBody } from './events.js';
 import type { ShardHead } from './fencing.js';
 import { FlushCommits } from '../flush/commit.js';
+import { SchemaWatch } from './schema-watch.js';
 import { Flusher } from '../flush/flusher.js';
 import { sharedFlushPool } from '../flush/flush-pool.js';
 import { writeIngestFiles, type IngestResult, type IngestSource } from './ingest.js';
@@ -50,15 +51,16 @@ export class ShardWriter implements MemtableSource {
   private readonly flusher: Flusher;
   private readonly ingestGate = new IngestGate();
   private flushWorkerHeld = false;
-  /** The table's schema version once a flush commit found it changed (puts then refuse; flush and close go on). */
-  private schemaChangedTo: number | undefined;
+  /** Whether the table's schema moved on since open (schema-watch.ts): puts then refuse; flush and close go on. */
+  private readonly schemaWatch: SchemaWatch;
 
   private constructor(private readonly table: Table, private readonly options: ResolvedWriterOptions, { head, fencePosition, replayed }: OpenedShard) {
     this.shard = options.shard;
     this.epoch = head.doc.epoch;
     this.durability = options.durability;
     this.state = WriterState.load(this.shard, !table.appendOnly, replayed, head.doc.nextGeneration, fencePosition);
-    this.commits = new FlushCommits(table.shardManifests(this.shard), this.shard, this.epoch, head, () => this.checkSchema());
+    this.schemaWatch = new SchemaWatch(table, this.shard);
+    this.commits = new FlushCommits(table.shardManifests(this.shard), this.shard, this.epoch, head, () => this.schemaWatch.look());
     this.writes = new WritePath({
       state: this.state, options, ingestGate: this.ingestGate, kick: () => this.flusher.kick(), lastFlushError: () => this.flusher.lastError,
       emit: (e) => this.emit(e), die: (e) => this.die(e),
@@ -153,7 +155,7 @@ export class ShardWriter implements MemtableSource {
    */
   async put(batch: RecordBatch): Promise<void> {
     this.state.assertWritable();
-    this.assertSchema();
+    this.schemaWatch.assertWritable();
     return this.writes.accept(preparePut(this.table, this.shard, batch));
   }
 
@@ -168,7 +170,7 @@ export class ShardWriter implements MemtableSource {
    */
   async delete(keys: RecordBatch): Promise<void> {
     this.state.assertWritable();
-    this.assertSchema();
+    this.schemaWatch.assertWritable();
     return this.writes.accept(prepareDelete(this.table, this.shard, keys));
   }
 
@@ -183,7 +185,7 @@ export class ShardWriter implements MemtableSource {
    */
   async ingest(source: IngestSource): Promise<IngestResult> {
     this.state.assertWritable();
-    this.assertSchema();
+    this.schemaWatch.assertWritable();
     const target = { store: this.table.store, table: this.table, shard: this.shard, epoch: this.epoch, rowGroupSize: this.options.rowGroupSize, compression: this.options.compression };
     const written = await writeIngestFiles(target, source);
     if (!written) return { generation: undefined, rows: 0, fileRows: 0, batches: 0, bytesWritten: 0 };
@@ -220,7 +222,7 @@ export class ShardWriter implements MemtableSource {
     const committed = this.commits.head.version;
     await this.flusher.flushThrough(this.activeGeneration - 1);
     // a flush that committed nothing still tells the caller whether the schema moved on
-    if (this.commits.head.version === committed) await this.checkSchema();
+    if (this.commits.head.version === committed) await this.schemaWatch.look();
   }
 
   /**
@@ -266,24 +268,6 @@ export class ShardWriter implements MemtableSource {
     return { shard: this.shard, epoch: this.epoch, refs: this.state.refs(), schemaVersion: this.table.schemaVersion };
   }
 
-  /**
-   * After each flush commit: has the table's schema moved past this writer's (an
-   * `evolveSchema` since it opened)? Then its puts refuse with `SchemaChangedError`; what it
-   * acked stays readable (its files and WAL entries record their schema version).
-   */
-  private async checkSchema(): Promise<void> {
-    try {
-      const current = schemaVersionOfBase((await this.table.baseManifests.latest()).doc);
-      if (current !== this.table.schemaVersion) this.schemaChangedTo = current;
-    } catch {
-      // the next flush commit looks again; a failed look must not fail a flush that committed
-    }
-  }
-
-  private assertSchema(): void {
-    if (this.schemaChangedTo === undefined) return;
-    throw new SchemaChangedError(`The writer of shard ${this.shard}`, this.table.schemaVersion, this.schemaChangedTo, { shard: this.shard });
-  }
 
   /** Stops the writer for good (`WriterState.poison`): every later call fails with the returned error. */
   private die(error: unknown): FreshtierError {

@@ -9,11 +9,11 @@ import { DateDay, DateMillisecond, TimestampMicrosecond, TimestampMillisecond, T
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { castData } from '../src/batch-cast.js';
-import { isFreshtierError } from '../src/errors.js';
+import { rawValues, refusal } from './support/cast-model.js';
 
 const SEED = Number(process.env.FRESHTIER_SEED ?? 1717);
 const DAY_NS = 86_400_000_000_000n;
-const raw = (d: Data) => Array.from(d.values as ArrayLike<number | bigint>).slice(0, d.length);
+
 
 /** A date column holding `values` raw (null where null), built without Arrow's builders (which take milliseconds). */
 function dates(type: DataType, values: readonly (number | bigint | null)[]): Data {
@@ -28,31 +28,22 @@ function dates(type: DataType, values: readonly (number | bigint | null)[]): Dat
   return makeData({ type, length: values.length, nullCount, nullBitmap: nullCount ? bitmap : undefined, data: typed } as never) as Data;
 }
 
-function refusal(f: () => unknown): { message: string; context: Record<string, unknown> } | undefined {
-  try {
-    f();
-    return undefined;
-  } catch (e) {
-    if (!isFreshtierError(e, 'SCHEMA_MISMATCH')) throw e;
-    return e;
-  }
-}
 
 describe('date → timestamp: examples', () => {
   it('date32 days become midnights in every unit, nulls kept (was refused: dates do not become timestamps)', () => {
     const d = dates(new DateDay(), [0, 1, null, -1, 19_844]);
     const out = castData(d, new TimestampSecond(), 'd');
     expect([String(out.type), out.nullCount, out.getValid(2)]).toEqual(['Timestamp<SECOND>', 1, false]);
-    expect(raw(out).filter((_, i) => i !== 2)).toEqual([0n, 86_400n, -86_400n, 1_714_521_600n]);
-    expect(raw(castData(d, new TimestampMillisecond('UTC'), 'd'))[4]).toBe(1_714_521_600_000n);
-    expect(raw(castData(d, new TimestampMicrosecond(), 'd'))[4]).toBe(1_714_521_600_000_000n);
-    expect(raw(castData(d, new TimestampNanosecond('UTC'), 'd'))[4]).toBe(1_714_521_600_000_000_000n);
+    expect(rawValues(out).filter((_, i) => i !== 2)).toEqual([0n, 86_400n, -86_400n, 1_714_521_600n]);
+    expect(rawValues(castData(d, new TimestampMillisecond('UTC'), 'd'))[4]).toBe(1_714_521_600_000n);
+    expect(rawValues(castData(d, new TimestampMicrosecond(), 'd'))[4]).toBe(1_714_521_600_000_000n);
+    expect(rawValues(castData(d, new TimestampNanosecond('UTC'), 'd'))[4]).toBe(1_714_521_600_000_000_000n);
   });
 
   it('date64 milliseconds: exact into ms and finer; into seconds only whole seconds', () => {
     const d = dates(new DateMillisecond(), [86_400_000n, 1_500n]);
-    expect(raw(castData(d, new TimestampMillisecond(), 'd'))).toEqual([86_400_000n, 1_500n]);
-    expect(raw(castData(d, new TimestampNanosecond(), 'd'))).toEqual([86_400_000_000_000n, 1_500_000_000n]);
+    expect(rawValues(castData(d, new TimestampMillisecond(), 'd'))).toEqual([86_400_000n, 1_500n]);
+    expect(rawValues(castData(d, new TimestampNanosecond(), 'd'))).toEqual([86_400_000_000_000n, 1_500_000_000n]);
     expect(refusal(() => castData(d, new TimestampSecond(), 'd'))?.context).toMatchObject({ column: 'd', row: 1, value: '1500' });
   });
 
@@ -60,7 +51,7 @@ describe('date → timestamp: examples', () => {
     const far = dates(new DateDay(), [0, 2 ** 31 - 1]);
     const err = refusal(() => castData(far, new TimestampNanosecond(), 'born'));
     expect(err?.message).toMatch(/column "born", row 1: the value 2147483647 .*outside its range/);
-    expect(raw(castData(far, new TimestampMillisecond(), 'born'))[1]).toBe(2_147_483_647n * 86_400_000n);
+    expect(rawValues(castData(far, new TimestampMillisecond(), 'born'))[1]).toBe(2_147_483_647n * 86_400_000n);
   });
 
   it('a zone other than none or UTC is refused for the whole column', () => {
@@ -92,7 +83,7 @@ describe('property: random date columns into random timestamp units match BigInt
       const bad = want.indexOf('refused');
       const err = refusal(() => {
         const out = castData(dates(type, values), target, 'c');
-        want.forEach((w, i) => (w === null ? expect(out.getValid(i)).toBe(false) : expect(raw(out)[i]).toBe(w)));
+        want.forEach((w, i) => (w === null ? expect(out.getValid(i)).toBe(false) : expect(rawValues(out)[i]).toBe(w)));
       });
       if (bad >= 0) expect(err?.context).toMatchObject({ column: 'c', row: bad, value: String(values[bad]) });
       else expect(err).toBeUndefined();

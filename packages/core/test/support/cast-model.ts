@@ -11,6 +11,7 @@
  * holds(int32, valueOf(int64Case, 2n ** 40n)); // false
  * ```
  */
+import { isFreshtierError } from '../../src/errors.js';
 import {
   DateDay, DateMillisecond, DurationMicrosecond, DurationMillisecond, DurationNanosecond, DurationSecond, Float16, Float32, Float64, Int8, Int16, Int32, Int64,
   TimeMicrosecond, TimeMillisecond, TimeNanosecond, TimeSecond, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond,
@@ -160,3 +161,24 @@ export function columnOf(c: CastCase, raws: readonly (number | bigint | undefine
   const nullCount = raws.filter((r) => r === undefined).length;
   return makeData({ type: c.type, length: raws.length, nullCount, nullBitmap: nullCount ? bitmap : undefined, data: typed } as never) as Data;
 }
+
+/**
+ * The `SCHEMA_MISMATCH` a cast throws (undefined when it converts); any other error is rethrown.
+ *
+ * @example
+ * ```ts
+ * const e = refusal(() => castData(data, new Int8(), 'n'));
+ * ```
+ */
+export function refusal(f: () => unknown): { message: string; context: Record<string, unknown> } | undefined {
+  try {
+    f();
+    return undefined;
+  } catch (e) {
+    if (!isFreshtierError(e, 'SCHEMA_MISMATCH')) throw e;
+    return e;
+  }
+}
+
+/** A column's raw stored values (value buffers are sliced already; `offset` is the bitmap's). */
+export const rawValues = (d: Data) => Array.from(d.values as ArrayLike<number | bigint>).slice(0, d.length);

@@ -11,25 +11,11 @@ import { entryAt, findInBlock } from '../src/format/key-block-view.js';
 import { FTK3_HEADER, encodeBlockedKeyIndex, readHeader } from '../src/format/key-index-blocks.js';
 import { decodeKeyIndex, encodeKeyIndexFtk2, findKey, type KeyIndex } from '../src/format/key-index.js';
 import { compareBytes } from '../src/keys/pk-encoding.js';
+import { hex, indexOf, type Entry } from './support/key-index-fixture.js';
 
 const PATH = 'base/data/u.keys.ftk';
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
-interface Entry { key: Uint8Array; row: number; firstBatch: number; tombstone: boolean }
 
-function indexOf(entries: Entry[], positions = false): KeyIndex {
-  const sorted = [...new Map(entries.map((e) => [hex(e.key), e])).values()].sort((a, b) => compareBytes(a.key, 0, a.key.length, b.key, 0, b.key.length));
-  const keyOffsets = new Int32Array(sorted.length + 1);
-  sorted.forEach((e, i) => (keyOffsets[i + 1] = keyOffsets[i] + e.key.length));
-  const keyBytes = new Uint8Array(keyOffsets[sorted.length]);
-  sorted.forEach((e, i) => keyBytes.set(e.key, keyOffsets[i]));
-  return {
-    count: sorted.length, keyBytes, keyOffsets,
-    rows: Uint32Array.from(sorted, (e, i) => (positions ? i : e.row)),
-    firstBatch: Int32Array.from(sorted, (e) => e.firstBatch),
-    tombstone: Uint8Array.from(sorted, (e) => (e.tombstone ? 1 : 0)),
-  };
-}
 
 const plain = (ix: KeyIndex) => ({
   keys: Array.from({ length: ix.count }, (_, i) => hex(ix.keyBytes.subarray(ix.keyOffsets[i], ix.keyOffsets[i + 1]))),

@@ -4,32 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { CorruptEntryError } from '../src/errors.js';
 import { decodeKeyIndex, emptyKeyIndex, encodeKeyIndex, findKey, lowerBoundKey, type KeyIndex } from '../src/format/key-index.js';
 import { compareBytes } from '../src/keys/pk-encoding.js';
+import { hex, indexOf, type Entry } from './support/key-index-fixture.js';
 
 const PATH = 'shards/0/gen-3-abcd/data.keys.arrow';
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const cmp = (a: Uint8Array, b: Uint8Array) => compareBytes(a, 0, a.length, b, 0, b.length);
 
-interface Entry {
-  key: Uint8Array;
-  row: number;
-  firstBatch: number;
-  tombstone: boolean;
-}
 
-/** Builds a KeyIndex from entries (sorted and deduplicated by key here). */
-function indexOf(entries: Entry[]): KeyIndex {
-  const sorted = [...new Map(entries.map((e) => [hex(e.key), e])).values()].sort((a, b) => cmp(a.key, b.key));
-  const keyOffsets = new Int32Array(sorted.length + 1);
-  sorted.forEach((e, i) => (keyOffsets[i + 1] = keyOffsets[i] + e.key.length));
-  const keyBytes = new Uint8Array(keyOffsets[sorted.length]);
-  sorted.forEach((e, i) => keyBytes.set(e.key, keyOffsets[i]));
-  return {
-    count: sorted.length, keyBytes, keyOffsets,
-    rows: Uint32Array.from(sorted, (e) => e.row),
-    firstBatch: Int32Array.from(sorted, (e) => e.firstBatch),
-    tombstone: Uint8Array.from(sorted, (e) => (e.tombstone ? 1 : 0)),
-  };
-}
 
 function plain(ix: KeyIndex) {
   const keys = Array.from({ length: ix.count }, (_, i) => hex(ix.keyBytes.subarray(ix.keyOffsets[i], ix.keyOffsets[i + 1])));

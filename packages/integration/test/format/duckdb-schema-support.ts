@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { prng } from '../../../../reliability/src/data.js';
-import { arrowRows, duckdb, viewRows } from './duckdb-support.js';
+import { arrowRows, duckdb, rawData, viewRows } from './duckdb-support.js';
 
 const dirs: string[] = [];
 
@@ -30,14 +30,6 @@ export function removeSchemaDirs(): void {
 }
 
 
-/** Typed-array data with a validity bitmap, values taken raw (exact days and milliseconds). */
-function raw(type: DataType, values: (number | bigint | null)[], Arr: new (n: number) => { [i: number]: number | bigint }): Data {
-  const data = new Arr(values.length);
-  const bits = new Uint8Array((values.length + 7) >> 3);
-  let nulls = 0;
-  values.forEach((v, i) => (v === null ? nulls++ : ((data[i] = v), (bits[i >> 3] |= 1 << (i & 7)))));
-  return makeData({ type, length: values.length, nullCount: nulls, nullBitmap: bits, data } as never);
-}
 
 /** One column of random values of `f`'s type for `ids` (key columns: the ids). */
 function column(f: Field, ids: number[], key: string, next: () => number): Data {
@@ -50,8 +42,8 @@ function column(f: Field, ids: number[], key: string, next: () => number): Data 
       : vectorFromArray(ids.map(() => maybe(Math.floor(next() * 60_000) - 30_000)), t).data[0];
     case Type.Float: return vectorFromArray(ids.map(() => maybe(t.precision === 1 ? pick([-0, Number.NaN, 1.5, Math.fround(0.1), -3e38]) : pick([-0, Number.NaN, 0.1, -2.25, 1e300]))), t).data[0];
     case Type.Utf8: return vectorFromArray(ids.map(() => maybe(`s${Math.floor(next() * 1e6)}`)), t).data[0];
-    case Type.Date: return raw(t, ids.map(() => maybe(Math.floor(next() * 40_000) - 20_000)), Int32Array);
-    case Type.Timestamp: return raw(t, ids.map(() => maybe(BigInt(Math.floor(next() * 2 ** 44)) - 2n ** 43n)), BigInt64Array);
+    case Type.Date: return rawData(t, ids.map(() => maybe(Math.floor(next() * 40_000) - 20_000)), Int32Array);
+    case Type.Timestamp: return rawData(t, ids.map(() => maybe(BigInt(Math.floor(next() * 2 ** 44)) - 2n ** 43n)), BigInt64Array);
     default: throw new Error(`no generator for ${String(t)}`);
   }
 }

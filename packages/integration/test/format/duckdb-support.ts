@@ -5,7 +5,7 @@
  * by `Object.is`, so -0 and NaN count).
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Type, type Table as ArrowTable, type Field } from 'apache-arrow';
+import { Type, makeData, type Data, type DataType, type Table as ArrowTable, type Field } from 'apache-arrow';
 
 /**
  * An in-memory DuckDB connection.
@@ -107,4 +107,21 @@ function sortRows(rows: Row[], keyIdx: readonly number[]): Row[] {
     }
     return 0;
   });
+}
+
+/**
+ * Typed-array data with a validity bitmap, values taken raw (exact days, milliseconds and
+ * microseconds: Arrow's builders would take temporal values as float milliseconds).
+ *
+ * @example
+ * ```ts
+ * const days = rawData(new DateDay(), [0, -1, null], Int32Array);
+ * ```
+ */
+export function rawData(type: DataType, values: (number | bigint | null)[], Arr: new (n: number) => { [i: number]: number | bigint }): Data {
+  const data = new Arr(values.length);
+  const bits = new Uint8Array((values.length + 7) >> 3);
+  let nulls = 0;
+  values.forEach((v, i) => (v === null ? nulls++ : ((data[i] = v), (bits[i >> 3] |= 1 << (i & 7)))));
+  return makeData({ type, length: values.length, nullCount: nulls, nullBitmap: bits, data } as never);
 }

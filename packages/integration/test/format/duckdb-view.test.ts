@@ -15,7 +15,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { arrowRows, duckdb, viewRows } from './duckdb-support.js';
+import { arrowRows, duckdb, rawData, viewRows } from './duckdb-support.js';
 
 const schema = new Schema([
   new Field('id', new Int64(), false), new Field('name', new Utf8(), true), new Field('score', new Float64(), true),
@@ -36,14 +36,6 @@ function random(seed: number): () => number {
   };
 }
 
-/** Typed-array data with a validity bitmap, values taken raw (exact µs and days). */
-function raw(type: DataType, values: (number | bigint | null)[], Arr: new (n: number) => { [i: number]: number | bigint }): Data {
-  const data = new Arr(values.length);
-  const bits = new Uint8Array((values.length + 7) >> 3);
-  let nulls = 0;
-  values.forEach((v, i) => (v === null ? nulls++ : ((data[i] = v), (bits[i >> 3] |= 1 << (i & 7)))));
-  return makeData({ type, length: values.length, nullCount: nulls, nullBitmap: bits, data } as never);
-}
 
 function rowsBatch(ids: number[], next: () => number): RecordBatch {
   const maybe = <T>(v: T): T | null => (next() < 0.15 ? null : v);
@@ -53,8 +45,8 @@ function rowsBatch(ids: number[], next: () => number): RecordBatch {
     vectorFromArray(ids.map(() => maybe(`n${Math.floor(next() * 1e6)}`)), new Utf8()).data[0],
     vectorFromArray(ids.map(() => maybe(floats[Math.floor(next() * floats.length)])), new Float64()).data[0],
     vectorFromArray(ids.map(() => maybe(next() < 0.5)), new Bool()).data[0],
-    raw(new TimestampMicrosecond(), ids.map(() => maybe(1_700_000_000_000_000n + BigInt(Math.floor(next() * 1e12)))), BigInt64Array),
-    raw(new DateDay(), ids.map(() => maybe(Math.floor(next() * 40_000) - 20_000)), Int32Array),
+    rawData(new TimestampMicrosecond(), ids.map(() => maybe(1_700_000_000_000_000n + BigInt(Math.floor(next() * 1e12)))), BigInt64Array),
+    rawData(new DateDay(), ids.map(() => maybe(Math.floor(next() * 40_000) - 20_000)), Int32Array),
   ];
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: ids.length, nullCount: 0, children }));
 }

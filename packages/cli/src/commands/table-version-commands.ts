@@ -23,43 +23,39 @@ export type ActionRunner = (work: (c: Context, cmd: Command) => Promise<void | n
  * ```
  */
 export function registerTableVersionCommands(program: Command, run: ActionRunner): void {
-  program.command('verify')
+  versionCommand(program, 'verify', 'check')
     .description('read every object a table version needs and report damaged ones (exit 1 if any)')
-    .argument('<uri>', 'the table')
-    .option('--version <v>', 'check this table version (3:8,5 or a base version like 3; default: the newest, with its WAL)')
-    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
-    .option('--tag <name>', 'check the version this tag names')
-    .action(run((c, cmd) => {
-      const o = cmd.opts<{ tableVersion?: string; tag?: string }>();
-      return verifyCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag });
-    }));
+    .action(run((c, cmd) => verifyCommand(c, cmd.args[0], versionOf(cmd))));
 
-  program.command('files')
+  versionCommand(program, 'files', 'list')
     .description('list the live files of a table version (what another engine reads): kind, shard, generation, rows, bytes, checksum, key index')
-    .argument('<uri>', 'the table')
-    .option('--version <v>', 'list this table version (3:8,5 or a base version like 3; default: the newest)')
-    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
-    .option('--tag <name>', 'list the version this tag names')
     .addHelpText('after', '\nThe files, their fields and how to combine them into the latest state: docs/format.md. `freshtier sql` prints a DuckDB view over them.')
-    .action(run((c, cmd) => {
-      const o = cmd.opts<{ tableVersion?: string; tag?: string }>();
-      return filesCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag });
-    }));
+    .action(run((c, cmd) => filesCommand(c, cmd.args[0], versionOf(cmd))));
 
-  program.command('sql')
+  versionCommand(program, 'sql', 'view')
     .description('print a SQL view (CREATE OR REPLACE VIEW) over the live files of a table version that returns its latest state')
-    .argument('<uri>', 'the table')
-    .option('--version <v>', 'a table version (3:8,5 or a base version like 3; default: the newest)')
-    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
-    .option('--tag <name>', 'the version this tag names')
     .addOption(new Option('--dialect <dialect>', 'SQL dialect').choices([...SQL_DIALECTS]).default('duckdb'))
     .option('--name <view>', 'the view name (default: the table directory name)')
     .addHelpText('after', '\nExample: freshtier sql ./events > events.sql && duckdb -c ".read events.sql" -c "select count(*) from events"\nThe view names files: regenerate it after each commit (gc deletes files older versions used). Committed files only: rows still in the WAL are not in it.\nEvery merge engine, with or without a sequence field, merges as freshtier does; a sum or count outside its column type fails the query (AGGREGATE_OVERFLOW), never wrapped.')
     .action(run((c, cmd) => {
-      const o = cmd.opts<{ tableVersion?: string; tag?: string; dialect?: string; name?: string }>();
-      return sqlCommand(c, cmd.args[0], { version: o.tableVersion, tag: o.tag, dialect: o.dialect, name: o.name });
+      const o = cmd.opts<{ dialect?: string; name?: string }>();
+      return sqlCommand(c, cmd.args[0], { ...versionOf(cmd), dialect: o.dialect, name: o.name });
     }));
+}
 
+/** A command taking `<uri>` and the version flags (`verb` says what it does with that version). */
+function versionCommand(program: Command, name: string, verb: string): Command {
+  return program.command(name)
+    .argument('<uri>', 'the table')
+    .option('--version <v>', `${verb} this table version (3:8,5 or a base version like 3; default: the newest${name === 'verify' ? ', with its WAL' : ''})`)
+    .addOption(new Option('--table-version <v>').hideHelp()) // what `--version` arrives as (see subcommandVersionFlag)
+    .option('--tag <name>', `${verb} the version this tag names`);
+}
+
+/** The table version the flags name (`--version` arrives as `tableVersion`). */
+function versionOf(cmd: Command): { version?: string; tag?: string } {
+  const o = cmd.opts<{ tableVersion?: string; tag?: string }>();
+  return { version: o.tableVersion, tag: o.tag };
 }
 
 /** Subcommands whose own `--version <v>` names a table version. */

@@ -64,8 +64,7 @@ export async function openShard(table: Table, opts: ResolvedWriterOptions): Prom
   const fencePosition = await writeFence(table, opts.shard, epoch, tip + 1);
   // again, now that the epoch is ours: a rollback (or change) that committed between the first check and the
   // claim did not fence this writer, and would let it ack values the restored schema cannot hold
-  await assertCurrentSchema(table, opts.shard);
-  const durable = await durableGenerations(table, claimed);
+  const durable = durableGenerations(await assertCurrentSchema(table, opts.shard), claimed);
   const replayed = await replayWal({
     store, table, shard: opts.shard, epoch, after: replayAfter, isDurable: durable,
     onProgress: (entriesDone, entriesTotal, position) => emit({ type: 'replay-progress', entriesDone, entriesTotal, position }),

@@ -18,7 +18,7 @@
  */
 import {
   WalReplayer, baseCoverage, decodeOrExplain, failpoint, fetchWalEntries, listWal,
-  type Generation, type ObjectStore, type ShardId, type Table,
+  type BaseManifest, type Generation, type ObjectStore, type ShardId, type Table,
 } from '@freshtier/core';
 import type { ShardHead } from './fencing.js';
 import { MemtableSlot } from './memtable-slot.js';
@@ -93,13 +93,12 @@ export async function replayWal(input: ReplayInput): Promise<ReplayResult> {
  *
  * @example
  * ```ts
- * const skip = await durableGenerations(table, head);
+ * const skip = durableGenerations((await table.baseManifests.latest()).doc, head);
  * if (!skip(record.generation)) memtables.append(record);
  * ```
  */
-export async function durableGenerations(table: Table, head: ShardHead): Promise<(g: Generation) => boolean> {
+export function durableGenerations(base: BaseManifest, head: ShardHead): (g: Generation) => boolean {
   const flushed = new Set(head.doc.flushed.map((f) => f.generation));
-  const base = await table.baseManifests.latest();
-  const coverage = baseCoverage(base.doc, head.doc.shard); // compacted, or undone by a rollback: never replay them
+  const coverage = baseCoverage(base, head.doc.shard); // compacted, or undone by a rollback: never replay them
   return (g) => coverage.inBase(g) || flushed.has(g);
 }

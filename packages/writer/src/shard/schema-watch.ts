@@ -6,21 +6,24 @@
  * with `SchemaChangedError`, while flush and close go on (what it acked stays readable: its
  * files and WAL entries record their schema version).
  */
-import { SchemaChangedError, schemaVersionOfBase, type ShardId, type Table } from '@freshtier/core';
+import { SchemaChangedError, schemaVersionOfBase, type BaseManifest, type ShardId, type Table } from '@freshtier/core';
 
 /**
  * Before anything is claimed, and again after the claim and fence (before replay and any ack):
  * a handle on another schema version would log and flush batches of columns the table no
  * longer has, or (after a rollback) values its restored columns cannot hold, so it must reopen.
+ * Returns the newest base manifest it read (replay skips the generations it covers).
  *
  * @example
  * ```ts
  * await assertCurrentSchema(table, 0); // SchemaChangedError if table is not at the newest base's schema
  * ```
  */
-export async function assertCurrentSchema(table: Table, shard: number): Promise<void> {
-  const current = schemaVersionOfBase((await table.baseManifests.latest()).doc);
+export async function assertCurrentSchema(table: Table, shard: number): Promise<BaseManifest> {
+  const { doc } = await table.baseManifests.latest();
+  const current = schemaVersionOfBase(doc);
   if (current !== table.schemaVersion) throw new SchemaChangedError(`The Table handle this writer of shard ${shard} was opened with`, table.schemaVersion, current, { shard });
+  return doc;
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * Run: node --conditions=freshtier-src --import tsx bench/cli-io.ts [appendRows] [scanRows]
  * (defaults 100,000 and 1,000,000; scanRows 0 skips the scan measurement; KEEP_BENCH_DIR=1 keeps the files;
- * FRESHTIER_BENCH_DIST=1 runs the built program, packages/cli/dist/bin.js, instead of the sources through tsx)
+ * FRESHTIER_BENCH_DIST=1 runs the built program, packages/cli/dist/bundle/freshtier.js (the package's bin), instead of the sources through tsx)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -73,7 +73,7 @@ function arrowTable(c: { id: BigInt64Array; name: string[]; age: Int32Array; sco
 
 /** Runs the freshtier program under `/usr/bin/time -v`: seconds and peak RSS in MB. */
 function measure(args: string[], shell?: string): { seconds: number; cpu: number; rssMb: number; code: number | null; stderr: string } {
-  const program = process.env.FRESHTIER_BENCH_DIST ? ['packages/cli/dist/bin.js'] : ['--conditions=freshtier-src', '--import', 'tsx', 'packages/cli/src/bin.ts'];
+  const program = process.env.FRESHTIER_BENCH_DIST ? ['packages/cli/dist/bundle/freshtier.js'] : ['--conditions=freshtier-src', '--import', 'tsx', 'packages/cli/src/bin.ts'];
   const cmd = ['node', ...program, ...args].map((a) => `'${a}'`).join(' ');
   const r = spawnSync('/usr/bin/time', ['-v', 'sh', '-c', shell ? `${cmd} ${shell}` : cmd], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30 });
   const wall = /Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):(\d+(?:\.\d+)?)/.exec(r.stderr);

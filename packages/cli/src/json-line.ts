@@ -53,7 +53,6 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const MAX_DEPTH = 64; // a deeper line is refused instead of overflowing the stack
 
 /**
@@ -131,11 +130,11 @@ class Parser {
   }
 
   number(): JsonNumber {
-    NUMBER.lastIndex = this.at;
-    const m = NUMBER.exec(this.src);
-    if (!m) throw this.error('bad number');
-    this.at += m[0].length;
-    return new JsonNumber(m[0]);
+    const end = jsonNumberEnd(this.src, this.at);
+    if (end < 0) throw this.error('bad number');
+    const text = this.src.slice(this.at, end);
+    this.at = end;
+    return new JsonNumber(text);
   }
 
   string(): string {
@@ -209,6 +208,42 @@ class Parser {
 }
 
 const WORDS: [string, JsonValue][] = [['true', true], ['false', false], ['null', null]];
+
+/**
+ * The end of the JSON number starting at `i` in `s`, or -1 if none starts there: JSON's
+ * grammar `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`, longest match (a `.` or an
+ * exponent without digits after it is not part of the number).
+ *
+ * @example
+ * ```ts
+ * jsonNumberEnd('[-1.5e3,', 1); // 7
+ * jsonNumberEnd('01', 0); // 1: a leading 0 stands alone
+ * ```
+ */
+export function jsonNumberEnd(s: string, i: number): number {
+  if (s.charCodeAt(i) === 45) i++; // -
+  const first = s.charCodeAt(i);
+  if (!isDigit(first)) return -1;
+  i = first === 48 ? i + 1 : digitsFrom(s, i + 1);
+  if (s.charCodeAt(i) === 46 && isDigit(s.charCodeAt(i + 1))) i = digitsFrom(s, i + 2); // .
+  const e = s.charCodeAt(i);
+  if (e === 101 || e === 69) { // e E
+    const sign = s.charCodeAt(i + 1);
+    const digitAt = sign === 43 || sign === 45 ? i + 2 : i + 1;
+    if (isDigit(s.charCodeAt(digitAt))) i = digitsFrom(s, digitAt + 1);
+  }
+  return i;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** The index of the first character from `i` on that is not a digit. */
+function digitsFrom(s: string, i: number): number {
+  while (isDigit(s.charCodeAt(i))) i++;
+  return i;
+}
 
 /**
  * The exact integer a JSON number or digit string denotes (`1e3` and `10.0` are integers),

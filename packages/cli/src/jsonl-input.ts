@@ -1,12 +1,14 @@
 /**
  * JSON Lines input of `freshtier append` and `delete`: one JSON object per line, streamed
- * into record batches. Each line is parsed member by member (json-line.ts, losslessly:
- * numbers keep their source text) straight into its columns' cells, which text-input.ts's
- * `ColumnCells` converts a column at a time, exactly or refused (values.ts).
+ * into record batches. Each line is parsed member by member (a flat object in one pass,
+ * json-flat-line.ts; anything else by json-line.ts; both lossless: numbers keep their
+ * source text) straight into its columns, which text-input.ts's `ColumnCells` converts
+ * cell by cell, exactly or refused (values.ts).
  */
 import type { RecordBatch } from 'apache-arrow';
 import { InputRejectedError } from './errors.js';
 import { missingColumns, missingColumnsError } from './input-errors.js';
+import { FlatLineScanner } from './json-flat-line.js';
 import { JsonSyntaxError, parseJsonLine, parseJsonObjectLine } from './json-line.js';
 import { ColumnCells, chunks, tableColumns, type InputTarget, type TextReadOptions } from './text-input.js';
 import { describeValue } from './values.js';
@@ -30,6 +32,7 @@ export async function* readJsonl(path: string, options: TextReadOptions, onProgr
   const skipped = new Set(target.skipped);
   const cells = new ColumnCells(target, path);
   const row = new JsonlRow(index, skipped, cells);
+  const flat = new FlatLineScanner();
   let carry = '';
   let n = 0;
   let bytes = 0;
@@ -37,7 +40,7 @@ export async function* readJsonl(path: string, options: TextReadOptions, onProgr
     n++;
     if (BLANK.test(text)) return;
     row.start(n);
-    jsonRecord(path, n, n === 1 ? text.replace(/^\uFEFF/, '') : text, row.visit);
+    jsonRecord(path, n, n === 1 ? text.replace(/^\uFEFF/, '') : text, row.visit, flat);
     if (row.unknown !== undefined) throw unknownKey(path, n, row.unknown, target);
     if (row.count < fields.length) checkMissing(path, n, target, (name) => row.has(name));
   };
@@ -46,7 +49,7 @@ export async function* readJsonl(path: string, options: TextReadOptions, onProgr
     let text = carry + chunk.text;
     const cr = text.endsWith('\r');
     if (cr) text = text.slice(0, -1);
-    const parts = text.split(LINE_END);
+    const parts = text.includes('\r') ? text.split(LINE_END) : text.split('\n'); // the common case without the regex
     carry = parts.pop()! + (cr ? '\r' : '');
     for (const p of parts) line(p);
     bytes = chunk.bytesRead;
@@ -120,10 +123,10 @@ function checkMissing(path: string, n: number, target: InputTarget, present: (na
 }
 
 /** Hands each member of line `n` (a JSON object) to `visit`; anything else is refused, naming the line. */
-function jsonRecord(path: string, n: number, line: string, visit: (key: string, value: unknown) => boolean): void {
+function jsonRecord(path: string, n: number, line: string, visit: (key: string, value: unknown) => boolean, flat: FlatLineScanner): void {
   let isObject: boolean;
   try {
-    isObject = parseJsonObjectLine(line, visit);
+    isObject = flat.scan(line, visit) || parseJsonObjectLine(line, visit); // a flat object in one pass, anything else by the general parser
   } catch (e) {
     if (e instanceof JsonSyntaxError) throw new InputRejectedError(`${path} line ${n}: not valid JSON (${e.message})`, JSONL_HINT);
     throw e;

@@ -7,9 +7,11 @@
  * refused unless `--allow-missing-columns` says so (input-errors.ts). Each problem is an
  * {@link InputRejectedError} with its line number. Memory holds one batch of cells.
  */
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { RecordBatch, Struct, makeData, type Data, type Schema } from 'apache-arrow';
-import { CellProblem, buildColumn } from './column-builder.js';
+import { CellProblem, ColumnAppender } from './column-builder.js';
 import { CsvParser, CsvSyntaxError } from './csv-parser.js';
 import { InputRejectedError } from './errors.js';
 import { missingColumns, missingColumnsError, nullCellHint, rowError, valueHint, type MissingColumnsPolicy } from './input-errors.js';
@@ -57,15 +59,17 @@ export interface TextReadOptions {
   readonly target: InputTarget;
 }
 
-/** Cells of the current batch, column by column, with each row's line number. */
+/**
+ * The current batch of a text input, column by column, with each row's line number:
+ * cells are converted as they are set ({@link ColumnAppender}), and {@link take} refuses
+ * a batch at its earliest refused cell (the first column, in table order, of that row).
+ */
 export class ColumnCells {
-  private cells: unknown[][];
+  private readonly columns: ColumnAppender[];
   private lines: number[] = [];
-  private readonly converters: ((v: unknown) => unknown)[];
 
   constructor(private readonly target: InputTarget, private readonly path: string) {
-    this.cells = target.schema.fields.map(() => []);
-    this.converters = target.schema.fields.map((f) => converterFor(f.type));
+    this.columns = target.schema.fields.map((f) => new ColumnAppender(f, converterFor(f.type)));
   }
 
   get rows(): number {
@@ -78,31 +82,22 @@ export class ColumnCells {
     return this.lines.length - 1;
   }
 
+  /** The cell of `column` in `row` (rows in order; at most once per row and column). */
   set(column: number, row: number, value: unknown): void {
-    this.cells[column][row] = value;
+    this.columns[column].put(row, value);
   }
 
   /** The first `count` rows (default all) as a batch; a refused cell throws, naming its line. */
   take(count = this.rows): RecordBatch {
-    const fields = this.target.schema.fields;
-    const all = count === this.rows;
-    // columns no row set (absent from the input) stay empty arrays: their holes read as absent
-    const cells = all ? this.cells : this.cells.map((c) => c.slice(0, count));
-    this.cells = all ? fields.map(() => []) : this.cells.map((c) => c.slice(count));
-    for (const c of cells) c.length = count;
-    const lines = this.lines.splice(0, count);
     let problem: CellProblem | undefined;
-    const children = fields.map((field, c) => {
-      try {
-        return buildColumn(field, cells[c], this.converters[c], problem?.row ?? count);
-      } catch (e) {
-        if (!(e instanceof CellProblem)) throw e;
-        if (!problem || e.row < problem.row) problem = e;
-        return undefined as unknown as Data;
-      }
-    });
+    for (const column of this.columns) {
+      column.pad(this.rows); // cells no line set are absent
+      const p = column.problem;
+      if (p && p.row < count && (!problem || p.row < problem.row)) problem = p;
+    }
+    const lines = this.lines.splice(0, count);
     if (problem) throw this.refusal(problem, lines[problem.row]);
-    return assemble(this.target.schema, children, count);
+    return assemble(this.target.schema, this.columns.map((column) => column.take(count)), count);
   }
 
   private refusal(p: CellProblem, line: number): InputRejectedError {
@@ -112,11 +107,22 @@ export class ColumnCells {
   }
 }
 
-/** The text of `path`, chunk by chunk (UTF-8, multi-byte characters never split), with the bytes read so far. */
+/**
+ * The text of `path`, chunk by chunk (UTF-8, multi-byte characters never split), with the
+ * bytes read so far. A chunk of ASCII bytes is its own text (decoded as Latin-1, a plain
+ * copy); from the first chunk that is not, a UTF-8 decoder reads every later one, so a
+ * character split between chunks is joined.
+ */
 export async function* chunks(path: string): AsyncGenerator<{ text: string; bytesRead: number }> {
-  const file = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  let decoder: StringDecoder | undefined;
   try {
-    for await (const text of file as AsyncIterable<string>) yield { text, bytesRead: file.bytesRead };
+    for await (const bytes of file as AsyncIterable<Buffer>) {
+      if (!decoder && isAscii(bytes)) yield { text: bytes.toString('latin1'), bytesRead: file.bytesRead };
+      else yield { text: (decoder ??= new StringDecoder('utf8')).write(bytes), bytesRead: file.bytesRead };
+    }
+    const rest = decoder?.end();
+    if (rest) yield { text: rest, bytesRead: file.bytesRead };
   } finally {
     file.destroy();
   }

@@ -35,7 +35,8 @@ const THIRD_PARTY: Record<string, string[]> = {
   '@freshtier/scanner': [],
   '@freshtier/writer': ['zod'],
   '@freshtier/s3-store': ['@aws-sdk/client-s3', '@aws-sdk/lib-storage', 'zod'],
-  '@freshtier/cli': ['zod', 'commander'],
+  // parquet-wasm: the CLI's bundled program (scripts/bundle.mjs) imports it directly, as it loads its .wasm from its own directory
+  '@freshtier/cli': ['zod', 'commander', 'parquet-wasm'],
   '@freshtier/integration': [],
 };
 

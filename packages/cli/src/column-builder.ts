@@ -8,6 +8,7 @@
 import { Type, makeData, type Data, type DataType, type Field } from 'apache-arrow';
 import { columnData } from './column-data.js';
 import { JsonNumber } from './json-line.js';
+import { Utf8Cells } from './utf8-cells.js';
 import { ConvertError } from './values.js';
 
 /**
@@ -64,7 +65,7 @@ type Numbers = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | 
  * One column of a text input's current batch, converted as its cells arrive: each cell
  * goes through the column's converter (values.ts: exact or refused) straight into the
  * column's buffers — a typed array for numbers, dates and timestamps, bits for booleans,
- * strings for UTF-8 (encoded at {@link take}), values for other types ({@link columnData}).
+ * UTF-8 bytes a group of rows at a time (utf8-cells.ts), values for other types ({@link columnData}).
  * Converting at once, instead of keeping every raw cell of the batch until it is taken,
  * lets each line's parsed values die young (they were most of a text append's garbage).
  *
@@ -78,7 +79,7 @@ export class ColumnAppender {
   private readonly small: ((cell: unknown, r: number) => boolean) | undefined;
   private data: Numbers | undefined;
   private bits: Uint8Array | undefined;
-  private texts: string[] | undefined;
+  private texts: Utf8Cells | undefined;
   private values: unknown[] | undefined;
   private valid: Uint8Array;
   private capacity: number;
@@ -118,6 +119,11 @@ export class ColumnAppender {
   private cell(raw: unknown): void {
     const r = this.length++;
     if (r === this.capacity) this.grow();
+    this.convertCell(raw, r);
+    if (this.texts && this.texts.length === r) this.texts.push(''); // a null, or a row not converted: every row has its text
+  }
+
+  private convertCell(raw: unknown, r: number): void {
     if (this.problem) return;
     if (this.small?.(raw, r)) {
       this.valid[r >> 3] |= 1 << (r & 7);
@@ -133,8 +139,7 @@ export class ColumnAppender {
     if (v === null || v === undefined) {
       if (!this.field.nullable) return void (this.problem = new CellProblem(r, this.field, raw));
       this.nulls++;
-      if (this.kind === 'utf8') this.texts![r] = '';
-      else if (this.kind === 'values') this.values![r] = null;
+      if (this.kind === 'values') this.values![r] = null;
       return;
     }
     this.valid[r >> 3] |= 1 << (r & 7);
@@ -152,7 +157,7 @@ export class ColumnAppender {
         if (v === true) this.bits![r >> 3] |= 1 << (r & 7);
         return;
       case 'utf8':
-        this.texts![r] = v as string;
+        this.texts!.push(v as string);
         return;
       default:
         this.values![r] = v;
@@ -163,7 +168,7 @@ export class ColumnAppender {
     const { type } = this.field;
     if (this.kind === 'typed') this.data = new (type.ArrayType as new (n: number) => Numbers)(capacity);
     else if (this.kind === 'bool') this.bits = new Uint8Array(bitmapBytes(capacity));
-    else if (this.kind === 'utf8') this.texts = [];
+    else if (this.kind === 'utf8') this.texts ??= new Utf8Cells(); // it keeps its own rows from batch to batch
     else this.values = [];
   }
 
@@ -188,7 +193,7 @@ export class ColumnAppender {
       case 'bool':
         return makeData({ type: type as never, length: count, nullCount, nullBitmap, data: bitsOf(this.bits!, 0, count) });
       case 'utf8': {
-        const { offsets, bytes } = utf8Column(this.texts!.length === count ? this.texts! : this.texts!.slice(0, count));
+        const { offsets, bytes } = this.texts!.take(count);
         return makeData({ type: type as never, length: count, nullCount, nullBitmap, valueOffsets: offsets, data: bytes });
       }
       default:
@@ -208,14 +213,13 @@ export class ColumnAppender {
   private keepFrom(count: number): void {
     const rest = this.length - count;
     const nullsKept = this.nulls - this.nullsBefore(count);
-    const old = { data: this.data, bits: this.bits, valid: this.valid, texts: this.texts, values: this.values };
+    const old = { data: this.data, bits: this.bits, valid: this.valid, values: this.values };
     this.capacity = Math.max(this.capacity, 1);
     this.valid = bitsOf(old.valid, count, rest, this.capacity);
     this.allocate(this.capacity);
     if (this.kind === 'typed') this.data!.set(old.data!.subarray(count, this.length) as never);
     else if (this.kind === 'bool') this.bits = bitsOf(old.bits!, count, rest, this.capacity);
-    else if (this.kind === 'utf8') this.texts = old.texts!.slice(count, this.length);
-    else this.values = old.values!.slice(count, this.length);
+    else if (this.kind === 'values') this.values = old.values!.slice(count, this.length);
     this.length = rest;
     this.nulls = nullsKept;
     const p = this.problem;
@@ -273,24 +277,3 @@ function smallIntegers(type: DataType, dataOf: () => Numbers): ((cell: unknown, 
 }
 
 const PLAIN_INTEGER = /^-?\d+$/;
-
-/** Offsets and UTF-8 bytes of `texts`. */
-function utf8Column(texts: readonly string[]): { offsets: Int32Array; bytes: Uint8Array } {
-  const offsets = new Int32Array(texts.length + 1);
-  let chars = 0;
-  for (let r = 0; r < texts.length; r++) offsets[r + 1] = chars += texts[r].length;
-  const all = texts.join('');
-  if (Buffer.byteLength(all, 'utf8') === all.length) {
-    // as many UTF-8 bytes as characters: all ASCII, so the UTF-8 bytes are the Latin-1 ones
-    const bytes = new Uint8Array(all.length);
-    Buffer.from(bytes.buffer).write(all, 'latin1');
-    return { offsets, bytes };
-  }
-  // otherwise string by string (joining could pair surrogate halves of neighbours)
-  let at = 0;
-  for (let r = 0; r < texts.length; r++) offsets[r + 1] = at += Buffer.byteLength(texts[r], 'utf8');
-  const bytes = new Uint8Array(at);
-  const view = Buffer.from(bytes.buffer);
-  for (let r = 0; r < texts.length; r++) view.write(texts[r], offsets[r], 'utf8');
-  return { offsets, bytes };
-}

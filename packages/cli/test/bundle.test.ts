@@ -3,12 +3,13 @@
  * sources into a temporary directory of the package (so `parquet-wasm`, which the bundle
  * imports, resolves as it does for an installed package), then run as a user runs it:
  * - `--help`, and a table's life on local disk: init, append (JSON Lines and CSV), scan;
+ * - the licences of the third-party code inside it are beside it (THIRD-PARTY-NOTICES.txt);
  * - the flush worker entry beside it starts and answers (the writer starts it from there);
  * - an `s3://` table, against a real S3 server on loopback: the S3 store and the AWS SDK
  *   are a chunk loaded only then, sharing core's code (and error classes) with the rest.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -54,6 +55,18 @@ describe('the bundled freshtier program', () => {
     const bad = await freshtier(['append', 't', write(dir, 'bad.jsonl', '{"id": 1.5}\n')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bad\.jsonl line 1/);
+  });
+
+  it('carries the licences of the third-party code inside it', () => {
+    const notices = readFileSync(join(out, 'THIRD-PARTY-NOTICES.txt'), 'utf8');
+    for (const [name, license, text] of [['apache-arrow', 'Apache-2.0', 'Apache License'], ['zod', 'MIT', 'Permission is hereby granted'], ['commander', 'MIT', 'Permission is hereby granted'], ['@aws-sdk/client-s3', 'Apache-2.0', 'Apache License']]) {
+      const at = notices.indexOf(`=== ${name}@`);
+      expect(at, name).toBeGreaterThanOrEqual(0);
+      const section = notices.slice(at, notices.indexOf('\n=== ', at + 1) >>> 0);
+      expect(section).toContain(`(${license}) ===`);
+      expect(section).toContain(text);
+    }
+    expect(notices).not.toMatch(/=== @freshtier\//); // freshtier's own packages are under LICENSE
   });
 
   it('has the flush worker beside it, and it starts', async () => {

@@ -30,6 +30,13 @@ export interface LoadOptions {
   readonly shard?: number;
 }
 
+/**
+ * Each batch the check pass routed, by shard: when the input keeps its batches for the
+ * second read (up to 64 MiB, input.ts), the load pass takes them from here instead of
+ * encoding and hashing every key again.
+ */
+const routed = new WeakMap<RecordBatch, [number, RecordBatch][]>();
+
 /** Inputs up to this size on disk are flushed in the CLI's own thread (the writer's default memtable size). */
 const SMALL_INPUT_BYTES = 64 << 20;
 
@@ -48,7 +55,7 @@ export async function checkInput(ctx: Context, table: Table, input: InputSource,
   try {
     for await (const batch of input.read((d) => bar.update(d))) {
       if (batch.numRows === 0) continue;
-      if (!table.appendOnly) splitByShard(table, batch); // checks key nulls and types
+      if (!table.appendOnly) routed.set(batch, [...splitByShard(table, batch)]); // checks key nulls and types
     }
   } finally {
     bar.stop();
@@ -84,7 +91,7 @@ export async function loadThroughWriters(ctx: Context, table: Table, input: Inpu
     for await (const batch of input.read((d) => bar.update(d, `${rows.toLocaleString('en-US')} rows`))) {
       const parts: [number, RecordBatch][] = table.appendOnly
         ? [[opts.shard ?? nextShard++ % table.shardCount, batch]] // no key to route by: spread batches over the shards
-        : [...splitByShard(table, batch)];
+        : routed.get(batch) ?? [...splitByShard(table, batch)];
       // shards in parallel; each write resolves once its WAL entry is persisted
       await Promise.all(parts.map(async ([shard, part]) => {
         const w = await writerOf(shard);

@@ -16,6 +16,8 @@
  *    flush, invariant 10), and the tombstone flag.
  *
  * Append-only tables skip 1, 2 and 4: rows keep their order and there is no index.
+ * When step 3 would take every row of every batch in order (keys that arrived ascending,
+ * each once, no delete), the file is written from the batches themselves, without a copy.
  *
  * Engines other than deduplicate-without-sequence-field (docs/merge-engines.md) store each
  * key's merged state, built by the merge (`StateAssembler`): a row whose columns may come
@@ -28,8 +30,8 @@
  * key index (key-index.ts), Parquet (parquet-codec.ts, parquet-dictionary.ts, all-null-bool.ts)
  * and WAL entries (wal-codec.ts, checksummed with crc32.ts).
  */
-import { Bool, Field, Int32, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
-import { nullableSchema } from '../arrow/arrow-util.js';
+import { Bool, Field, Int32, RecordBatch, Schema, Struct, makeData, type Data } from 'apache-arrow';
+import { nullableSchema, sameType } from '../arrow/arrow-util.js';
 import { gatherColumn, type RowSelection } from '../arrow/gather.js';
 import type { KeyIndex } from './key-index.js';
 import type { Memtable, MemtableBatch } from '../memtable/memtable.js';
@@ -97,11 +99,44 @@ export function encodeGeneration(
   const batches = Array.from({ length: batchCount }, (_, i) => memtable.batch(i).batch);
   const sel: RowSelection = { count: picked.count, batchOf: picked.batchOf, rowOf: picked.rowOf };
   const fileSchema = generationFileSchema(schema);
+  const whole = wholeBatches(memtable, batches, schema, sel);
+  if (whole) {
+    const parts = whole.map((columns, b) => fileBatch(fileSchema, columns, sel, b, batches)).filter((p) => p.numRows > 0);
+    return encoded(writeParquetFile(parts, options), picked.index, sel.count);
+  }
   const children = schema.fields.map((f) => gatherColumn(batches, f.name, f.type, sel));
   children.push(makeData({ type: new Int32(), length: sel.count, data: sel.batchOf }));
   children.push(tombstoneData(memtable, sel, picked.index?.tombstone));
   const data = makeData({ type: new Struct(fileSchema.fields), length: sel.count, nullCount: 0, children });
   return encoded(writeParquetFile([new RecordBatch(fileSchema, data)], options), picked.index, sel.count);
+}
+
+/**
+ * The columns of every batch, when the selection is every row of every batch in order
+ * (keys that arrived ascending, each once, and no delete): the file is the batches
+ * themselves, and gathering would only copy them. Otherwise undefined.
+ */
+function wholeBatches(m: GenerationInput, batches: readonly RecordBatch[], schema: Schema, sel: RowSelection): Data[][] | undefined {
+  let i = 0;
+  for (let b = 0; b < batches.length; b++) {
+    if (m.batch(b).op === 'delete') return undefined;
+    for (let r = 0; r < batches[b].numRows; r++, i++) if (sel.batchOf[i] !== b || sel.rowOf[i] !== r) return undefined;
+  }
+  if (i !== sel.count || sel.count === 0) return undefined;
+  const columns = batches.map((batch) => schema.fields.map((f) => {
+    const v = batch.getChild(f.name);
+    return v && v.data.length === 1 && sameType(v.type, f.type) ? v.data[0] : undefined;
+  }));
+  return columns.every((c) => c.every((d) => d !== undefined)) ? (columns as Data[][]) : undefined;
+}
+
+/** Batch `b` of the data file: its own columns, then its rows' `_ft_batch` (all `b`) and `_ft_tombstone` (none). */
+function fileBatch(fileSchema: Schema, columns: Data[], sel: RowSelection, b: number, batches: readonly RecordBatch[]): RecordBatch {
+  const n = batches[b].numRows;
+  let from = 0;
+  for (let k = 0; k < b; k++) from += batches[k].numRows;
+  const system = [makeData({ type: new Int32(), length: n, data: sel.batchOf.subarray(from, from + n) }), makeData({ type: new Bool(), length: n, data: new Uint8Array((n + 7) >> 3) })];
+  return new RecordBatch(fileSchema, makeData({ type: new Struct(fileSchema.fields), length: n, nullCount: 0, children: [...columns, ...system] }));
 }
 
 function encoded(parquet: Uint8Array, keyIndex: KeyIndex | undefined, rows: number): EncodedGeneration {

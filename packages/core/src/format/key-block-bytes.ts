@@ -62,7 +62,11 @@ export class ByteWriter {
 
   bytes(src: Uint8Array, start: number, end: number): void {
     this.reserve(end - start);
-    this.buf.set(src.subarray(start, end), this.at);
+    if (end - start <= 32) {
+      // a key is a few bytes: a loop costs less than a view and a set per key
+      const b = this.buf;
+      for (let i = start, at = this.at; i < end; i++, at++) b[at] = src[i];
+    } else this.buf.set(src.subarray(start, end), this.at);
     this.at += end - start;
   }
 

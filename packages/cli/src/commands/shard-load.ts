@@ -37,6 +37,9 @@ export interface LoadOptions {
  */
 const routed = new WeakMap<RecordBatch, [number, RecordBatch][]>();
 
+/** Batches written at once by {@link loadThroughWriters}: the writer's WAL syncs one entry while the next is encoded. */
+const WRITES_IN_FLIGHT = 4;
+
 /** Inputs up to this size on disk are flushed in the CLI's own thread (the writer's default memtable size). */
 const SMALL_INPUT_BYTES = 64 << 20;
 
@@ -84,6 +87,8 @@ export async function loadThroughWriters(ctx: Context, table: Table, input: Inpu
   const perShard: Record<number, number> = {};
   let rows = 0;
   let nextShard = 0;
+  const inFlight: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
   const bar = ctx.progress();
   const verb = opts.op === 'put' ? 'appending' : 'deleting keys of';
   bar.start(`${verb} ${file}`, input.total, input.unit);
@@ -92,14 +97,21 @@ export async function loadThroughWriters(ctx: Context, table: Table, input: Inpu
       const parts: [number, RecordBatch][] = table.appendOnly
         ? [[opts.shard ?? nextShard++ % table.shardCount, batch]] // no key to route by: spread batches over the shards
         : routed.get(batch) ?? [...splitByShard(table, batch)];
-      // shards in parallel; each write resolves once its WAL entry is persisted
-      await Promise.all(parts.map(async ([shard, part]) => {
+      // shards in parallel; each write resolves once its WAL entry is persisted. Up to
+      // WRITES_IN_FLIGHT batches are written at once, so the next entry is encoded while one syncs
+      const written = Promise.all(parts.map(async ([shard, part]) => {
         const w = await writerOf(shard);
         await (opts.op === 'put' ? w.put(part) : w.delete(part));
       }));
-      for (const [shard, part] of parts) perShard[shard] = (perShard[shard] ?? 0) + part.numRows;
-      rows += batch.numRows;
+      inFlight.push(written.then(() => {
+        for (const [shard, part] of parts) perShard[shard] = (perShard[shard] ?? 0) + part.numRows;
+        rows += batch.numRows;
+      }, (e: unknown) => void (failure ??= { error: e })));
+      if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
+      if (failure) throw failure.error;
     }
+    await Promise.all(inFlight);
+    if (failure) throw failure.error;
     bar.stop();
     bar.start('flushing', writers.size, 'items');
     let closed = 0;
@@ -110,6 +122,7 @@ export async function loadThroughWriters(ctx: Context, table: Table, input: Inpu
     }));
   } catch (e) {
     bar.stop();
+    await Promise.all(inFlight); // every write is settled (they never reject): `rows` counts exactly what was acknowledged
     await Promise.allSettled([...writers.values()].map(async (w) => (await w).close()));
     if (rows > 0) noteWritten(ctx, table, file, rows, opts.op);
     throw e;

@@ -37,7 +37,7 @@ export interface LoadOptions {
  */
 const routed = new WeakMap<RecordBatch, [number, RecordBatch][]>();
 
-/** Batches written at once by {@link loadThroughWriters}: the writer's WAL syncs one entry while the next is encoded. */
+/** Batches written at once by {@link loadThroughWriters} on a keyed table: the writer's WAL syncs one entry while the next is encoded. */
 const WRITES_IN_FLIGHT = 4;
 
 /** Inputs up to this size on disk are flushed in the CLI's own thread (the writer's default memtable size). */
@@ -58,7 +58,9 @@ export async function checkInput(ctx: Context, table: Table, input: InputSource,
   try {
     for await (const batch of input.read((d) => bar.update(d))) {
       if (batch.numRows === 0) continue;
-      if (!table.appendOnly) routed.set(batch, [...splitByShard(table, batch)]); // checks key nulls and types
+      if (table.appendOnly) continue;
+      const parts = [...splitByShard(table, batch)]; // checks key nulls and types
+      if (parts.length === 1) routed.set(batch, parts); // kept only when it is the batch itself: a split would be a second copy of the input
     }
   } finally {
     bar.stop();
@@ -94,21 +96,27 @@ export async function loadThroughWriters(ctx: Context, table: Table, input: Inpu
   bar.start(`${verb} ${file}`, input.total, input.unit);
   try {
     for await (const batch of input.read((d) => bar.update(d, `${rows.toLocaleString('en-US')} rows`))) {
+      if (failure) break; // nothing more is sent once a write failed
       const parts: [number, RecordBatch][] = table.appendOnly
         ? [[opts.shard ?? nextShard++ % table.shardCount, batch]] // no key to route by: spread batches over the shards
         : routed.get(batch) ?? [...splitByShard(table, batch)];
-      // shards in parallel; each write resolves once its WAL entry is persisted. Up to
-      // WRITES_IN_FLIGHT batches are written at once, so the next entry is encoded while one syncs
-      const written = Promise.all(parts.map(async ([shard, part]) => {
+      // shards in parallel; each write resolves once its WAL entry is persisted. On a keyed table
+      // up to WRITES_IN_FLIGHT batches are written at once, so the next entry is encoded while one
+      // syncs; an append-only table writes one at a time, so what was acknowledged before an error
+      // is the start of the file (its note tells the user to append only the rest)
+      const written = Promise.allSettled(parts.map(async ([shard, part]) => {
         const w = await writerOf(shard);
         await (opts.op === 'put' ? w.put(part) : w.delete(part));
       }));
-      inFlight.push(written.then(() => {
-        for (const [shard, part] of parts) perShard[shard] = (perShard[shard] ?? 0) + part.numRows;
-        rows += batch.numRows;
-      }, (e: unknown) => void (failure ??= { error: e })));
-      if (inFlight.length >= WRITES_IN_FLIGHT) await inFlight.shift();
-      if (failure) throw failure.error;
+      inFlight.push(written.then((results) => results.forEach((r, i) => {
+        const [shard, part] = parts[i];
+        if (r.status === 'rejected') failure ??= { error: r.reason };
+        else {
+          perShard[shard] = (perShard[shard] ?? 0) + part.numRows;
+          rows += part.numRows;
+        }
+      })));
+      if (inFlight.length >= (table.appendOnly ? 1 : WRITES_IN_FLIGHT)) await inFlight.shift();
     }
     await Promise.all(inFlight);
     if (failure) throw failure.error;
@@ -122,7 +130,7 @@ export async function loadThroughWriters(ctx: Context, table: Table, input: Inpu
     }));
   } catch (e) {
     bar.stop();
-    await Promise.all(inFlight); // every write is settled (they never reject): `rows` counts exactly what was acknowledged
+    await Promise.all(inFlight); // every write is settled (they never reject): `rows` counts exactly what was acknowledged, part by part
     await Promise.allSettled([...writers.values()].map(async (w) => (await w).close()));
     if (rows > 0) noteWritten(ctx, table, file, rows, opts.op);
     throw e;

@@ -13,6 +13,9 @@ import type { IsoFields } from './iso-time.js';
 let lastDate = '';
 let lastDays = 0n;
 
+/** What {@link commonParts} read: reused, so reading a text allocates nothing. */
+const parts = { days: 0n, secondOfDay: 0, fractionStart: 0, fractionEnd: 0 };
+
 /**
  * The fields of `text` when it has the common shape and every field is in range;
  * otherwise undefined (the general parser decides).
@@ -24,23 +27,60 @@ let lastDays = 0n;
  * ```
  */
 export function commonIsoFields(text: string): IsoFields | undefined {
+  if (!commonParts(text)) return undefined;
+  return { days: parts.days, secondOfDay: BigInt(parts.secondOfDay), fraction: text.slice(parts.fractionStart, parts.fractionEnd), hasTime: true, offsetSeconds: 0 };
+}
+
+/** Days within which a count of microseconds or coarser stays below 2^53, so a double holds every step exactly. */
+const NEAR_DAYS = 100_000n;
+const FRACTION_DIGITS = [0, 3, 6];
+const UNITS_PER_SECOND = [1, 1_000, 1_000_000];
+
+/**
+ * The instant of `text` in `unit`s (0 s, 1 ms, 2 us) when it has the common shape and
+ * computing it in doubles is exact: a day within 100,000 days of the epoch (so every step
+ * stays below 2^53) and no fraction digit finer than the unit. Otherwise undefined: the
+ * general parser decides, and refuses what it must.
+ *
+ * @example
+ * ```ts
+ * commonInstant('1970-01-01T00:00:01.5Z', 1); // 1500n
+ * commonInstant('1970-01-01T00:00:01.5Z', 0); // undefined: finer than seconds
+ * ```
+ */
+export function commonInstant(text: string, unit: number): bigint | undefined {
+  if (unit > 2 || !commonParts(text)) return undefined;
+  const digits = parts.fractionEnd - parts.fractionStart;
+  const keep = FRACTION_DIGITS[unit];
+  if (digits > keep || parts.days <= -NEAR_DAYS || parts.days >= NEAR_DAYS) return undefined;
+  let fraction = 0;
+  for (let i = parts.fractionStart; i < parts.fractionEnd; i++) fraction = fraction * 10 + text.charCodeAt(i) - 48;
+  for (let d = digits; d < keep; d++) fraction *= 10;
+  return BigInt((Number(parts.days) * 86_400 + parts.secondOfDay) * UNITS_PER_SECOND[unit] + fraction);
+}
+
+/** Reads `text` into {@link parts} when it has the common shape with every field in range. */
+function commonParts(text: string): boolean {
   const n = text.length;
-  if (n < 20 || !shaped(text)) return undefined;
+  if (n < 20 || !shaped(text)) return false;
   const last = text.charCodeAt(n - 1);
-  if (last !== 90 && last !== 122) return undefined; // Z or z
-  let fraction = '';
+  if (last !== 90 && last !== 122) return false; // Z or z
+  parts.fractionStart = parts.fractionEnd = 0;
   if (n > 20) {
     const point = text.charCodeAt(19);
-    if ((point !== 46 && point !== 44) || n === 21 || !digitsBetween(text, 20, n - 1)) return undefined; // . or , then digits
-    fraction = text.slice(20, n - 1);
+    if ((point !== 46 && point !== 44) || n === 21 || !digitsBetween(text, 20, n - 1)) return false; // . or , then digits
+    parts.fractionStart = 20;
+    parts.fractionEnd = n - 1;
   }
   const hour = twoDigits(text, 11);
   const minute = twoDigits(text, 14);
   const second = twoDigits(text, 17);
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return false;
   const days = dateDays(text);
-  if (days === undefined) return undefined;
-  return { days, secondOfDay: BigInt(hour * 3600 + minute * 60 + second), fraction, hasTime: true, offsetSeconds: 0 };
+  if (days === undefined) return false;
+  parts.days = days;
+  parts.secondOfDay = hour * 3600 + minute * 60 + second;
+  return true;
 }
 
 /** `DDDD-DD-DD?DD:DD:DD` with `?` one of T, t or a space. */
@@ -65,7 +105,7 @@ function twoDigits(text: string, at: number): number {
 
 /** Days since the epoch of the `YYYY-MM-DD` starting `text`, or undefined if the month or day is out of range. */
 function dateDays(text: string): bigint | undefined {
-  if (text.startsWith(lastDate) && lastDate.length === 10) return lastDays;
+  if (lastDate.length === 10 && text.startsWith(lastDate)) return lastDays;
   const year = BigInt(text.slice(0, 4));
   const month = twoDigits(text, 5);
   const day = twoDigits(text, 8);

@@ -15,7 +15,7 @@
  * in the CLI until core takes it over.
  */
 import { civilFromDays, daysFromCivil, daysInMonth, floorDiv } from './civil.js';
-import { commonIsoFields } from './iso-time-common.js';
+import { commonInstant, commonIsoFields } from './iso-time-common.js';
 
 export { civilFromDays, daysFromCivil, daysInMonth } from './civil.js';
 
@@ -188,35 +188,18 @@ export interface InstantOptions {
  * ```
  */
 export function parseInstant(text: string, options: InstantOptions): bigint {
+  const common = commonInstant(text, options.unit); // the usual shape and range, in doubles where exact
+  if (common !== undefined) return common;
   const f = parseIsoFields(text);
   const { unit, zoned } = options;
   if (zoned && f.offsetSeconds === undefined) {
     throw new IsoTimeError(text, `has no time zone, and the column holds instants (it has a time zone): add "Z" for UTC or an offset like +02:00, e.g. ${f.hasTime ? `${text}Z` : `${text}T00:00:00Z`}`);
   }
-  const near = nearInstant(f, unit);
-  if (near !== undefined) return near;
   const perSecond = UNITS_PER_SECOND[unit];
   const seconds = f.days * SECONDS_PER_DAY + f.secondOfDay - BigInt(f.offsetSeconds ?? 0);
   return checkInt64(text, seconds * perSecond + fractionUnits(text, f.fraction, unit), unit);
 }
 
-/** Days within which a count of microseconds or coarser stays below 2^53, so a double holds every step exactly. */
-const NEAR_DAYS = 100_000n;
-
-/**
- * The instant of `f` computed in doubles when that is exact: a unit of at most microseconds,
- * a day within {@link NEAR_DAYS} of the epoch (|units| < 2^53) and no digit finer than the
- * unit. Otherwise undefined: the BigInt path decides (and refuses what it must).
- */
-function nearInstant(f: IsoFields, unit: TimeUnitCode): bigint | undefined {
-  const keep = FRACTION_DIGITS[unit];
-  if (unit === 3 || f.fraction.length > keep || f.days <= -NEAR_DAYS || f.days >= NEAR_DAYS) return undefined;
-  const seconds = Number(f.days) * 86_400 + Number(f.secondOfDay) - (f.offsetSeconds ?? 0);
-  const fraction = f.fraction === '' ? 0 : Number(f.fraction) * 10 ** (keep - f.fraction.length);
-  return BigInt(seconds * NUMBER_UNITS_PER_SECOND[unit] + fraction);
-}
-
-const NUMBER_UNITS_PER_SECOND = [1, 1_000, 1_000_000];
 
 function fractionUnits(text: string, fraction: string, unit: TimeUnitCode): bigint {
   const keep = FRACTION_DIGITS[unit];

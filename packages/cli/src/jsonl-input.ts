@@ -38,7 +38,7 @@ export async function* readJsonl(path: string, options: TextReadOptions, onProgr
   let bytes = 0;
   const line = (text: string) => {
     n++;
-    if (BLANK.test(text)) return;
+    if (text.charCodeAt(0) !== 123 && BLANK.test(text)) return; // a line starting with { is not blank
     row.start(n);
     jsonRecord(path, n, n === 1 ? text.replace(/^\uFEFF/, '') : text, row.visit, flat);
     if (row.unknown !== undefined) throw unknownKey(path, n, row.unknown, target);
@@ -75,6 +75,10 @@ class JsonlRow {
   private readonly present: Float64Array;
   /** Keys of this line that are not columns: skipped ones, or the unknown one refused after the parse. */
   private others: Set<string> | undefined;
+  /** The key last seen at each member position, and its column (-1: not a column): lines usually repeat their keys in order. */
+  private readonly keyAt: string[] = [];
+  private readonly columnAt: number[] = [];
+  private member = 0;
   count = 0;
   unknown: string | undefined;
 
@@ -86,6 +90,7 @@ class JsonlRow {
     this.line = line;
     this.row = this.cells.addRow(line);
     this.count = 0;
+    this.member = 0;
     this.others = undefined;
     this.unknown = undefined;
   }
@@ -97,8 +102,8 @@ class JsonlRow {
 
   /** Takes one member; true when the key was already in this line (the parser refuses that). */
   readonly visit = (key: string, value: unknown): boolean => {
-    const c = this.index.get(key);
-    if (c === undefined) {
+    const c = this.columnOf(key);
+    if (c < 0) {
       if (this.others?.has(key)) return true;
       (this.others ??= new Set()).add(key);
       if (!this.skipped.has(key)) this.unknown ??= key; // refused once the line parsed: a JSON error in it is told first
@@ -110,6 +115,16 @@ class JsonlRow {
     this.count++;
     return false;
   };
+
+  /** The column of `key` (-1 if none), looked up once per member position while lines repeat their keys. */
+  private columnOf(key: string): number {
+    const m = this.member++;
+    if (this.keyAt[m] === key) return this.columnAt[m];
+    const c = this.index.get(key) ?? -1;
+    this.keyAt[m] = key;
+    this.columnAt[m] = c;
+    return c;
+  }
 }
 
 function unknownKey(path: string, n: number, key: string, target: InputTarget): InputRejectedError {

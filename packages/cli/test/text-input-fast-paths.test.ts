@@ -17,8 +17,8 @@ import { Bool, Field, Float64, Int32, Int64, Schema, TimestampMillisecond, Utf8,
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ColumnAppender, buildColumn } from '../src/column-builder.js';
-import { commonIsoFields } from '../src/iso-time-common.js';
-import { IsoTimeError, generalIsoFields } from '../src/iso-time.js';
+import { commonInstant, commonIsoFields } from '../src/iso-time-common.js';
+import { IsoTimeError, generalIsoFields, parseInstant } from '../src/iso-time.js';
 import { FlatLineScanner } from '../src/json-flat-line.js';
 import { JsonNumber, JsonSyntaxError, parseJsonLine, parseJsonObjectLine, type JsonValue } from '../src/json-line.js';
 import { ColumnCells, chunks } from '../src/text-input.js';
@@ -58,6 +58,27 @@ describe('the common timestamp shape agrees with the general ISO-8601 parser', (
       expect(fast).toEqual(general(text));
     }), { seed: 4_115, numRuns: 20_000 });
     expect(answered).toBeGreaterThan(300); // the generator reaches the fast path, so the comparison is not empty
+  });
+
+  it('property (seeded): the instant it computes in doubles is the exact BigInt one, in s, ms and us', () => {
+    let answered = 0;
+    // years within 100,000 days of 1970, where it answers; the rest of the text as near the common shape as above
+    const nearEpoch = fc.tuple(fc.integer({ min: 1690, max: 2250 }), nearCommon).map(([y, t]) => `${y}${t.slice(t.indexOf('-', 1))}`);
+    fc.assert(fc.property(nearEpoch, fc.constantFrom(0, 1, 2), (text, unit) => {
+      const fast = commonInstant(text, unit);
+      if (fast === undefined) return;
+      answered++;
+      const f = generalIsoFields(text);
+      const keep = [0, 3, 6][unit];
+      expect(f.fraction.length).toBeLessThanOrEqual(keep);
+      const exact = (f.days * 86_400n + f.secondOfDay - BigInt(f.offsetSeconds ?? 0)) * [1n, 1_000n, 1_000_000n][unit] + BigInt(f.fraction.padEnd(keep, '0') || '0');
+      expect(fast).toBe(exact);
+    }), { seed: 4_116, numRuns: 20_000 });
+    expect(answered).toBeGreaterThan(300);
+    expect(commonInstant('1970-01-01T00:00:00.000001Z', 1)).toBeUndefined(); // finer than the unit: the general parser refuses it
+    expect(commonInstant('2024-05-01T12:00:00Z', 3)).toBeUndefined(); // nanoseconds can pass 2^53: BigInt only
+    expect(commonInstant('9999-12-31T23:59:59.999999Z', 2)).toBeUndefined(); // far from 1970: past 2^53 microseconds
+    expect(parseInstant('9999-12-31T23:59:59.999999Z', { unit: 2, zoned: true })).toBe(253_402_300_799_999_999n);
   });
 
   it('answers the usual texts, and the day cache does not leak between dates', () => {

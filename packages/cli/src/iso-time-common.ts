@@ -12,9 +12,10 @@ import type { IsoFields } from './iso-time.js';
 /** The date part last read, and its days since the epoch: timestamps of a file often share a day. */
 let lastDate = '';
 let lastDays = 0n;
+let lastDaysNumber = 0;
 
 /** What {@link commonParts} read: reused, so reading a text allocates nothing. */
-const parts = { days: 0n, secondOfDay: 0, fractionStart: 0, fractionEnd: 0 };
+const parts = { days: 0n, daysNumber: 0, secondOfDay: 0, fractionStart: 0, fractionEnd: 0 };
 
 /**
  * The fields of `text` when it has the common shape and every field is in range;
@@ -32,7 +33,7 @@ export function commonIsoFields(text: string): IsoFields | undefined {
 }
 
 /** Days within which a count of microseconds or coarser stays below 2^53, so a double holds every step exactly. */
-const NEAR_DAYS = 100_000n;
+const NEAR_DAYS = 100_000;
 const FRACTION_DIGITS = [0, 3, 6];
 const UNITS_PER_SECOND = [1, 1_000, 1_000_000];
 
@@ -52,11 +53,12 @@ export function commonInstant(text: string, unit: number): bigint | undefined {
   if (unit > 2 || !commonParts(text)) return undefined;
   const digits = parts.fractionEnd - parts.fractionStart;
   const keep = FRACTION_DIGITS[unit];
-  if (digits > keep || parts.days <= -NEAR_DAYS || parts.days >= NEAR_DAYS) return undefined;
+  const days = parts.daysNumber; // exact: a day number far below 2^53
+  if (digits > keep || days <= -NEAR_DAYS || days >= NEAR_DAYS) return undefined;
   let fraction = 0;
   for (let i = parts.fractionStart; i < parts.fractionEnd; i++) fraction = fraction * 10 + text.charCodeAt(i) - 48;
   for (let d = digits; d < keep; d++) fraction *= 10;
-  return BigInt((Number(parts.days) * 86_400 + parts.secondOfDay) * UNITS_PER_SECOND[unit] + fraction);
+  return BigInt((days * 86_400 + parts.secondOfDay) * UNITS_PER_SECOND[unit] + fraction);
 }
 
 /** Reads `text` into {@link parts} when it has the common shape with every field in range. */
@@ -76,9 +78,9 @@ function commonParts(text: string): boolean {
   const minute = twoDigits(text, 14);
   const second = twoDigits(text, 17);
   if (hour > 23 || minute > 59 || second > 59) return false;
-  const days = dateDays(text);
-  if (days === undefined) return false;
-  parts.days = days;
+  if (!dateDays(text)) return false;
+  parts.days = lastDays;
+  parts.daysNumber = lastDaysNumber;
   parts.secondOfDay = hour * 3600 + minute * 60 + second;
   return true;
 }
@@ -103,14 +105,15 @@ function twoDigits(text: string, at: number): number {
   return (text.charCodeAt(at) - 48) * 10 + text.charCodeAt(at + 1) - 48;
 }
 
-/** Days since the epoch of the `YYYY-MM-DD` starting `text`, or undefined if the month or day is out of range. */
-function dateDays(text: string): bigint | undefined {
-  if (lastDate.length === 10 && text.startsWith(lastDate)) return lastDays;
+/** Reads the `YYYY-MM-DD` starting `text` into `lastDays` (days since the epoch); false if the month or day is out of range. */
+function dateDays(text: string): boolean {
+  if (lastDate.length === 10 && text.startsWith(lastDate)) return true;
   const year = BigInt(text.slice(0, 4));
   const month = twoDigits(text, 5);
   const day = twoDigits(text, 8);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return false;
   lastDays = daysFromCivil(year, month, day);
+  lastDaysNumber = Number(lastDays);
   lastDate = text.slice(0, 10);
-  return lastDays;
+  return true;
 }

@@ -31,9 +31,10 @@ export interface LoadOptions {
 }
 
 /**
- * Each batch the check pass routed, by shard: when the input keeps its batches for the
- * second read (up to 64 MiB, input.ts), the load pass takes them from here instead of
- * encoding and hashing every key again.
+ * Batches the check pass found to go whole to one shard, with that shard: when the input
+ * keeps its batches for the second read (text up to 64 MiB, Parquet and Arrow always;
+ * input.ts), the load pass takes the routing from here instead of encoding and hashing every
+ * key again. A batch split over shards is not kept (its parts would be a second copy).
  */
 const routed = new WeakMap<RecordBatch, [number, RecordBatch][]>();
 

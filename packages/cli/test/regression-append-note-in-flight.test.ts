@@ -56,4 +56,17 @@ describe('the note after a failed write counts what was acknowledged', () => {
     expect(r.stderr).toMatch(/appending the whole file again is safe/);
     expect((await scanIds(uri)).length).toBe(noted(r.stderr));
   });
+
+  it('a failed write is the error reported, even when a bad line is read after it (--no-validate)', async () => {
+    const uri = join(dir, 'late-input-error');
+    expect((await run(['init', uri, '--schema', write(dir, 'late.json', SCHEMA), '--primary-key', 'id', '--shards', '2'])).code).toBe(0);
+    const lines = csv(80).split('\n');
+    lines[55] = 'x,bad'; // line 56 of the file: not an integer id
+    armFailpoint('wal:before-append', 'throw', { after: 2, times: 1 });
+    const r = await run(['append', uri, write(dir, 'late.csv', lines.join('\n')), '--batch-rows', '10', '--no-validate']);
+    disarmAllFailpoints();
+    expect(r.code).toBe(1); // the write failure (exit 1), not the input refusal (exit 2) read after it
+    expect(r.stderr).not.toMatch(/expected an integer/);
+    expect((await scanIds(uri)).length).toBe(noted(r.stderr));
+  });
 });

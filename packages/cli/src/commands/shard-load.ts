@@ -134,7 +134,7 @@ export async function loadThroughWriters(ctx: Context, table: Table, input: Inpu
     await Promise.all(inFlight); // every write is settled (they never reject): `rows` counts exactly what was acknowledged, part by part
     await Promise.allSettled([...writers.values()].map(async (w) => (await w).close()));
     if (rows > 0) noteWritten(ctx, table, file, rows, opts.op);
-    throw e;
+    throw failure?.error ?? e; // a failed write outranks an input error read after it: the table is not what the user asked for
   } finally {
     bar.stop();
   }

@@ -45,13 +45,7 @@ export async function* readJsonl(path: string, options: TextReadOptions, onProgr
     if (row.count < fields.length) checkMissing(path, n, target, (name) => row.has(name));
   };
   for await (const chunk of chunks(path)) {
-    // lines end with \n, \r\n or \r (as readline splits them); a \r ending the chunk may pair with a \n starting the next
-    let text = carry + chunk.text;
-    const cr = text.endsWith('\r');
-    if (cr) text = text.slice(0, -1);
-    const parts = text.includes('\r') ? text.split(LINE_END) : text.split('\n'); // the common case without the regex
-    carry = parts.pop()! + (cr ? '\r' : '');
-    for (const p of parts) line(p);
+    carry = splitLines(carry, chunk.text, line);
     bytes = chunk.bytesRead;
     while (cells.rows >= batchRows) yield cells.take(batchRows);
     onProgress?.(bytes);
@@ -62,6 +56,39 @@ export async function* readJsonl(path: string, options: TextReadOptions, onProgr
 }
 
 const BLANK = /^\s*$/;
+
+/**
+ * Hands each complete line of `carry + text` to `line` and returns the unfinished rest. Lines
+ * end with \n, \r\n or \r (as readline splits them); a \r ending `text` may pair with a \n
+ * starting the next chunk, so it stays in the rest. Only the carried line is joined: joining
+ * the whole chunk to it made a copy of every chunk.
+ */
+export function splitLines(carry: string, text: string, line: (l: string) => void): string {
+  if (carry.endsWith('\r')) {
+    line(carry.slice(0, -1));
+    carry = '';
+    if (text.charCodeAt(0) === 10) text = text.slice(1); // the \n of a \r\n split between chunks
+  }
+  if (carry !== '') {
+    const end = firstLineEnd(text);
+    if (end < 0 || (end === text.length - 1 && text.charCodeAt(end) === 13)) return carry + text; // no end yet, or a \r that may pair
+    line(carry + text.slice(0, end));
+    text = text.slice(end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1));
+  }
+  const cr = text.endsWith('\r');
+  if (cr) text = text.slice(0, -1);
+  const parts = text.includes('\r') ? text.split(LINE_END) : text.split('\n'); // the common case without the regex
+  const rest = parts.pop()! + (cr ? '\r' : '');
+  for (const p of parts) line(p);
+  return rest;
+}
+
+/** The index of the first \n or \r in `text`, or -1. */
+function firstLineEnd(text: string): number {
+  const n = text.indexOf('\n');
+  const r = text.indexOf('\r');
+  return n < 0 ? r : r < 0 ? n : Math.min(n, r);
+}
 
 /**
  * The row of the JSON Lines line being read: each member goes to its column's cells.

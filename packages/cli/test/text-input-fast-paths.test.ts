@@ -21,6 +21,7 @@ import { commonInstant, commonIsoFields } from '../src/iso-time-common.js';
 import { IsoTimeError, generalIsoFields, parseInstant } from '../src/iso-time.js';
 import { FlatLineScanner } from '../src/json-flat-line.js';
 import { JsonNumber, JsonSyntaxError, parseJsonLine, parseJsonObjectLine, type JsonValue } from '../src/json-line.js';
+import { splitLines } from '../src/jsonl-input.js';
 import { ColumnCells, chunks } from '../src/text-input.js';
 import { converterFor } from '../src/values.js';
 import { tempDir, write } from './support.js';
@@ -172,6 +173,32 @@ describe('a flat object in one pass', () => {
   ])('%s', (text) => {
     const mine = visits(text, (l, v) => new FlatLineScanner().scan(l, v));
     if (!(mine.length === 1 && mine[0] === 'not an object')) expect(mine).toEqual(visits(text, parseJsonObjectLine));
+  });
+});
+
+describe('JSON Lines split into lines chunk by chunk', () => {
+  /** The lines of a whole file as one chunk, by the rule readline uses (\n, \r\n, \r; a last line without an end counts). */
+  function whole(text: string): string[] {
+    const parts = text.split(/\r\n|\n|\r/);
+    if (parts[parts.length - 1] === '') parts.pop();
+    return parts;
+  }
+
+  it('property (seeded): any chunking gives the lines of the whole text, \r\n split between chunks included', () => {
+    const piece = fc.constantFrom('{"a":1}', 'x', '', ' ', '\n', '\r\n', '\r', '\r\r', '\n\r');
+    fc.assert(fc.property(fc.array(piece, { maxLength: 30 }), fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 10 }), (pieces, cuts) => {
+      const text = pieces.join('');
+      const lines: string[] = [];
+      let carry = '';
+      let at = 0;
+      for (let k = 0; at < text.length; k++) {
+        const size = cuts[k % cuts.length];
+        carry = splitLines(carry, text.slice(at, at + size), (l) => lines.push(l));
+        at += size;
+      }
+      if (carry !== '') lines.push(carry.replace(/\r$/, ''));
+      expect(lines).toEqual(whole(text));
+    }), { seed: 2_024, numRuns: 5_000 });
   });
 });
 

@@ -71,6 +71,14 @@ type Numbers = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | 
  *
  * The first refused cell is kept as {@link problem} (rows are given in order, so it is the
  * column's earliest); rows after it are not converted, as the batch holding it is refused.
+ *
+ * @example
+ * ```ts
+ * const column = new ColumnAppender(new Field('age', new Int32(), true), converterFor(new Int32()));
+ * column.put(0, '31');
+ * column.put(2, null); // row 1 was not given: absent, so null in a nullable column
+ * const data = column.take(3); // Int32 data [31, null, null]; nothing is carried
+ * ```
  */
 export class ColumnAppender {
   private readonly kind: Kind;

@@ -62,6 +62,13 @@ const BLANK = /^\s*$/;
  * end with \n, \r\n or \r (as readline splits them); a \r ending `text` may pair with a \n
  * starting the next chunk, so it stays in the rest. Only the carried line is joined: joining
  * the whole chunk to it made a copy of every chunk.
+ *
+ * @example
+ * ```ts
+ * const lines: string[] = [];
+ * let rest = splitLines('', '{"a":1}\r', (l) => lines.push(l)); // lines [], rest '{"a":1}\r' (the \r may pair with a \n)
+ * rest = splitLines(rest, '\n{"a":2}', (l) => lines.push(l)); // lines ['{"a":1}'], rest '{"a":2}'
+ * ```
  */
 export function splitLines(carry: string, text: string, line: (l: string) => void): string {
   if (carry.endsWith('\r')) {

@@ -63,6 +63,13 @@ export interface TextReadOptions {
  * The current batch of a text input, column by column, with each row's line number:
  * cells are converted as they are set ({@link ColumnAppender}), and {@link take} refuses
  * a batch at its earliest refused cell (the first column, in table order, of that row).
+ *
+ * @example
+ * ```ts
+ * const cells = new ColumnCells(target, 'rows.csv');
+ * cells.set(0, cells.addRow(2), '42'); // line 2 of the file, first column
+ * const batch = cells.take(); // one row; a refused cell throws InputRejectedError naming line 2
+ * ```
  */
 export class ColumnCells {
   private readonly columns: ColumnAppender[];
@@ -112,6 +119,11 @@ export class ColumnCells {
  * bytes read so far. A chunk of ASCII bytes is its own text (decoded as Latin-1, a plain
  * copy); from the first chunk that is not, a UTF-8 decoder reads every later one, so a
  * character split between chunks is joined.
+ *
+ * @example
+ * ```ts
+ * for await (const { text, bytesRead } of chunks('rows.jsonl')) console.log(text.length, bytesRead);
+ * ```
  */
 export async function* chunks(path: string): AsyncGenerator<{ text: string; bytesRead: number }> {
   const file = createReadStream(path, { highWaterMark: 1 << 20 });

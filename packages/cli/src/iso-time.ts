@@ -11,10 +11,12 @@
  * month and leap years. Days since the epoch use Howard Hinnant's days-from-civil
  * arithmetic (proleptic Gregorian calendar).
  *
+ * Instants are printed back by iso-time-format.ts.
+ *
  * This module belongs in `@freshtier/core` (every text entry point needs it); it lives
  * in the CLI until core takes it over.
  */
-import { civilFromDays, daysFromCivil, daysInMonth, floorDiv } from './civil.js';
+import { civilFromDays, daysFromCivil, daysInMonth } from './civil.js';
 import { commonInstant, commonIsoFields } from './iso-time-common.js';
 
 export { civilFromDays, daysFromCivil, daysInMonth } from './civil.js';
@@ -49,8 +51,10 @@ export const UNIT_NAMES = ['s', 'ms', 'us', 'ns'] as const;
  */
 export const UNITS_PER_SECOND: readonly bigint[] = [1n, 1_000n, 1_000_000n, 1_000_000_000n];
 
-const FRACTION_DIGITS = [0, 3, 6, 9];
-const SECONDS_PER_DAY = 86_400n;
+/** Fraction digits of each unit, by {@link TimeUnitCode}. */
+export const FRACTION_DIGITS: readonly number[] = [0, 3, 6, 9];
+/** Seconds in a day. */
+export const SECONDS_PER_DAY = 86_400n;
 const INT64_MIN = -(1n << 63n);
 const INT64_MAX = (1n << 63n) - 1n;
 
@@ -254,44 +258,6 @@ export function millisToUnits(ms: bigint, unit: TimeUnitCode): bigint {
 }
 
 /**
- * Options of {@link formatInstant}: the offset to print the wall-clock time in (UTC
- * and `Z` by default) and the fraction digits (default: the unit's, at least 3).
- *
- * @example
- * ```ts
- * const opts: FormatOptions = { offsetSeconds: -5 * 3600, fractionDigits: 9 };
- * ```
- */
-export interface FormatOptions {
-  readonly offsetSeconds?: number;
-  readonly fractionDigits?: number;
-}
-
-/**
- * ISO-8601 text of `raw` units since the epoch, exact for every int64 value (years
- * beyond 0000-9999 are written expanded, `+275760-09-13…`, as `parseInstant` reads them).
- *
- * @example
- * ```ts
- * formatInstant(1n, 3); // '1970-01-01T00:00:00.000000001Z'
- * formatInstant(0n, 0, { offsetSeconds: 3600 }); // '1970-01-01T01:00:00.000+01:00'
- * ```
- */
-export function formatInstant(raw: bigint, unit: TimeUnitCode, options: FormatOptions = {}): string {
-  const perSecond = UNITS_PER_SECOND[unit];
-  const offset = options.offsetSeconds ?? 0;
-  const shifted = raw + BigInt(offset) * perSecond;
-  const perDay = SECONDS_PER_DAY * perSecond;
-  const days = floorDiv(shifted, perDay);
-  const inDay = shifted - days * perDay;
-  const sec = Number(inDay / perSecond);
-  const hms = [Math.floor(sec / 3600), Math.floor(sec / 60) % 60, sec % 60].map((n) => String(n).padStart(2, '0')).join(':');
-  const digits = options.fractionDigits ?? Math.max(3, FRACTION_DIGITS[unit]);
-  const frac = (inDay % perSecond).toString().padStart(FRACTION_DIGITS[unit], '0').padEnd(digits, '0').slice(0, digits);
-  return `${formatDate(days)}T${hms}${digits > 0 ? `.${frac}` : ''}${formatOffset(offset)}`;
-}
-
-/**
  * ISO-8601 calendar date of `days` since 1970-01-01 (expanded years outside 0000-9999).
  *
  * @example
@@ -303,12 +269,4 @@ export function formatDate(days: bigint): string {
   const { year, month, day } = civilFromDays(days);
   const y = year >= 0n && year <= 9999n ? String(year).padStart(4, '0') : `${year < 0n ? '-' : '+'}${String(year < 0n ? -year : year).padStart(6, '0')}`;
   return `${y}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
-}
-
-function formatOffset(offset: number): string {
-  if (offset === 0) return 'Z';
-  const a = Math.abs(offset);
-  const parts = [Math.floor(a / 3600), Math.floor(a / 60) % 60].map((n) => String(n).padStart(2, '0'));
-  if (a % 60 !== 0) parts.push(String(a % 60).padStart(2, '0'));
-  return `${offset < 0 ? '-' : '+'}${parts.join(':')}`;
 }

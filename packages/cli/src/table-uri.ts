@@ -8,6 +8,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Table, isFreshtierError, openStore, type CreateTableOptions, type ObjectStore } from '@freshtier/core';
+import { openTableForRepair } from '@freshtier/writer';
 import { UsageError } from './errors.js';
 
 const URI_HINT = 'give a table location as a path (./data/events), file:///abs/path or s3://bucket/prefix';
@@ -51,7 +52,7 @@ function closer(store: ObjectStore): () => void {
 export async function openTable(uri: string, cwd: string, options: { forRepair?: boolean } = {}): Promise<OpenedTable> {
   const store = await storeFor(uri, cwd);
   try {
-    return { table: await (options.forRepair ? Table.openForRepair(store) : Table.open(store)), store, close: closer(store) };
+    return { table: await (options.forRepair ? openTableForRepair(store) : Table.open(store)), store, close: closer(store) };
   } catch (e) {
     closer(store)();
     if (isFreshtierError(e, 'NOT_FOUND')) {

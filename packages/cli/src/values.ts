@@ -16,7 +16,8 @@
  */
 import { Type, type DataType, type Vector } from 'apache-arrow';
 import { FloatRangeError, floatFromText } from './float-values.js';
-import { formatDate, formatInstant, type TimeUnitCode } from './iso-time.js';
+import { formatDate, type TimeUnitCode } from './iso-time.js';
+import { formatInstant } from './iso-time-format.js';
 import { JsonNumber, exactInteger } from './json-line.js';
 import { exactJson } from './json-out.js';
 import { StoredTemporal, TemporalError, temporalConverter } from './temporal-values.js';

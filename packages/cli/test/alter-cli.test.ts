@@ -15,7 +15,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseAlter } from '../src/commands/alter.js';
 import { defaultLiteral } from '../src/default-literal.js';
 import { UsageError, describeFailure } from '../src/errors.js';
-import { formatDate, formatInstant, type TimeUnitCode } from '../src/iso-time.js';
+import { formatDate, type TimeUnitCode } from '../src/iso-time.js';
+import { formatInstant } from '../src/iso-time-format.js';
 import { run, tempDir, write } from './support.js';
 
 const SEED = { seed: 17, numRuns: 300 };

@@ -6,8 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  IsoTimeError, civilFromDays, daysFromCivil, formatDate, formatInstant, millisToUnits, parseDate, parseInstant, type TimeUnitCode,
+  IsoTimeError, civilFromDays, daysFromCivil, formatDate, millisToUnits, parseDate, parseInstant, type TimeUnitCode,
 } from '../src/iso-time.js';
+import { formatInstant } from '../src/iso-time-format.js';
 
 const UNITS: TimeUnitCode[] = [0, 1, 2, 3];
 const NS_PER_UNIT = [1_000_000_000n, 1_000_000n, 1_000n, 1n];

@@ -62,6 +62,7 @@ export { gc, type GcOptions, type GcReport } from './maintenance/gc.js';
 export { verify, type VerifyOptions, type VerifyReport, type VerifyProgress, type DamagedObject } from './integrity/verify.js';
 export type { ObjectKind } from './integrity/table-objects.js';
 export { repair, type RepairOptions, type RepairReport, type RepairAction } from './integrity/repair.js';
+export { openTableForRepair } from './integrity/open-for-repair.js';
 export type { LostRows } from './integrity/repair-wal.js';
 // the open format (docs/format.md): the live files of a table version, and a SQL view of its latest state
 export { liveFiles, objectUrl, type LiveFile, type LiveFiles, type LiveShard } from './open-format/live-files.js';

@@ -8,21 +8,16 @@
  */
 import { MemoryStore, Table, isFreshtierError } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
-import { Field, Int32, Int64, Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { ShardWriter, evolveSchema, rollback, tag } from '../src/index.js';
+import { ShardWriter, rollback } from '../src/index.js';
 import { batchFor } from './support/columns.js';
+import { widenedAfterTag } from './support/widened-table.js';
 
 describe('a shard manifest naming a file of an undone schema version', () => {
   it('is refused by reads with CORRUPT_ENTRY naming the file', async () => {
     const store = new MemoryStore();
-    const t0 = await Table.create(store, { schema: new Schema([new Field('id', new Int64(), false), new Field('n', new Int32(), true)]), primaryKey: ['id'] });
-    let w = await ShardWriter.open(t0, { shard: 0 });
-    await w.put(batchFor(t0.schema, { id: [1n], n: [1] }));
-    await w.close();
-    await tag(t0, 'v0');
-    const t1 = await evolveSchema(t0, { kind: 'widen-column', name: 'n', type: new Int64() });
-    w = await ShardWriter.open(t1, { shard: 0 });
+    const { t0, t1 } = await widenedAfterTag(store);
+    const w = await ShardWriter.open(t1, { shard: 0 });
     await w.put(batchFor(t1.schema, { id: [2n], n: [2n ** 40n] }));
     await w.close();
     const undone = (await t1.shardManifests(0).latest()).doc.flushed.at(-1)!;

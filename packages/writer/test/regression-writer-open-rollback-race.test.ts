@@ -7,22 +7,14 @@
  */
 import { MemoryStore, Table } from '@freshtier/core';
 import { LsmScanner } from '@freshtier/scanner';
-import { Field, Int32, Int64, Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { batchFor } from './support/columns.js';
-import { ShardWriter, evolveSchema, rollback, tag } from '../src/index.js';
-
-const batch = batchFor;
+import { ShardWriter, rollback } from '../src/index.js';
+import { widenedAfterTag } from './support/widened-table.js';
 
 describe('a writer open racing a rollback of a widening', () => {
   it('fails with SCHEMA_CHANGED after its epoch claim instead of acking values the restored schema cannot hold', async () => {
     const store = new MemoryStore();
-    const t0 = await Table.create(store, { schema: new Schema([new Field('id', new Int64(), false), new Field('n', new Int32(), true)]), primaryKey: ['id'] });
-    let w = await ShardWriter.open(t0, { shard: 0 });
-    await w.put(batch(t0.schema, { id: [1n], n: [1] }));
-    await w.flush(); await w.close();
-    await tag(t0, 'v0');
-    const t1 = await evolveSchema(t0, { kind: 'widen-column', name: 'n', type: new Int64() });
+    const { t1 } = await widenedAfterTag(store);
     const manifests = t1.baseManifests;
     const real = manifests.latest.bind(manifests);
     let armed = true;

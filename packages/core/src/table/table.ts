@@ -8,7 +8,7 @@
 import { RecordBatch, Struct, makeData, type Schema } from 'apache-arrow';
 import { z } from 'zod';
 import { describeFields, isArrowRecordBatch, sameType, schemaToBase64 } from '../arrow/arrow-util.js';
-import { AlreadyExistsError, CorruptEntryError, InvalidOptionsError, SchemaMismatchError, UnsupportedFormatError, isFreshtierError } from '../errors.js';
+import { AlreadyExistsError, CorruptEntryError, InvalidOptionsError, SchemaMismatchError, UnsupportedFormatError } from '../errors.js';
 import { mergeSpecFields, mergeSpecIssues, storedMergeSpec, type AggregateFunction, type MergeEngineName, type MergeSpec } from '../merge/merge-spec.js';
 import { mayOmit, mergeInput, omittedColumn } from './merge-input.js';
 import { assertBatchColumnNames, columnNameProblems } from './column-names.js';
@@ -171,30 +171,6 @@ export class Table {
    */
   static async open(store: ObjectStore): Promise<Table> {
     return (await Table.openDoc(store)).current();
-  }
-
-  /**
-   * As {@link Table.open}, for `verify` and `repair`, which must run when the newest base
-   * manifest is the damaged object: at the schema of the newest base version that loads
-   * (version 0 when none does). Other damage and failures are thrown as they are.
-   *
-   * @example
-   * ```ts
-   * const t = await Table.openForRepair(store); // opens even if base/_manifests/v…(newest).json is corrupt
-   * ```
-   */
-  static async openForRepair(store: ObjectStore): Promise<Table> {
-    const table = await Table.openDoc(store);
-    try {
-      return await table.current();
-    } catch (e) {
-      if (!isFreshtierError(e, 'CORRUPT_ENTRY') && !isFreshtierError(e, 'UNSUPPORTED_FORMAT')) throw e;
-    }
-    for (const v of [...(await table.baseManifests.versions())].sort((a, b) => b - a)) {
-      const loaded = await table.baseManifests.load(v).catch(() => undefined);
-      if (loaded) return table.atBase(loaded, layout.manifest(layout.baseManifests, v));
-    }
-    return table;
   }
 
   /**

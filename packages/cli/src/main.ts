@@ -238,11 +238,24 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (e instanceof OutputClosedError) return EXIT.ok; // the reader left (`| head`): stop quietly, like other Unix tools
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
-      // commander already printed "error: …" (or the help, when no command was given)
+      // commander already printed "error: …" (or the help, when no command was given) on stderr
+      if (optionsPart(argv).includes('--json')) io.stdout.write(toJson({ error: usageFailure(e) }) + '\n');
       return EXIT.usage;
     }
     return report(ctx, program, e);
   }
+}
+
+/** The arguments before a `--` terminator (after it, `--json` is an operand). */
+function optionsPart(argv: readonly string[]): readonly string[] {
+  const end = argv.indexOf('--');
+  return end < 0 ? argv : argv.slice(0, end);
+}
+
+/** A refused command line as `--json` prints every error (README "Scripts"): the usage code, exit 2. */
+function usageFailure(e: CommanderError): { code: string; message: string; hint: string; exitCode: number } {
+  const message = e.code === 'commander.help' ? 'no command given' : e.message.replace(/^error: /, '');
+  return { code: 'USAGE', message, hint: 'run `freshtier --help`, or `freshtier <command> --help`, for the commands, arguments and options', exitCode: EXIT.usage };
 }
 
 function report(ctx: Context, program: Command, e: unknown): number {

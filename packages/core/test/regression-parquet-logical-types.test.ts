@@ -3,7 +3,9 @@
  * (no logical type), so DuckDB read them as BIGINT/INTEGER (issue 15). They are now stored
  * as `date32`, `timestamp[ms]` and `time32[ms]` — types with a Parquet logical type —
  * tagged `freshtier.arrow_type`, and read back as the type written, every value exact.
- * A column whose values do not convert exactly is stored as before. (The DuckDB side is
+ * A column whose values do not convert exactly is stored as before, except date64, which
+ * then takes timestamp[ms]. timestamp[ns, tz] is stored as timestamp[ns] (DuckDB has no
+ * nanosecond TIMESTAMPTZ). (The DuckDB side is
  * packages/integration/test/format/regression-parquet-logical-types.test.ts.)
  */
 import { DateDay, DateMillisecond, Field, Int32, RecordBatch, Schema, Struct, TimeMillisecond, TimeSecond, Timestamp, TimeUnit, makeData, tableFromIPC, type DataType } from 'apache-arrow';
@@ -59,11 +61,30 @@ describe('Parquet logical types for date64, timestamp[s], time32[s] (regression:
     expect([new DateDay(), new Timestamp(TimeUnit.MILLISECOND, (type as Timestamp).timezone ?? null), new TimeMillisecond()].map(String)).toContain(raw.type);
   });
 
-  it('a date64 value that is not a midnight is stored unconverted, exactly', () => {
-    const values = [0n, DAY + 1n, null];
-    const { field, values: got } = roundTrip(batchOf(new DateMillisecond(), values, BigInt64Array));
+  it('a date64 value that is not a midnight makes the file hold timestamp[ms] (not a bare integer), exactly', () => {
+    const values = [0n, DAY + 1n, null, -1n];
+    const b = batchOf(new DateMillisecond(), values, BigInt64Array);
+    const { field, values: got } = roundTrip(b);
     expect(String(field.type)).toBe('Date64<MILLISECOND>');
     expect(got).toEqual(values);
+    expect(rawArrowField(writeParquetFile([b]))).toEqual({ type: String(new Timestamp(TimeUnit.MILLISECOND)), tagged: true });
+  });
+
+  it.each(['UTC', 'Europe/Paris', '+05:30'])('timestamp[ns, %s] is stored as timestamp[ns] without a zone (DuckDB: TIMESTAMP_NS, not µs TIMESTAMPTZ) and restored with it', (zone) => {
+    const type = new Timestamp(TimeUnit.NANOSECOND, zone);
+    const values = [1_700_000_000_123_456_789n, -1n, null, 2n ** 63n - 1n, -(2n ** 63n)];
+    const b = batchOf(type, values, BigInt64Array);
+    const { field, values: got } = roundTrip(b);
+    expect(String(field.type)).toBe(String(type));
+    expect(field.metadata.has(STORED_TYPE_KEY)).toBe(false);
+    expect(got).toEqual(values);
+    expect(rawArrowField(writeParquetFile([b]))).toEqual({ type: String(new Timestamp(TimeUnit.NANOSECOND)), tagged: true });
+  });
+
+  it('timestamp[ns] without a zone and timestamp[ms|us, tz] are stored as they are (DuckDB reads them exactly)', () => {
+    for (const type of [new Timestamp(TimeUnit.NANOSECOND), new Timestamp(TimeUnit.MICROSECOND, 'UTC'), new Timestamp(TimeUnit.MILLISECOND, 'UTC')]) {
+      expect(rawArrowField(writeParquetFile([batchOf(type, [1n, null], BigInt64Array)]))).toEqual({ type: String(type), tagged: false });
+    }
   });
 
   it('a timestamp[s] beyond ±2^63 milliseconds is stored unconverted, exactly', () => {

@@ -9,7 +9,10 @@ const INTS: Record<string, string> = {
   'true,8': 'TINYINT', 'true,16': 'SMALLINT', 'true,32': 'INTEGER', 'true,64': 'BIGINT',
   'false,8': 'UTINYINT', 'false,16': 'USMALLINT', 'false,32': 'UINTEGER', 'false,64': 'UBIGINT',
 };
-/** DuckDB reads Parquet milli- and microsecond timestamps as TIMESTAMP (µs); seconds are stored as milliseconds. */
+/**
+ * DuckDB reads Parquet milli- and microsecond timestamps as TIMESTAMP (µs); seconds are stored as
+ * milliseconds, and nanoseconds with a time zone as nanoseconds without one (TIMESTAMPTZ holds µs).
+ */
 const TIMESTAMPS = ['TIMESTAMP', 'TIMESTAMP', 'TIMESTAMP', 'TIMESTAMP_NS'];
 
 /**
@@ -30,7 +33,7 @@ export function duckdbType(t: DataType): string | undefined {
     case Type.Utf8: case Type.LargeUtf8: return 'VARCHAR';
     case Type.Binary: case Type.LargeBinary: return 'BLOB';
     case Type.Date: return 'DATE';
-    case Type.Timestamp: return x.timezone ? 'TIMESTAMPTZ' : TIMESTAMPS[x.unit!];
+    case Type.Timestamp: return x.timezone && x.unit !== 3 ? 'TIMESTAMPTZ' : TIMESTAMPS[x.unit!];
     case Type.Time: return x.unit === 3 ? 'TIME_NS' : 'TIME';
     case Type.Decimal: return `DECIMAL(${x.precision}, ${x.scale})`;
     case Type.Duration: return 'BIGINT'; // stored as a bare INT64 count of units (docs/format.md §6.3)

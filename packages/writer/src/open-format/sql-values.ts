@@ -98,8 +98,9 @@ function dateLiteral(n: bigint, unit: number, refuse: (why: string) => never): s
 }
 
 function timestampLiteral(n: bigint, t: Typed, refuse: (why: string) => never): string {
-  if (t.unit === 3 && !t.timezone) return `make_timestamp_ns(CAST(${literal(String(n))} AS BIGINT))`;
-  const micros = t.unit === 3 ? (n % 1000n === 0n ? n / 1000n : refuse('has nanoseconds a TIMESTAMPTZ cannot hold')) : n * MICROS_PER[t.unit!];
+  // nanoseconds, with a time zone or without: TIMESTAMP_NS holding the UTC instant (parquet-types.ts in core)
+  if (t.unit === 3) return `make_timestamp_ns(CAST(${literal(String(n))} AS BIGINT))`;
+  const micros = n * MICROS_PER[t.unit!];
   if (micros > I64_MAX || micros < -I64_MAX) refuse('is outside the microsecond range');
   const us = `CAST(${literal(String(micros))} AS BIGINT)`;
   return t.timezone ? `(${EPOCH_TZ} + to_microseconds(${us}))` : `make_timestamp(${us})`;

@@ -10,11 +10,18 @@
  * - the state columns `_ft_seq_<c>` / `_ft_sum_<c>` follow their column's id the same way
  *   (a missing one: NULL of its type — no version of the older data provided it).
  *
- * Files of the viewed version itself are read as they are.
+ * Files of the viewed version itself are read as they are, except where DuckDB would read a
+ * value as another (`asStored`; the view fails there rather than answer differently):
+ * - a `timestamp[s]` column goes through a cast to its DuckDB type: a file holding a value
+ *   beyond ±2^63 ms stores that column as a bare INT64 (core's parquet-types.ts), which the
+ *   cast refuses, instead of the view returning the column as BIGINT;
+ * - a `timestamp[us|ns]` or `date32` column holding its type's largest or smallest value
+ *   (±(2^63 − 1), ±(2^31 − 1)) fails the query: DuckDB reads those as ±infinity.
  */
 import { SEQUENCE_COLUMN_PREFIX, mergePolicyOf, storedNames } from '@freshtier/core';
-import { Utf8, type DataType } from 'apache-arrow';
-import { ident } from './sql-text.js';
+import { TimeUnit, Type, Utf8, type DataType } from 'apache-arrow';
+import { duckdbType } from './duckdb-types.js';
+import { ident, literal } from './sql-text.js';
 import { defaultLiteral, typedNull, widened } from './sql-values.js';
 import type { ViewTable } from './view-schema.js';
 
@@ -39,20 +46,33 @@ export function projectedColumns(vt: ViewTable, version: number, path: string): 
     ...policy.tracked.map((i) => ({ i, prefix: SEQUENCE_COLUMN_PREFIX, type: fields[policy.sequenceIndex].type })),
     ...policy.summed.map((i) => ({ i, prefix: SUM_COLUMN_PREFIX, type: new Utf8() as DataType })),
   ];
-  if (version === ts.version) return [...fields.map((f) => ident(f.name)), ...stateNames.map((s) => ident(s.prefix + fields[s.i].name))];
+  if (version === ts.version) return [...fields.map((f) => asStored(ident(f.name), f.type, f.name)), ...stateNames.map((s) => asStored(ident(s.prefix + fields[s.i].name), s.type, s.prefix + fields[s.i].name))];
   const stored = new Map([...storedNames(ts, version, path)].map(([name, id]) => [id, name]));
   // key columns and the sequence field are never widened: read as stored
   const fixed = new Set([...vt.primaryKey, ...(vt.mergeSpec.sequenceField === undefined ? [] : [vt.mergeSpec.sequenceField])]);
   const data = fields.map((f, i) => {
     const old = stored.get(ts.fields[i].id);
     const dflt = ts.fields[i].default;
-    const read = (name: string) => (fixed.has(f.name) ? ident(name) : widened(ident(name), f.type));
+    const read = (name: string) => (fixed.has(f.name) ? asStored(ident(name), f.type) : widened(ident(name), f.type));
     const expr = old !== undefined ? read(old) : dflt !== undefined ? defaultLiteral(f.type, dflt, f.name) : typedNull(f.type);
     return `${expr} AS ${ident(f.name)}`;
   });
   const state = stateNames.map(({ i, prefix, type }) => {
     const old = stored.get(ts.fields[i].id);
-    return `${old !== undefined ? ident(prefix + old) : typedNull(type)} AS ${ident(prefix + fields[i].name)}`;
+    return `${old !== undefined ? asStored(ident(prefix + old), type) : typedNull(type)} AS ${ident(prefix + fields[i].name)}`;
   });
   return [...data, ...state];
+}
+
+/** `expr` as read from a file (see the module doc), named `as` if given. */
+function asStored(expr: string, type: DataType, as?: string): string {
+  const unit = (type as unknown as { unit?: number }).unit;
+  let read = expr;
+  if (type.typeId === Type.Timestamp && unit === TimeUnit.SECOND) read = `CAST(${expr} AS ${duckdbType(type)})`;
+  else if ((type.typeId === Type.Timestamp && unit! >= TimeUnit.MICROSECOND) || (type.typeId === Type.Date && unit === 0)) {
+    const why = `freshtier: a value of ${expr} is the largest or smallest its type holds, which DuckDB reads as infinity; read this table with freshtier`;
+    read = `CASE WHEN isinf(${expr}) THEN error(${literal(why)}) ELSE ${expr} END`;
+  }
+  if (read === expr || as === undefined) return read;
+  return `${read} AS ${ident(as)}`;
 }

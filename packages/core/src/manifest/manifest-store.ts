@@ -9,7 +9,10 @@
  * Finding the newest version: a best-effort `<dir>_latest` hint (written after
  * each commit, may lag) gives a starting point; `head` probes forward from it
  * until a version is missing. Without a hint, the directory is listed. The hint
- * can only lag, never lead, because it is written after the commit it names.
+ * can only lag, never lead, because it is written after the commit it names. It
+ * carries a CRC (manifest-hint.ts): a damaged hint could name a tagged version GC
+ * kept below a gap, where probing would stop early. And a commit does not write its
+ * hint once a newer version or a newer hint exists, so a slow committer does not set it back.
  *
  * Folder `manifest/`: the versioned documents — their schemas (manifest-schemas.ts),
  * this store, and what a base version says about a shard's generations
@@ -22,6 +25,7 @@ import { FORMAT_VERSION } from './manifest-schemas.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { openStoredJson, sealedJsonBytes } from '../format/doc-checksum.js';
 import { parseStored } from '../validate.js';
+import { decodeHint, encodeHint } from './manifest-hint.js';
 
 /** A manifest document at a version. */
 export interface Versioned<T> {
@@ -200,9 +204,8 @@ export class ManifestStore<T extends { formatVersion: number }> {
 
   private async readHint(): Promise<number | undefined> {
     try {
-      const bytes = await this.store.get(layout.manifestHint(this.dir));
-      const v = Number(new TextDecoder().decode(bytes));
-      return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+      // tables with checksums take only checked hints (an empty or flipped one would mislead)
+      return decodeHint(await this.store.get(layout.manifestHint(this.dir)), !this.checksumRequired);
     } catch {
       return undefined; // the hint is only a shortcut: missing or unreadable means "list"
     }
@@ -210,7 +213,10 @@ export class ManifestStore<T extends { formatVersion: number }> {
 
   private async writeHint(version: number): Promise<void> {
     try {
-      await this.store.put(layout.manifestHint(this.dir), new TextEncoder().encode(String(version)));
+      // a newer commit wrote (or will write) a newer hint: never set it back (a version just above
+      // may be pruned already, when a tag kept this one: so the stored hint is asked too)
+      if ((await this.readHint() ?? -1) > version || await this.store.head(layout.manifest(this.dir, version + 1))) return;
+      await this.store.put(layout.manifestHint(this.dir), encodeHint(version));
     } catch {
       // best effort: a stale hint costs probes, never correctness
     }

@@ -30,6 +30,7 @@ import { compareBytes, encodeKeys } from '../keys/pk-encoding.js';
 import { rowGroupCount, rowGroupRows } from './row-groups.js';
 import { readColumns } from './projected-read.js';
 import { ByteLru } from './byte-lru.js';
+import { checkIndexIdentity } from './index-identity.js';
 import { PARALLEL, lookupKeys, type CachedIndex, type IndexIo, type KeyEntry } from './key-lookup.js';
 import type { Table } from '../table/table.js';
 import { projectStored, storedColumnNames } from '../schema/stored-projection.js';
@@ -164,14 +165,17 @@ export class FileReader {
     if (hit?.kind === 'full') return Promise.resolve(hit.index);
     let p = this.inFlight.get(path);
     if (!p) {
-      p = this.loadIndex(path).finally(() => this.inFlight.delete(path));
+      p = this.loadIndex(path, file).finally(() => this.inFlight.delete(path));
       this.inFlight.set(path, p);
     }
     return p;
   }
 
-  private async loadIndex(path: string): Promise<KeyIndex> {
+  private async loadIndex(path: string, file: DataFile): Promise<KeyIndex> {
     const index = decodeKeyIndex(await this.fetch(path), path, this.table.doc.checksums === true);
+    const n = index.count;
+    const o = index.keyOffsets;
+    checkIndexIdentity(file, n, n ? [index.keyBytes, o[0], o[1]] : undefined, n ? [index.keyBytes, o[n - 1], o[n]] : undefined);
     this.stats.keyIndexReads++;
     this.cache.set(path, { kind: 'full', index }, index.keyBytes.byteLength + index.count * 17);
     return index;
@@ -197,7 +201,7 @@ export class FileReader {
         return pos < 0 ? undefined : { row: index.rows[pos], firstBatch: index.firstBatch[pos], tombstone: index.tombstone[pos] === 1 };
       });
     }
-    return lookupKeys(this.io, file.keyIndexPath, keys, cands, this.metaInFlight);
+    return lookupKeys(this.io, file.keyIndexPath, keys, cands, this.metaInFlight, file);
   }
 
   private fetch(path: string): Promise<Uint8Array> {

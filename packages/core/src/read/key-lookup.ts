@@ -17,6 +17,7 @@ import { entryAt, findInBlock, type BlockView } from '../format/key-block-view.j
 import { FTK3_HEADER, isBlockedKeyIndex, readHeader } from '../format/key-index-blocks.js';
 import { decodeKeyIndex, findKey, type KeyIndex } from '../format/key-index.js';
 import type { ByteLru } from './byte-lru.js';
+import { checkIndexIdentity } from './index-identity.js';
 
 /** Bytes of the first ranged read of an index: the header and, usually, the whole directory. */
 export const HEAD_BYTES = 64 << 10;
@@ -68,8 +69,9 @@ export interface IndexIo {
  * const hits = await lookupKeys(io, file.keyIndexPath!, keys, [0, 1, 2], inFlight);
  * ```
  */
-export async function lookupKeys(io: IndexIo, path: string, keys: { bytes: Uint8Array; offsets: ArrayLike<number> }, cands: readonly number[], inFlight: Map<string, Promise<CachedIndex>>): Promise<(KeyEntry | undefined)[]> {
+export async function lookupKeys(io: IndexIo, path: string, keys: { bytes: Uint8Array; offsets: ArrayLike<number> }, cands: readonly number[], inFlight: Map<string, Promise<CachedIndex>>, file?: IndexOwner): Promise<(KeyEntry | undefined)[]> {
   const meta = await indexMeta(io, path, inFlight);
+  if (file) checkOwner(file, meta);
   const { bytes, offsets } = keys;
   if (meta.kind !== 'blocked') return cands.map((c) => entryOf(meta.index, findKey(meta.index, bytes, offsets[c], offsets[c + 1])));
   let hint = 0; // candidates usually come in key order (the scanner sorts them once): gallop from the last block
@@ -85,6 +87,20 @@ export async function lookupKeys(io: IndexIo, path: string, keys: { bytes: Uint8
     const at = findInBlock(view, bytes, offsets[c], offsets[c + 1]);
     return at < 0 ? undefined : entryAt(view, at);
   });
+}
+
+/** The data file entry an index must match (index-identity.ts). */
+export type IndexOwner = Parameters<typeof checkIndexIdentity>[0];
+
+/** The index's key count and first and last key against its data file's entry: a few compares per lookup. */
+function checkOwner(file: IndexOwner, meta: Exclude<CachedIndex, { kind: 'block' }>): void {
+  if (meta.kind === 'full') {
+    const { count: n, keyBytes, keyOffsets: o } = meta.index;
+    return checkIndexIdentity(file, n, n ? [keyBytes, o[0], o[1]] : undefined, n ? [keyBytes, o[n - 1], o[n]] : undefined);
+  }
+  const d = meta.dir;
+  const b = d.header.blockCount;
+  checkIndexIdentity(file, d.header.keyCount, b ? [d.fenceBytes, d.fenceOffsets[0], d.fenceOffsets[1]] : undefined, b ? [d.lastBytes, d.lastOffsets[b - 1], d.lastOffsets[b]] : undefined);
 }
 
 function entryOf(index: KeyIndex, pos: number): KeyEntry | undefined {

@@ -7,7 +7,7 @@
  * claim too and committed below the newest version. A slow committer's late hint write
  * could set the hint back the same way. Hints now carry a CRC (a damaged one reads as
  * none: the directory is listed), and a commit does not write its hint once a newer
- * version exists.
+ * version exists. A valid shard manifest copied to another shard's path is refused too.
  */
 import { describe, expect, it } from 'vitest';
 import { layout } from '../src/layout/layout.js';
@@ -59,5 +59,18 @@ describe('a wrong _latest hint never hides the newest version (regression: GC ga
     const { store, ms } = await gapped(false);
     await store.put(HINT, enc('7'));
     expect((await ms.latest()).version).toBe(7);
+  });
+});
+
+describe('a shard manifest of another shard is refused (regression: read as this shard\'s)', () => {
+  it('a valid version of shard 0 copied to shard 1\'s path is a CorruptEntryError', async () => {
+    const store = new MemoryStore();
+    const s0 = new ManifestStore(store, layout.shardManifests(0), shardManifestSchema, () => initialShardManifest(0), true);
+    const s1 = new ManifestStore(store, layout.shardManifests(1), shardManifestSchema, () => initialShardManifest(1), true);
+    await s0.commit(1, doc(5));
+    await s1.commit(1, { ...initialShardManifest(1), epoch: 2 });
+    await store.put(layout.manifest(layout.shardManifests(1), 1), await store.get(layout.manifest(layout.shardManifests(0), 1)));
+    await expect(s1.latest()).rejects.toThrow(/names shard 0 but is stored as shard 1's/);
+    expect((await s0.latest()).doc.epoch).toBe(5);
   });
 });

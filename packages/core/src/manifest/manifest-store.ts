@@ -19,7 +19,7 @@
  * (base-coverage.ts, generation-ranges.ts). The paths are layout/'s.
  */
 import type { z } from 'zod';
-import { CommitConflictError, UnsupportedFormatError, isFreshtierError } from '../errors.js';
+import { CommitConflictError, CorruptEntryError, UnsupportedFormatError, isFreshtierError } from '../errors.js';
 import { layout, parseManifestVersion } from '../layout/layout.js';
 import { FORMAT_VERSION } from './manifest-schemas.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -126,7 +126,15 @@ export class ManifestStore<T extends { formatVersion: number }> {
     const path = layout.manifest(this.dir, version);
     const raw = openStoredJson(await this.store.get(path), path, this.checksumRequired, this.formatVersions).doc as { formatVersion?: unknown };
     if (!this.formatVersions.includes(raw?.formatVersion as number)) throw new UnsupportedFormatError(path, raw?.formatVersion, this.formatVersions.length === 1 ? this.formatVersions[0] : this.formatVersions);
-    return parseStored(this.schema, raw, path);
+    return this.ownDoc(parseStored(this.schema, raw, path), path);
+  }
+
+  /** A valid document of another directory (a shard manifest copied to another shard's path) passes its checksum: its `shard` must be this directory's. */
+  private ownDoc(doc: T, path: string): T {
+    const want = (this.initial() as { shard?: unknown }).shard;
+    const got = (doc as { shard?: unknown }).shard;
+    if (want !== undefined && got !== want) throw new CorruptEntryError(path, `the manifest names shard ${String(got)} but is stored as shard ${String(want)}'s (a document of another shard)`);
+    return doc;
   }
 
   /**

@@ -18,13 +18,15 @@
  * Keywords are case-insensitive. Dates and timestamps compare with quoted
  * ISO-8601 text (`ts >= '2024-05-01T00:00:00Z'`), parsed exactly to the column's unit
  * by the rules of input cells (iso-time.ts: a zone-less text is refused on a column with
- * a time zone, a fraction finer than the unit is refused), or with an integer in
- * the stored unit. Null semantics are SQL's: a
+ * a time zone, a fraction finer than the unit is refused), or with an integer, which
+ * means what it means in an input cell: epoch milliseconds (temporal-values.ts; refused
+ * where the column cannot hold it exactly). Null semantics are SQL's: a
  * comparison with null is unknown and the row is left out.
  */
 import { and, col, not, or, type CompareOp, type Filter, type FilterValue } from '@freshtier/scanner';
 import { Type, type DataType, type Schema } from 'apache-arrow';
 import { UsageError } from './errors.js';
+import { TemporalError, temporalConverter } from './temporal-values.js';
 import { IsoTimeError, parseDate, parseInstant, type TimeUnitCode } from './iso-time.js';
 
 type Tok =
@@ -215,7 +217,7 @@ export function parseWhere(src: string, schema: Schema): Filter {
         return wrong("bytes like x'00ff' or 'text'");
       case Type.Date: case Type.Timestamp: {
         if (t.k === 'str') return temporalLiteral(type, t.v, (msg) => fail(t.pos, msg));
-        if (t.k === 'num' && /^[+-]?\d+$/.test(t.v)) return BigInt(t.v); // the stored unit
+        if (t.k === 'num' && /^[+-]?\d+$/.test(t.v)) return epochMillisLiteral(type, t.v, (msg) => fail(t.pos, msg));
         return wrong("a quoted ISO-8601 date like '2024-05-01T12:00:00Z'");
       }
       default:
@@ -243,6 +245,16 @@ function temporalLiteral(type: DataType, text: string, fail: (msg: string) => ne
     return parseInstant(text, { unit, zoned: !!timezone });
   } catch (e) {
     if (e instanceof IsoTimeError) fail(`'${text}' is not a ${String(type)} value: ${e.reason}`);
+    throw e;
+  }
+}
+
+/** An integer literal as an input cell reads it: epoch milliseconds, converted exactly to what the column stores. */
+function epochMillisLiteral(type: DataType, text: string, fail: (msg: string) => never): bigint | number {
+  try {
+    return temporalConverter(type)(text)!;
+  } catch (e) {
+    if (e instanceof TemporalError) fail(`${text} is not a ${String(type)} value: an integer here is epoch milliseconds, as in input cells, and it ${e.reason ?? 'does not convert'}`);
     throw e;
   }
 }

@@ -50,7 +50,9 @@ describe('--where date/timestamp literals are exact', () => {
     ["sec <= '2024-05-01T12:00:00.000Z'", [1, 3]],
     ["d = '2024-02-29'", [1]],
     ["d > '2024-02-29'", [2]],
-    ['ts = 1714564800000000002', [2]], // an integer is in the stored unit
+    // an integer means what it means in an input cell: epoch milliseconds (it was the stored unit)
+    ['sec <= 1714564800000', [1, 3]],
+    ['d = 1709164800000', [1]],
   ])('%s', async (expr, expected) => {
     process.env.TZ = 'America/Los_Angeles'; // zone-less text must not depend on it
     expect(await where(expr)).toEqual(expected);
@@ -63,6 +65,8 @@ describe('--where date/timestamp literals are exact', () => {
     ["d = '2024-02-29T12:00:00Z'", /a date column stores a calendar day/],
     ["ts = '2024-01-01T24:00:00Z'", /24:00 is refused/],
     ["ts = 'yesterday'", /not an ISO-8601 date/],
+    ['ts = 1714564800000000002', /an integer here is epoch milliseconds, as in input cells/],
+    ['d = 1709164800001', /an integer here is epoch milliseconds/],
   ])('refuses %s (exit 2, pointing at the literal)', async (expr, message) => {
     const r = await run(['scan', uri, '--where', expr]);
     expect(r.code).toBe(2);

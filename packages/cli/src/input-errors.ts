@@ -81,6 +81,7 @@ export function valueHint(field: Field, e: ConvertError): string {
   if (/not an integer|has a fraction/.test(reason) && type.typeId === Type.Int) {
     return `"${field.name}" holds whole numbers: correct the value, or load the data into a new table whose column is float64`;
   }
+  if (/lone surrogate/.test(reason)) return 'write the character itself, or both halves of its surrogate pair (e.g. \\ud83d\\ude00)';
   return `write the value as ${e.expected}`;
 }
 

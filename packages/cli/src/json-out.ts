@@ -20,13 +20,27 @@ export function exactJson(value: unknown, indent?: number): string {
   return write(value, indent ? ' '.repeat(indent) : '', '') ?? 'null';
 }
 
+/**
+ * A finite number as text that reads back as the same number: `String(-0)` is "0",
+ * which lost the sign of a float -0 (Parquet and Arrow exports keep it); "-0" is
+ * valid JSON number text and reads back as -0.
+ *
+ * @example
+ * ```ts
+ * numberText(-0); // '-0'
+ * ```
+ */
+export function numberText(n: number): string {
+  return Object.is(n, -0) ? '-0' : String(n);
+}
+
 /** One value as JSON text, or undefined where `JSON.stringify` leaves it out (undefined, functions). */
 function write(value: unknown, step: string, at: string): string | undefined {
   const v = toJsonable(value);
   switch (typeof v) {
     case 'bigint': return v.toString();
     case 'string': return JSON.stringify(v);
-    case 'number': return Number.isFinite(v) ? String(v) : 'null';
+    case 'number': return Number.isFinite(v) ? numberText(v) : 'null';
     case 'boolean': return v ? 'true' : 'false';
     case 'undefined': case 'function': case 'symbol': return undefined;
   }

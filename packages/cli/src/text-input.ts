@@ -9,12 +9,12 @@
  */
 import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { RecordBatch, Struct, makeData, type Data, type Schema } from 'apache-arrow';
 import { CellProblem, ColumnAppender } from './column-builder.js';
 import { CsvParser, CsvSyntaxError } from './csv-parser.js';
 import { InputRejectedError } from './errors.js';
 import { missingColumns, missingColumnsError, nullCellHint, rowError, valueHint, type MissingColumnsPolicy } from './input-errors.js';
+import { strictUtf8 } from './utf8-input.js';
 import { converterFor } from './values.js';
 
 /**
@@ -117,8 +117,9 @@ export class ColumnCells {
 /**
  * The text of `path`, chunk by chunk (UTF-8, multi-byte characters never split), with the
  * bytes read so far. A chunk of ASCII bytes is its own text (decoded as Latin-1, a plain
- * copy); from the first chunk that is not, a UTF-8 decoder reads every later one, so a
- * character split between chunks is joined.
+ * copy); from the first chunk that is not, a strict UTF-8 decoder reads every later one,
+ * so a character split between chunks is joined, and bytes that are not UTF-8 are
+ * refused naming their line (utf8-input.ts) instead of read as U+FFFD.
  *
  * @example
  * ```ts
@@ -127,13 +128,13 @@ export class ColumnCells {
  */
 export async function* chunks(path: string): AsyncGenerator<{ text: string; bytesRead: number }> {
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  let decoder: StringDecoder | undefined;
+  let decoder: ReturnType<typeof strictUtf8> | undefined;
   try {
     for await (const bytes of file as AsyncIterable<Buffer>) {
       if (!decoder && isAscii(bytes)) yield { text: bytes.toString('latin1'), bytesRead: file.bytesRead };
-      else yield { text: (decoder ??= new StringDecoder('utf8')).write(bytes), bytesRead: file.bytesRead };
+      else yield { text: await (decoder ??= strictUtf8(path)).decode(bytes), bytesRead: file.bytesRead };
     }
-    const rest = decoder?.end();
+    const rest = await decoder?.decode();
     if (rest) yield { text: rest, bytesRead: file.bytesRead };
   } finally {
     file.destroy();

@@ -11,7 +11,10 @@
  *   text beyond the type's range is refused, not stored as infinity;
  * - dates `YYYY-MM-DD`, timestamps ISO-8601 (`2024-05-01T12:00:00.000Z`), exact to the
  *   column's unit (see iso-time.ts); in input also epoch milliseconds;
- * - binary: base64;
+ * - bool: `true`/`false` (CSV text also t/f, yes/no, y/n, 1/0), or a JSON number exactly 0 or 1;
+ * - binary: canonical base64 (the one text of its bytes: `AB==` is refused, not read as `AA==`);
+ * - other types (float16, decimal, time, nested, dictionary) have no exact text form:
+ *   text input refuses them ({@link textInputExact});
  * - CSV: an empty unquoted cell is null, `""` is the empty string.
  */
 import { Type, type DataType, type Vector } from 'apache-arrow';
@@ -19,7 +22,7 @@ import { FloatRangeError, floatFromText } from './float-values.js';
 import { formatDate, type TimeUnitCode } from './iso-time.js';
 import { formatInstant } from './iso-time-format.js';
 import { JsonNumber, exactInteger } from './json-line.js';
-import { exactJson } from './json-out.js';
+import { exactJson, numberText } from './json-out.js';
 import { StoredTemporal, TemporalError, temporalConverter } from './temporal-values.js';
 
 /**
@@ -126,14 +129,39 @@ function floatConverter(type: DataType): (v: unknown) => unknown {
 function boolConverter(v: unknown): unknown {
   if (v === null || v === undefined) return null;
   if (typeof v === 'boolean') return v;
-  const n = v instanceof JsonNumber ? v.toNumber() : v;
-  if (n === 0 || n === 1) return n === 1;
+  if (v instanceof JsonNumber) return jsonBool(v);
+  if (v === 0 || v === 1) return v === 1;
   if (typeof v === 'string') {
     const t = v.trim().toLowerCase();
     if (['true', 't', '1', 'yes', 'y'].includes(t)) return true;
     if (['false', 'f', '0', 'no', 'n'].includes(t)) return false;
   }
   throw new ConvertError('true or false', v);
+}
+
+function textConverter(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v !== 'string') throw new ConvertError('a string', v);
+  // a lone surrogate (a JSON escape like \ud800 without its pair) has no UTF-8 form: encoding it stored U+FFFD
+  if (!(v as unknown as { isWellFormed(): boolean }).isWellFormed()) throw new ConvertError('a string of Unicode characters', v, 'it holds a lone surrogate escape (\\ud800-\\udfff without its pair), which UTF-8 cannot store');
+  return v;
+}
+
+/** A JSON number as a bool: exactly 0 or 1 (`1.0`, `1e0` too), not a number that merely rounds to one as a double (`0.99999999999999999999`, `1e-400`). */
+function jsonBool(v: JsonNumber): boolean {
+  const n = exactInteger(v.text);
+  if (n === 0n || n === 1n) return n === 1n;
+  throw new ConvertError('true or false', v, 'a number must be exactly 0 or 1');
+}
+
+function binaryConverter(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Uint8Array) return v;
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) throw new ConvertError('base64 bytes', v);
+  const bytes = Buffer.from(v, 'base64');
+  // the decoder drops the unused low bits of the last character ("AB==" reads as "AA=="): only the one text of these bytes is exact
+  if (bytes.toString('base64') !== v) throw new ConvertError('base64 bytes', v, `not canonical base64: the bytes it holds are written ${JSON.stringify(bytes.toString('base64'))}`);
+  return new Uint8Array(bytes);
 }
 
 /** A JSON value of a nested column (list, struct …) as plain JS; an integer a double cannot hold is refused. */
@@ -150,6 +178,29 @@ function plainJson(v: unknown): unknown {
 }
 
 /**
+ * Whether text input (CSV, JSON Lines) has an exact conversion into a column of `type`
+ * (see the module conventions). Others — float16, decimal, time, nested and dictionary
+ * types — were read through doubles and apache-arrow's builders, which rounded, wrapped,
+ * dropped struct keys or crashed, so text input refuses them before reading a line.
+ *
+ * @example
+ * ```ts
+ * textInputExact(new Int64()); // true
+ * textInputExact(new Float16()); // false
+ * ```
+ */
+export function textInputExact(type: DataType): boolean {
+  switch (type.typeId) {
+    case Type.Int: case Type.Bool: case Type.Utf8: case Type.LargeUtf8: case Type.Binary: case Type.LargeBinary: case Type.Date: case Type.Timestamp:
+      return true;
+    case Type.Float:
+      return (type as unknown as { precision: number }).precision > 0; // float32, float64
+    default:
+      return false;
+  }
+}
+
+/**
  * A converter from an input value (a string from CSV, a JSON value from JSONL, or an
  * Arrow cell) to what `columnData(type, values)` takes. Throws {@link ConvertError}.
  *
@@ -163,19 +214,8 @@ export function converterFor(type: DataType): (v: unknown) => unknown {
     case Type.Int: return intConverter(type);
     case Type.Float: return floatConverter(type);
     case Type.Bool: return boolConverter;
-    case Type.Utf8: case Type.LargeUtf8:
-      return (v) => {
-        if (v === null || v === undefined) return null;
-        if (typeof v === 'string') return v;
-        throw new ConvertError('a string', v);
-      };
-    case Type.Binary: case Type.LargeBinary:
-      return (v) => {
-        if (v === null || v === undefined) return null;
-        if (v instanceof Uint8Array) return v;
-        if (typeof v === 'string' && /^[A-Za-z0-9+/]*={0,2}$/.test(v) && v.length % 4 === 0) return new Uint8Array(Buffer.from(v, 'base64'));
-        throw new ConvertError('base64 bytes', v);
-      };
+    case Type.Utf8: case Type.LargeUtf8: return textConverter;
+    case Type.Binary: case Type.LargeBinary: return binaryConverter;
     case Type.Date: case Type.Timestamp: {
       const convert = temporalConverter(type);
       return (v) => {
@@ -286,13 +326,13 @@ function rawAt(vector: Vector, i: number): bigint | undefined {
 export function textCell(v: unknown): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'string') return v;
-  return typeof v === 'object' ? exactJson(v) : String(v);
+  return typeof v === 'object' ? exactJson(v) : typeof v === 'number' ? numberText(v) : String(v);
 }
 
 /** A JSON-friendly value as a CSV field: null → empty, the empty string → `""`, quoted when needed. */
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'string' ? v : typeof v === 'object' ? exactJson(v) : String(v);
+  const s = typeof v === 'string' ? v : typeof v === 'object' ? exactJson(v) : typeof v === 'number' ? numberText(v) : String(v);
   if (s === '' || /[",\r\n]/.test(s) || s !== s.trim()) return `"${s.replace(/"/g, '""')}"`;
   return s;
 }

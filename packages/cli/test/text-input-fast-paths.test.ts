@@ -17,6 +17,7 @@ import { Bool, Field, Float64, Int32, Int64, Schema, TimestampMillisecond, Utf8,
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ColumnAppender, buildColumn } from '../src/column-builder.js';
+import { InputRejectedError } from '../src/errors.js';
 import { commonInstant, commonIsoFields } from '../src/iso-time-common.js';
 import { IsoTimeError, generalIsoFields, parseInstant } from '../src/iso-time.js';
 import { FlatLineScanner } from '../src/json-flat-line.js';
@@ -218,11 +219,13 @@ describe('file chunks: Latin-1 while ASCII, then UTF-8', () => {
     expect(read).toBe(text);
   });
 
-  it('a file cut inside a character ends with a replacement character, as a UTF-8 decoder reads it', async () => {
-    const path = write(dir, 'cut.txt', Buffer.concat([Buffer.from('ab'), Buffer.from('é').subarray(0, 1)]));
-    let read = '';
-    for await (const c of chunks(path)) read += c.text;
-    expect(read).toBe(new TextDecoder().decode(Buffer.concat([Buffer.from('ab'), Buffer.from('é').subarray(0, 1)])));
+  it('a file cut inside a character is refused, not read with a replacement character (regression-invalid-utf8-input.test.ts)', async () => {
+    const path = write(dir, 'cut.txt', Buffer.concat([Buffer.from('ab\nc'), Buffer.from('é').subarray(0, 1)]));
+    const read = async () => {
+      for await (const c of chunks(path)) expect(c.text).toBe('ab\nc'); // the valid text before the cut
+    };
+    await expect(read()).rejects.toThrow(InputRejectedError);
+    await expect(read()).rejects.toThrow(/cut\.txt line 2: not valid UTF-8 text \(a UTF-8 character cut off at the end of the file\)/);
   });
 });
 

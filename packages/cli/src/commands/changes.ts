@@ -46,13 +46,15 @@ export async function changesCommand(ctx: Context, uri: string, opts: ChangesCom
     const from = await resolveTarget(table, opts.from);
     const to = opts.to === undefined ? undefined : await resolveTarget(table, opts.to);
     const feed = changes(table, { from, ...(to !== undefined ? { to } : {}) });
-    const { sink, done } = opts.out ? fileSink(resolve(ctx.cwd, opts.out)) : { sink: ctx.io.stdout, done: async () => {} };
+    const { sink, done, abort } = opts.out ? fileSink(resolve(ctx.cwd, opts.out)) : { sink: ctx.io.stdout, done: async () => {}, abort: async () => {} };
     let rows: number;
     try {
       rows = await writeRows(feed, changeSchema(table), format, sink);
-    } finally {
-      await done();
+    } catch (e) {
+      await abort(); // as in scan: a failed export leaves a file already at --out untouched
+      throw e;
     }
+    await done();
     ctx.note(`${rows.toLocaleString('en-US')} change row${rows === 1 ? '' : 's'} from ${opts.from} to ${opts.to ?? 'the newest version'}${opts.out ? ` written to ${opts.out} (${format})` : ''}`);
   } finally {
     opened.close();

@@ -5,8 +5,9 @@
  * filtered with `--where`, projected with `--columns`, in one of the output formats.
  */
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { LsmScanner } from '@freshtier/scanner';
 import type { Context } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -46,7 +47,7 @@ export async function scan(ctx: Context, uri: string, opts: ScanCommandOptions):
     try {
       rows = await writeRows(result, result.schema, format, sink);
     } catch (e) {
-      await abort(); // output is streamed: a failed scan leaves no partial --out file behind
+      await abort(); // output is streamed: a failed scan leaves no partial --out file behind, and an existing one as it was
       throw e;
     }
     await done();
@@ -57,20 +58,30 @@ export async function scan(ctx: Context, uri: string, opts: ScanCommandOptions):
 }
 
 /**
- * A file to write output to, a `done` that resolves once it is closed (or rejects with its
- * write error), and an `abort` that closes and removes it (a failed write leaves no partial file).
+ * A file to write output to: a temporary file beside `path` (same directory, so the
+ * rename is atomic), renamed over `path` by `done` once complete, so a scan that fails
+ * midway leaves a file already at `path` untouched (it used to be truncated, then
+ * removed). `done` resolves once the file is in place (or rejects with its write error);
+ * `abort` closes and removes the temporary file.
  */
 export function fileSink(path: string): { sink: OutStream; done: () => Promise<void>; abort: () => Promise<void> } {
-  const stream = createWriteStream(path);
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
+  const stream = createWriteStream(temp);
   const failed = new Promise<never>((_, reject) => stream.once('error', reject));
   failed.catch(() => {});
-  const done = () => Promise.race([failed, new Promise<void>((r) => stream.end(r))]);
-  return {
-    sink: stream,
-    done,
-    abort: async () => {
-      await done().catch(() => {});
-      await rm(path, { force: true });
-    },
+  const closed = () => Promise.race([failed, new Promise<void>((r) => stream.end(r))]);
+  const abort = async () => {
+    await closed().catch(() => {});
+    await rm(temp, { force: true });
   };
+  const done = async () => {
+    try {
+      await closed();
+      await rename(temp, path);
+    } catch (e) {
+      await abort();
+      throw e;
+    }
+  };
+  return { sink: stream, done, abort };
 }

@@ -8,7 +8,7 @@ import { CorruptEntryError } from '../errors.js';
 import { compareBytes } from '../keys/pk-encoding.js';
 import { crc32 } from './crc32.js';
 import { ByteReader } from './key-block-bytes.js';
-import { decodeBlock, openBlock } from './key-block.js';
+import { decodeBlock, openBlock, type OpenBlock } from './key-block.js';
 import { viewBlock, type BlockView } from './key-block-view.js';
 import { FTK3_HEADER, MAX_BYTES, readHeader, type BlockedHeader } from './key-index-blocks.js';
 import type { KeyIndex } from './key-index.js';
@@ -219,19 +219,47 @@ export function decodeBlockedKeyIndex(stored: Uint8Array, path: string): KeyInde
   if (stored.length !== FTK3_HEADER + h.directoryBytes + h.bodyBytes) {
     throw new CorruptEntryError(path, `key index is ${stored.length} bytes, its header says ${FTK3_HEADER + h.directoryBytes + h.bodyBytes} (cut short or extended)`);
   }
+  const blocks = openBlocks(dir, stored, path);
   const n = h.keyCount;
   const index = { count: n, keyBytes: new Uint8Array(h.keyBytes), keyOffsets: new Int32Array(n + 1), rows: new Uint32Array(n), firstBatch: new Int32Array(n), tombstone: new Uint8Array(n) };
   let keyAt = 0;
   for (let i = 0; i < h.blockCount; i++) {
-    const [start, end] = blockBounds(dir, i, stored, 0, path);
-    const open = openBlock(stored, start, end, path, h.keyBytes - keyAt);
     const at = dir.firstPosition[i];
-    decodeBlock(open, { count: dir.firstPosition[i + 1] - at, firstPosition: at }, { index, at, keyAt });
-    keyAt += open.keyBytes;
+    decodeBlock(blocks[i], { count: dir.firstPosition[i + 1] - at, firstPosition: at }, { index, at, keyAt });
+    keyAt += blocks[i].keyBytes;
     checkEnds(dir, i, index, at, path);
   }
-  if (keyAt !== h.keyBytes) throw new CorruptEntryError(path, `key index blocks hold ${keyAt} key bytes, its header says ${h.keyBytes}`);
   return index;
+}
+
+/**
+ * Every block verified (CRC) and opened up to its declared key bytes, before anything is
+ * sized by the header's key-byte total K: K is covered only by the header CRC, which anyone
+ * resealing a damaged header also fixes, so it must be backed by the blocks (their sum) and
+ * each block's share by its own bytes — else a small object could declare 1 GiB of keys.
+ */
+function openBlocks(dir: BlockDirectory, stored: Uint8Array, path: string): OpenBlock[] {
+  const h = dir.header;
+  const blocks: OpenBlock[] = [];
+  let keyBytes = 0;
+  for (let i = 0; i < h.blockCount; i++) {
+    const [start, end] = blockBounds(dir, i, stored, 0, path);
+    const open = openBlock(stored, start, end, path, h.keyBytes - keyBytes);
+    checkBlockKeyBytes(dir, i, open.keyBytes, end - start, path);
+    keyBytes += open.keyBytes;
+    blocks.push(open);
+  }
+  if (keyBytes !== h.keyBytes) throw new CorruptEntryError(path, `key index blocks hold ${keyBytes} key bytes, its header says ${h.keyBytes}`);
+  return blocks;
+}
+
+/**
+ * A key shares its prefix only with the key before it, so no key of a block is longer than
+ * the block's own bytes: `count` keys hold at most `count` times the block's length.
+ */
+function checkBlockKeyBytes(dir: BlockDirectory, i: number, keyBytes: number, length: number, path: string): void {
+  const count = dir.firstPosition[i + 1] - dir.firstPosition[i];
+  if (keyBytes > count * length) throw new CorruptEntryError(path, `key index block ${i} declares ${keyBytes} key bytes, more than its ${count} keys in ${length} bytes can hold`);
 }
 
 function blockBounds(dir: BlockDirectory, i: number, bytes: Uint8Array, offset: number, path: string): [number, number] {

@@ -17,6 +17,7 @@
 import { AsyncByteQueue, RecordBatchStreamWriter, tableFromIPC, type RecordBatch } from 'apache-arrow';
 import { z } from 'zod';
 import { crc32 } from './crc32.js';
+import { checkedSchemaMessage } from '../arrow/checked-schema.js';
 import { CorruptEntryError } from '../errors.js';
 
 const MAGIC = [0x46, 0x54, 0x57, 0x31]; // "FTW1"
@@ -130,6 +131,8 @@ export function decodeWalEntry(bytes: Uint8Array, path: string): WalEntry {
   const headerLength = dv.getUint32(4, true);
   if (8 + headerLength > end) throw new CorruptEntryError(path, 'header length past the end');
   const header = parseHeader(bytes.subarray(8, 8 + headerLength), path);
+  // a fence only takes a position: rows in it would be rows no replay rule accounts for
+  if (header.kind === 'fence' && header.records.length > 0) throw new CorruptEntryError(path, `fence entry carries ${header.records.length} record(s)`);
   let p = 8 + headerLength;
   const records = header.records.map((r) => {
     if (p + r.byteLength > end) throw new CorruptEntryError(path, 'record length past the end');
@@ -137,6 +140,8 @@ export function decodeWalEntry(bytes: Uint8Array, path: string): WalEntry {
     p += r.byteLength;
     return { generation: r.generation, batchIndex: r.batchIndex, op: r.op, batch };
   });
+  // the header must account for every byte the checksum covers: bytes it does not name are damage, not padding
+  if (p !== end) throw new CorruptEntryError(path, `${end - p} byte(s) after the last record`);
   return {
     kind: header.kind, shard: header.shard, epoch: header.epoch, records,
     ...(header.repaired ? { repaired: true as const } : {}), ...(header.schemaVersion ? { schemaVersion: header.schemaVersion } : {}),
@@ -178,8 +183,18 @@ function parseHeader(bytes: Uint8Array, path: string): z.infer<typeof headerSche
   }
 }
 
+/**
+ * One record's batch. A CRC proves only that the bytes are what the writer sealed, and
+ * apache-arrow trusts the lengths in a stream: a garbage vector length in the schema message
+ * makes it allocate until the heap is gone. So the schema message is bounds-checked first, by
+ * the check for a stream whose schema is not known beforehand (the entry may be of another
+ * schema version). The messages after it are not checked yet: the whole-stream check
+ * (`decodeCheckedBatchOfAnySchema`) refuses dictionary batches, which a table with a
+ * dictionary column logs.
+ */
 function decodeBatch(bytes: Uint8Array, path: string): RecordBatch {
   try {
+    checkedSchemaMessage(bytes, path);
     const t = tableFromIPC(bytes);
     if (t.batches.length === 1) return t.batches[0];
     throw new Error(`expected one record batch, found ${t.batches.length}`);

@@ -4,6 +4,8 @@
  * it (scanner tail mode, entry by entry as they appear). Both must rebuild exactly the
  * memtables the writer acked, so the rules live here once:
  *
+ * 0. Every entry (fences too) names the shard of the WAL it is in: one of another shard is
+ *    damage (`CorruptEntryError`), never applied, never a fence.
  * 1. Entries are applied in ascending position. Fence entries carry no rows; a
  *    `repaired` fence marks an entry `repair` set aside (its batches are lost).
  * 2. An entry of an epoch above the replayer's is a newer writer's: a replaying writer is
@@ -95,13 +97,13 @@ export class WalReplayer {
 
   /** Applies one entry; entries must come in ascending position. */
   apply(listing: WalListing, entry: WalEntry): void {
+    WalReplayer.checkShard(listing.key, entry, this.shard);
     if (entry.epoch > this.epoch) throw new ShardFencedError(this.shard, this.epoch, entry.epoch);
     if (entry.kind === 'fence') {
       if (entry.repaired) this.repairedAt = listing.position;
       else this.newestEpoch = Math.max(this.newestEpoch, entry.epoch);
       return;
     }
-    if (entry.shard !== this.shard) throw new CorruptEntryError(listing.key, `entry of shard ${entry.shard} in the WAL of shard ${this.shard}`);
     if (entry.epoch < this.newestEpoch) return this.skipNeverAcked(entry);
     this.newestEpoch = entry.epoch;
     for (const record of entry.records) {
@@ -114,6 +116,21 @@ export class WalReplayer {
       this.applyRecord(listing, record, entry.schemaVersion ?? 0);
       this.recordsApplied++;
     }
+  }
+
+  /**
+   * Rule 0: every entry — a fence too — belongs to the WAL it is stored in. One of another
+   * shard (copied or misplaced) is damage: its fence would fence, and its epoch order, its
+   * positions and its rows would replay, in a shard that never wrote them. Static so that
+   * `verify` applies the very rule replay does.
+   *
+   * @example
+   * ```ts
+   * WalReplayer.checkShard(listing.key, decodeWalEntry(bytes, listing.key), 0);
+   * ```
+   */
+  static checkShard(key: string, entry: WalEntry, shard: number): void {
+    if (entry.shard !== shard) throw new CorruptEntryError(key, `${entry.kind} entry of shard ${entry.shard} in the WAL of shard ${shard}`);
   }
 
   /** Rule 5: an entry written after its writer was fenced; its generations still count as used. */

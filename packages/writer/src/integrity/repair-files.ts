@@ -10,12 +10,13 @@
  *   only each key and its row (`firstBatch` -1, no tombstones), all in the data file.
  */
 import {
-  CorruptEntryError, FileReader, Memtable, conformBatch, walBatchAt, listWal, compareBytes, decodeWalEntry, emptyStats, encodeKeyIndex, encodeKeys, rowGroupCount,
+  CorruptEntryError, FileReader, Memtable, conformBatch, walBatchAt, listWal, compareBytes, emptyStats, encodeKeyIndex, encodeKeys, rowGroupCount,
   type DataFile, type FlushedGeneration, type KeyIndex, type ShardId, type Table,
 } from '@freshtier/core';
 import { commitGuarded, type ShardHead } from '../shard/fencing.js';
 import { MemtableSlot } from '../shard/memtable-slot.js';
 import { writeGenerationFiles } from '../flush/write-files.js';
+import { decodeWalEntryOf } from './table-objects.js';
 
 /**
  * The memtable of a flushed generation rebuilt from its WAL records, or why it cannot be.
@@ -35,9 +36,9 @@ export async function generationFromWal(table: Table, shard: ShardId, flushed: F
     if (listing.position > flushed.walLast) break;
     let entry;
     try {
-      entry = decodeWalEntry(await table.store.get(listing.key), listing.key);
+      entry = decodeWalEntryOf(await table.store.get(listing.key), listing.key, shard);
     } catch {
-      continue; // a damaged entry: if it held batches of this generation, the count check below says so
+      continue; // a damaged entry (another shard's too): if it held batches of this generation, the count check below says so
     }
     for (const r of entry.records) {
       if (r.generation !== flushed.generation || r.batchIndex !== memtable.batchCount) continue;

@@ -14,11 +14,12 @@
  *    create an entry there that replay has already passed.
  */
 import {
-  decodeCheckedBatch, decodeCheckedBatchOfAnySchema, decodeWalEntry, layout, peekWalHeader, walBatchAt,
+  decodeCheckedBatch, decodeCheckedBatchOfAnySchema, layout, peekWalHeader, walBatchAt,
   type ObjectStore, type ShardId, type Table,
 } from '@freshtier/core';
 import { Schema, type RecordBatch } from 'apache-arrow';
 import { fenceBytes, inspectTaken } from '../shard/wal.js';
+import { decodeWalEntryOf } from './table-objects.js';
 
 /**
  * The rows a damaged WAL entry held, as far as its damaged bytes tell.
@@ -40,25 +41,26 @@ export interface LostRows {
 }
 
 /**
- * Step 1: whether the entry reads back damaged twice, the same bytes at the listed size.
+ * Step 1: whether the entry of shard `shard`'s WAL reads back damaged twice (by verify's
+ * checks, the replayer's shard rule included), the same bytes at the listed size.
  *
  * @example
  * ```ts
- * if (await damagedAtRest(store, key)) plan.push(setAside);
+ * if (await damagedAtRest(store, key, 0)) plan.push(setAside);
  * ```
  */
-export async function damagedAtRest(store: ObjectStore, key: string): Promise<Uint8Array | undefined> {
+export async function damagedAtRest(store: ObjectStore, key: string, shard: ShardId): Promise<Uint8Array | undefined> {
   const first = await store.get(key);
-  if (decodes(first, key)) return undefined;
+  if (decodes(first, key, shard)) return undefined;
   const again = await store.get(key);
   const meta = await store.head(key);
   const same = again.byteLength === first.byteLength && Buffer.from(again.buffer, again.byteOffset, again.byteLength).equals(first);
-  return same && meta?.size === first.byteLength && !decodes(again, key) ? first : undefined;
+  return same && meta?.size === first.byteLength && !decodes(again, key, shard) ? first : undefined;
 }
 
-function decodes(bytes: Uint8Array, key: string): boolean {
+function decodes(bytes: Uint8Array, key: string, shard: ShardId): boolean {
   try {
-    decodeWalEntry(bytes, key);
+    decodeWalEntryOf(bytes, key, shard);
     return true;
   } catch {
     return false;

@@ -141,7 +141,7 @@ function none(d: DamagedObject, description: string): Planned {
 }
 
 async function planWalEntry(table: Table, d: DamagedObject): Promise<Planned> {
-  const bytes = await damagedAtRest(table.store, d.path);
+  const bytes = await damagedAtRest(table.store, d.path, d.shard!);
   if (!bytes) return none(d, 'it read back intact a second time (a bad read, not damage): run verify again');
   const parsed = layout.parse(d.path);
   if (parsed?.kind !== 'wal-entry') return none(d, 'not a WAL entry path');

@@ -14,8 +14,8 @@
  * A manifest that fails its check hides what it names: those objects are not listed.
  */
 import {
-  CorruptEntryError, FileReader, Table, baseCoverage, describeDamagedEntry, errorDetail, isFreshtierError, listWal, decodeKeyIndex, decodeWalEntry, emptyStats, layout, rowGroupCount,
-  type BaseManifest, type DataFile, type ShardManifest,
+  CorruptEntryError, FileReader, Table, WalReplayer, baseCoverage, describeDamagedEntry, errorDetail, isFreshtierError, listWal, decodeKeyIndex, decodeWalEntry, emptyStats, layout, rowGroupCount,
+  type BaseManifest, type DataFile, type ShardManifest, type WalEntry,
 } from '@freshtier/core';
 
 /**
@@ -205,11 +205,27 @@ async function walObjects(table: Table, shard: ShardManifest): Promise<TableObje
     check: async () => {
       const bytes = await table.store.get(listing.key);
       try {
-        decodeWalEntry(bytes, listing.key);
+        decodeWalEntryOf(bytes, listing.key, shard.shard);
       } catch (e) {
         throw new CorruptEntryError(listing.key, `${errorDetail(e)}; ${describeDamagedEntry(bytes, 'unknown')}`, e);
       }
       return bytes.byteLength;
     },
   }));
+}
+
+/**
+ * An entry of shard `shard`'s WAL, decoded and checked as replay checks it: the codec, then
+ * the replayer's own shard rule (an entry of another shard is damage). So `verify` reports,
+ * and `repair` confirms, exactly the entries that stop a writer's open or a tail read.
+ *
+ * @example
+ * ```ts
+ * const entry = decodeWalEntryOf(await table.store.get(listing.key), listing.key, 0);
+ * ```
+ */
+export function decodeWalEntryOf(bytes: Uint8Array, key: string, shard: number): WalEntry {
+  const entry = decodeWalEntry(bytes, key);
+  WalReplayer.checkShard(key, entry, shard);
+  return entry;
 }

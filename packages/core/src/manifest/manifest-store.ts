@@ -153,7 +153,7 @@ export class ManifestStore<T extends { formatVersion: number }> {
       await this.store.delete(path);
       throw new CommitConflictError(path, version);
     }
-    await this.writeHint(version);
+    await this.writeHint(version, true);
   }
 
   /**
@@ -219,11 +219,13 @@ export class ManifestStore<T extends { formatVersion: number }> {
     }
   }
 
-  private async writeHint(version: number): Promise<void> {
+  /** `nextChecked`: the caller just saw no version `version + 1` (a commit's own check). */
+  private async writeHint(version: number, nextChecked = false): Promise<void> {
     try {
       // a newer commit wrote (or will write) a newer hint: never set it back (a version just above
       // may be pruned already, when a tag kept this one: so the stored hint is asked too)
-      if ((await this.readHint() ?? -1) > version || await this.store.head(layout.manifest(this.dir, version + 1))) return;
+      if ((await this.readHint() ?? -1) > version) return;
+      if (!nextChecked && await this.store.head(layout.manifest(this.dir, version + 1))) return;
       await this.store.put(layout.manifestHint(this.dir), encodeHint(version));
     } catch {
       // best effort: a stale hint costs probes, never correctness

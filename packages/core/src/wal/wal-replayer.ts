@@ -126,7 +126,8 @@ export class WalReplayer {
    *
    * @example
    * ```ts
-   * WalReplayer.checkShard(listing.key, decodeWalEntry(bytes, listing.key), 0);
+   * declare const key: string, bytes: Uint8Array;
+   * WalReplayer.checkShard(key, decodeWalEntry(bytes, key), 0);
    * ```
    */
   static checkShard(key: string, entry: WalEntry, shard: number): void {

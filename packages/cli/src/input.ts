@@ -19,7 +19,7 @@ import type { TimeUnitCode } from './iso-time.js';
 import { StoredTemporal } from './temporal-values.js';
 import { readJsonl } from './jsonl-input.js';
 import { assemble, readCsv, type InputTarget } from './text-input.js';
-import { ConvertError, converterFor, describeValue, textInputExact } from './values.js';
+import { ConvertError, converterFor, describeValue } from './values.js';
 
 export type InputFormat = 'parquet' | 'arrow' | 'csv' | 'tsv' | 'jsonl';
 export const INPUT_FORMATS: readonly InputFormat[] = ['parquet', 'arrow', 'csv', 'tsv', 'jsonl'];
@@ -113,7 +113,6 @@ export async function openInput(path: string, table: Table, options: OpenInputOp
   }
   const target = inputTarget(table, options);
   if (format === 'csv' || format === 'tsv' || format === 'jsonl') {
-    refuseInexactTextColumns(target, format);
     const text = { batchRows: options.batchRows, target };
     return rereadFromMemory({
       format, total: size, unit: 'bytes', fileBytes: size,
@@ -140,15 +139,6 @@ export async function openInput(path: string, table: Table, options: OpenInputOp
       }
     },
   };
-}
-
-/** A text input into a column that text cannot fill exactly (values.ts `textInputExact`) is refused before any line is read. */
-function refuseInexactTextColumns(target: InputTarget, format: InputFormat): void {
-  const inexact = target.schema.fields.filter((f) => !textInputExact(f.type));
-  if (inexact.length === 0) return;
-  const columns = inexact.map((f) => `"${f.name}" (${String(f.type)})`).join(', ');
-  throw new UsageError(`column(s) ${columns} cannot be appended from ${format === 'jsonl' ? 'JSON Lines' : format.toUpperCase()}: text input has no exact conversion for ${inexact.length === 1 ? 'that type' : 'those types'}`,
-    'write the rows as Parquet or Arrow IPC (.parquet, .arrow) and append that file; nothing was written');
 }
 
 /** Converted batches an input keeps after its first complete read, so the next read does not parse the text again. */

@@ -9,13 +9,13 @@
  */
 import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { RecordBatch, Struct, makeData, type Data, type Schema } from 'apache-arrow';
+import { RecordBatch, Struct, makeData, type Data, type Field, type Schema } from 'apache-arrow';
 import { CellProblem, ColumnAppender } from './column-builder.js';
 import { CsvParser, CsvSyntaxError } from './csv-parser.js';
 import { InputRejectedError } from './errors.js';
 import { missingColumns, missingColumnsError, nullCellHint, rowError, valueHint, type MissingColumnsPolicy } from './input-errors.js';
 import { strictUtf8 } from './utf8-input.js';
-import { converterFor } from './values.js';
+import { ConvertError, converterFor, textInputExact } from './values.js';
 
 /**
  * A record batch of `schema` from one column `Data` per field.
@@ -76,7 +76,7 @@ export class ColumnCells {
   private lines: number[] = [];
 
   constructor(private readonly target: InputTarget, private readonly path: string) {
-    this.columns = target.schema.fields.map((f) => new ColumnAppender(f, converterFor(f.type)));
+    this.columns = target.schema.fields.map((f) => new ColumnAppender(f, textInputExact(f.type) ? converterFor(f.type) : noTextForm(f)));
   }
 
   get rows(): number {
@@ -196,4 +196,16 @@ function headerOrder(header: string[], target: InputTarget, path: string): numbe
   const missing = missingColumns(target.schema, (n) => header.includes(n), target.policy);
   if (missing) throw missingColumnsError(path, 'header', missing, target.schema, target.policy);
   return header.map((h) => names.indexOf(h));
+}
+
+/**
+ * The converter of a column whose type has no exact text form (values.ts `textInputExact`):
+ * a null (an empty CSV cell, a JSON null, a column the input lacks) is exact; any value is
+ * refused with its line, as text would reach the column through doubles and builders.
+ */
+function noTextForm(f: Field): (v: unknown) => unknown {
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    throw new ConvertError(`a ${String(f.type)} value`, v, `text input has no exact conversion into ${String(f.type)}: write these rows as Parquet or Arrow IPC (.parquet, .arrow) and append that file`);
+  };
 }

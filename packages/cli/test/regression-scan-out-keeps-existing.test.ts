@@ -4,9 +4,10 @@
  * merging) removed it, so a file that was already at that path was lost. Output now
  * goes to a temporary file beside FILE that is renamed over it only once complete
  * (src/commands/scan.ts fileSink): on failure the existing file is untouched and no
- * temporary file is left behind; on success FILE is replaced.
+ * temporary file is left behind; on success FILE is replaced, keeping its permissions. A
+ * symlink (a FIFO, /dev/stdout) is written through: a rename would replace the link itself.
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run, tempDir, write } from './support.js';
@@ -48,5 +49,19 @@ describe('scan --out over an existing file', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe('id\n1\n2\n');
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('a symlink is written through (its target gets the output, the link stays), and a replaced file keeps its mode', async () => {
+    const uri = join(dir, 'ok');
+    const target = write(dir, 'target.csv', 'old\n');
+    const link = join(dir, 'link.csv');
+    symlinkSync(target, link);
+    expect((await run(['scan', uri, '--format', 'csv', '--out', link])).code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(target, 'utf8')).toBe('id\n1\n2\n');
+    const plain = write(dir, 'private.csv', 'old\n');
+    chmodSync(plain, 0o600);
+    expect((await run(['scan', uri, '--format', 'csv', '--out', plain])).code).toBe(0);
+    expect(statSync(plain).mode & 0o777).toBe(0o600);
   });
 });

@@ -3,8 +3,8 @@
  * (no logical type), so DuckDB read them as BIGINT/INTEGER (issue 15). They are now stored
  * as `date32`, `timestamp[ms]` and `time32[ms]` — types with a Parquet logical type —
  * tagged `freshtier.arrow_type`, and read back as the type written, every value exact.
- * A column whose values do not convert exactly is stored as before, except date64, which
- * then takes timestamp[ms]. timestamp[ns, tz] is stored as timestamp[ns] (DuckDB has no
+ * A column whose values do not convert exactly is stored as before. timestamp[ns, tz] is
+ * stored as timestamp[ns] (DuckDB has no
  * nanosecond TIMESTAMPTZ). (The DuckDB side is
  * packages/integration/test/format/regression-parquet-logical-types.test.ts.)
  */
@@ -61,13 +61,13 @@ describe('Parquet logical types for date64, timestamp[s], time32[s] (regression:
     expect([new DateDay(), new Timestamp(TimeUnit.MILLISECOND, (type as Timestamp).timezone ?? null), new TimeMillisecond()].map(String)).toContain(raw.type);
   });
 
-  it('a date64 value that is not a midnight makes the file hold timestamp[ms] (not a bare integer), exactly', () => {
+  it('a date64 value that is not a midnight is stored unconverted, exactly (the view refuses such a file)', () => {
     const values = [0n, DAY + 1n, null, -1n];
     const b = batchOf(new DateMillisecond(), values, BigInt64Array);
     const { field, values: got } = roundTrip(b);
     expect(String(field.type)).toBe('Date64<MILLISECOND>');
     expect(got).toEqual(values);
-    expect(rawArrowField(writeParquetFile([b]))).toEqual({ type: String(new Timestamp(TimeUnit.MILLISECOND)), tagged: true });
+    expect(rawArrowField(writeParquetFile([b]))).toEqual({ type: 'Date64<MILLISECOND>', tagged: false });
   });
 
   it.each(['UTC', 'Europe/Paris', '+05:30'])('timestamp[ns, %s] is stored as timestamp[ns] without a zone (DuckDB: TIMESTAMP_NS, not µs TIMESTAMPTZ) and restored with it', (zone) => {

@@ -4,9 +4,9 @@
  * (docs/remote-readers.md; `--committed` leaves those out) — newest version per key,
  * filtered with `--where`, projected with `--columns`, in one of the output formats.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, lstatSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { chmod, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { LsmScanner } from '@freshtier/scanner';
 import type { Context } from '../context.js';
@@ -62,9 +62,13 @@ export async function scan(ctx: Context, uri: string, opts: ScanCommandOptions):
  * rename is atomic), renamed over `path` by `done` once complete, so a scan that fails
  * midway leaves a file already at `path` untouched (it used to be truncated, then
  * removed). `done` resolves once the file is in place (or rejects with its write error);
- * `abort` closes and removes the temporary file.
+ * `abort` closes and removes the temporary file. A path that exists and is not a regular
+ * file (a symlink, a FIFO, `/dev/stdout`) is written through, as it names where output goes:
+ * a rename would replace the link or the device instead.
  */
 export function fileSink(path: string): { sink: OutStream; done: () => Promise<void>; abort: () => Promise<void> } {
+  const existing = lstatSync(path, { throwIfNoEntry: false });
+  if (existing && !existing.isFile()) return throughSink(path);
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.partial`);
   const stream = createWriteStream(temp);
   const failed = new Promise<never>((_, reject) => stream.once('error', reject));
@@ -77,6 +81,7 @@ export function fileSink(path: string): { sink: OutStream; done: () => Promise<v
   const done = async () => {
     try {
       await closed();
+      if (existing) await chmod(temp, existing.mode & 0o7777); // the replaced file's permissions
       await rename(temp, path);
     } catch (e) {
       await abort();
@@ -84,4 +89,13 @@ export function fileSink(path: string): { sink: OutStream; done: () => Promise<v
     }
   };
   return { sink: stream, done, abort };
+}
+
+/** Output written straight to `path` (not a regular file: see {@link fileSink}); nothing to remove on failure. */
+function throughSink(path: string): { sink: OutStream; done: () => Promise<void>; abort: () => Promise<void> } {
+  const stream = createWriteStream(path);
+  const failed = new Promise<never>((_, reject) => stream.once('error', reject));
+  failed.catch(() => {});
+  const closed = () => Promise.race([failed, new Promise<void>((r) => stream.end(r))]);
+  return { sink: stream, done: closed, abort: () => closed().catch(() => {}) };
 }

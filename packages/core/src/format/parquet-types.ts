@@ -11,16 +11,19 @@
  *
  * | Arrow type | stored as | Parquet logical type |
  * | --- | --- | --- |
- * | `date64` | `date32` (days) when every value is a UTC midnight, else `timestamp[ms]` | DATE, else TIMESTAMP(MILLIS, isAdjustedToUTC = false) |
+ * | `date64` | `date32` (days) | DATE |
  * | `timestamp[s, tz]` | `timestamp[ms, tz]` | TIMESTAMP(MILLIS, isAdjustedToUTC = tz given) |
  * | `timestamp[ns, tz]` (a time zone given) | `timestamp[ns]` (the same UTC instants) | TIMESTAMP(NANOS, isAdjustedToUTC = false) |
  * | `time32[s]` | `time32[ms]` | TIME(MILLIS) |
  *
  * and its field carries the metadata `freshtier.arrow_type` = `date64`, `timestamp[s]`,
  * `timestamp[ns, <tz>]` or `time32[s]`, so reading the file back restores the original type
- * exactly ({@link fromParquetTypes}). A `timestamp[s]` column with a value beyond ±2^63 ms
+ * exactly ({@link fromParquetTypes}). A `date64` column with a value that is not a UTC
+ * midnight (Arrow's spec forbids it) or a `timestamp[s]` column with a value beyond ±2^63 ms
  * does not convert and is stored unconverted (a bare INT64): exact first; the open format's
- * view then refuses to read it rather than return it as another type. Top-level columns only.
+ * view then refuses to read such a file rather than return the column as another type (a
+ * stand-in chosen per file would differ between files, and DuckDB converts a list of files
+ * to the first one's type, silently). Top-level columns only.
  */
 import { DateDay, DateMillisecond, Field, RecordBatch, Schema, Struct, Table, TimeMillisecond, TimeSecond, Timestamp, TimeUnit, Type, makeData, type Data, type DataType } from 'apache-arrow';
 import { castData } from '../batch-cast.js';
@@ -35,7 +38,7 @@ export const STORED_TYPE_KEY = 'freshtier.arrow_type';
  */
 function standIns(t: DataType): { type: DataType; name: string; how: 'cast' | 'retype' }[] {
   const x = t as unknown as { unit?: number; timezone?: string | null };
-  if (t.typeId === Type.Date && x.unit === 1) return [{ type: new DateDay(), name: 'date64', how: 'cast' }, { type: new Timestamp(TimeUnit.MILLISECOND), name: 'date64', how: 'retype' }];
+  if (t.typeId === Type.Date && x.unit === 1) return [{ type: new DateDay(), name: 'date64', how: 'cast' }];
   if (t.typeId === Type.Timestamp && x.unit === TimeUnit.SECOND) return [{ type: new Timestamp(TimeUnit.MILLISECOND, x.timezone ?? null), name: 'timestamp[s]', how: 'cast' }];
   if (t.typeId === Type.Timestamp && x.unit === TimeUnit.NANOSECOND && x.timezone) return [{ type: new Timestamp(TimeUnit.NANOSECOND), name: `timestamp[ns, ${x.timezone}]`, how: 'retype' }];
   if (t.typeId === Type.Time && x.unit === TimeUnit.SECOND) return [{ type: new TimeMillisecond(), name: 'time32[s]', how: 'cast' }];
@@ -102,7 +105,6 @@ function standInOf(f: Field): { type: DataType; how: 'cast' | 'retype' } | undef
   const x = f.type as unknown as { unit?: number; timezone?: string | null };
   const isTimestamp = (unit: TimeUnit, zoned: boolean) => f.type.typeId === Type.Timestamp && x.unit === unit && Boolean(x.timezone) === zoned;
   if (name === 'date64' && f.type.typeId === Type.Date && x.unit === 0) return { type: new DateMillisecond(), how: 'cast' };
-  if (name === 'date64' && isTimestamp(TimeUnit.MILLISECOND, false)) return { type: new DateMillisecond(), how: 'retype' };
   if (name === 'timestamp[s]' && f.type.typeId === Type.Timestamp && x.unit === TimeUnit.MILLISECOND) return { type: new Timestamp(TimeUnit.SECOND, x.timezone ?? null), how: 'cast' };
   const zone = /^timestamp\[ns, (.+)\]$/.exec(name)?.[1];
   if (zone !== undefined && isTimestamp(TimeUnit.NANOSECOND, false)) return { type: new Timestamp(TimeUnit.NANOSECOND, zone), how: 'retype' };

@@ -6,9 +6,10 @@
  *   reads as TIMESTAMPTZ (microseconds): keys 1 ns apart became one row, and a sequence field
  *   1 ns later lost to an older generation. Now stored as nanoseconds without a zone
  *   (TIMESTAMP_NS, the same UTC instants), tagged so freshtier restores the zone.
- * - a `date64` file holding a value that is not a midnight stored the column as a bare INT64,
- *   so a view over it and a file of midnights failed (BIGINT -> DATE). Now such a file holds
- *   TIMESTAMP(MILLIS): the view returns every row, exactly.
+ * - a `date64` file holding a value that is not a midnight stores the column as a bare INT64:
+ *   the view now fails on it in every arrangement (alone it read as BIGINT; in one list with
+ *   a file of midnights DuckDB would take the first file's type). So do the dates DuckDB
+ *   reads as infinity.
  * - a `timestamp[s]` beyond ±2^63 ms (stored as INT64) read as BIGINT; a `timestamp[us]` of
  *   ±(2^63 − 1) read as ±infinity (NULL to the client). The view now fails on them instead.
  */
@@ -69,11 +70,20 @@ describe('DuckDB reads what the scan reads, or fails (regression: other values, 
     db.closeSync();
   });
 
-  it('date64: a generation of midnights and one with a millisecond read together, exactly', async () => {
+  it('date64: a file with a value that is not a midnight fails the view (was BIGINT, or cut to a day in a list of files)', async () => {
     const { db, scanned } = await tableOf(new Int64(), new DateMillisecond(), [[[1n, 2n], [10n * DAY, null]], [[3n], [30n * DAY + 5n]]]);
     expect(scanned).toEqual([[1n, 10n * DAY], [2n, null], [3n, 30n * DAY + 5n]]);
-    expect(await viewed(db, 'k, epoch_ms(v)')).toEqual(scanned);
+    await expect(db.runAndReadAll('SELECT * FROM v')).rejects.toThrow(/BIGINT -> DATE/);
     db.closeSync();
+  });
+
+  it('date64 midnights read as DATE, exactly; the largest date DuckDB reads as infinity fails', async () => {
+    const ok = await tableOf(new Int64(), new DateMillisecond(), [[[1n, 2n], [10n * DAY, -DAY]]]);
+    expect(await viewed(ok.db, 'k, epoch_ms(v)')).toEqual(ok.scanned);
+    ok.db.closeSync();
+    const edge = await tableOf(new Int64(), new DateMillisecond(), [[[1n], [(2n ** 31n - 1n) * DAY]]]);
+    await expect(edge.db.runAndReadAll('SELECT * FROM v')).rejects.toThrow(/reads as infinity/);
+    edge.db.closeSync();
   });
 
   it('a timestamp[s] beyond ±2^63 ms fails the view instead of reading as BIGINT', async () => {

@@ -12,11 +12,13 @@
  *
  * Files of the viewed version itself are read as they are, except where DuckDB would read a
  * value as another (`asStored`; the view fails there rather than answer differently):
- * - a `timestamp[s]` column goes through a cast to its DuckDB type: a file holding a value
- *   beyond ±2^63 ms stores that column as a bare INT64 (core's parquet-types.ts), which the
- *   cast refuses, instead of the view returning the column as BIGINT;
- * - a `timestamp[us|ns]` or `date32` column holding its type's largest or smallest value
- *   (±(2^63 − 1), ±(2^31 − 1)) fails the query: DuckDB reads those as ±infinity.
+ * - a `timestamp[s]` or `date64` column goes through a cast to its DuckDB type: a file
+ *   holding a value beyond ±2^63 ms, or a date64 that is not a midnight, stores that column
+ *   as a bare INT64 (core's parquet-types.ts), which the cast refuses, instead of the view
+ *   returning the column as BIGINT;
+ * - a `timestamp[us|ns]` or date column holding the largest or smallest value DuckDB's type
+ *   holds (±(2^63 − 1) units, ±(2^31 − 1) days) fails the query: DuckDB reads those as
+ *   ±infinity. Files of older schema versions get the same checks after their widening.
  */
 import { SEQUENCE_COLUMN_PREFIX, mergePolicyOf, storedNames } from '@freshtier/core';
 import { TimeUnit, Type, Utf8, type DataType } from 'apache-arrow';
@@ -53,7 +55,7 @@ export function projectedColumns(vt: ViewTable, version: number, path: string): 
   const data = fields.map((f, i) => {
     const old = stored.get(ts.fields[i].id);
     const dflt = ts.fields[i].default;
-    const read = (name: string) => (fixed.has(f.name) ? asStored(ident(name), f.type) : widened(ident(name), f.type));
+    const read = (name: string) => asStored(fixed.has(f.name) ? ident(name) : widened(ident(name), f.type), f.type);
     const expr = old !== undefined ? read(old) : dflt !== undefined ? defaultLiteral(f.type, dflt, f.name) : typedNull(f.type);
     return `${expr} AS ${ident(f.name)}`;
   });
@@ -68,10 +70,11 @@ export function projectedColumns(vt: ViewTable, version: number, path: string): 
 function asStored(expr: string, type: DataType, as?: string): string {
   const unit = (type as unknown as { unit?: number }).unit;
   let read = expr;
-  if (type.typeId === Type.Timestamp && unit === TimeUnit.SECOND) read = `CAST(${expr} AS ${duckdbType(type)})`;
-  else if ((type.typeId === Type.Timestamp && unit! >= TimeUnit.MICROSECOND) || (type.typeId === Type.Date && unit === 0)) {
+  const stored = (type.typeId === Type.Timestamp && unit === TimeUnit.SECOND) || (type.typeId === Type.Date && unit === 1);
+  if (stored) read = `CAST(${expr} AS ${duckdbType(type)})`;
+  if (type.typeId === Type.Date || (type.typeId === Type.Timestamp && unit! >= TimeUnit.MICROSECOND)) {
     const why = `freshtier: a value of ${expr} is the largest or smallest its type holds, which DuckDB reads as infinity; read this table with freshtier`;
-    read = `CASE WHEN isinf(${expr}) THEN error(${literal(why)}) ELSE ${expr} END`;
+    read = `CASE WHEN isinf(${read}) THEN error(${literal(why)}) ELSE ${read} END`;
   }
   if (read === expr || as === undefined) return read;
   return `${read} AS ${ident(as)}`;

@@ -30,7 +30,7 @@ import { compareBytes, encodeKeys } from '../keys/pk-encoding.js';
 import { rowGroupCount, rowGroupRows } from './row-groups.js';
 import { readColumns } from './projected-read.js';
 import { ByteLru } from './byte-lru.js';
-import { checkIndexIdentity } from './index-identity.js';
+import { checkWholeIndex } from './index-identity.js';
 import { PARALLEL, lookupKeys, type CachedIndex, type IndexIo, type KeyEntry } from './key-lookup.js';
 import type { Table } from '../table/table.js';
 import { projectStored, storedColumnNames } from '../schema/stored-projection.js';
@@ -173,9 +173,7 @@ export class FileReader {
 
   private async loadIndex(path: string, file: DataFile): Promise<KeyIndex> {
     const index = decodeKeyIndex(await this.fetch(path), path, this.table.doc.checksums === true);
-    const n = index.count;
-    const o = index.keyOffsets;
-    checkIndexIdentity(file, n, n ? [index.keyBytes, o[0], o[1]] : undefined, n ? [index.keyBytes, o[n - 1], o[n]] : undefined);
+    checkWholeIndex(file, index);
     this.stats.keyIndexReads++;
     this.cache.set(path, { kind: 'full', index }, index.keyBytes.byteLength + index.count * 17);
     return index;

@@ -10,6 +10,7 @@ import { CorruptEntryError } from '../errors.js';
 import { keyRangeOf } from '../keys/key-range.js';
 import { compareBytes, keyToHex } from '../keys/pk-encoding.js';
 import type { DataFile } from '../manifest/manifest-schemas.js';
+import type { KeyIndex } from '../format/key-index.js';
 
 /** A key as a span of a buffer. */
 export type KeySpan = readonly [bytes: Uint8Array, start: number, end: number];
@@ -32,6 +33,19 @@ export function checkIndexIdentity(file: Pick<DataFile, 'path' | 'rows' | 'keyIn
   if (!range || !first || !last) return;
   if (!equal(first, range.min)) fail(`its first key is ${hex(first)}, the entry's pkMin ${keyToHex(range.min)}`);
   if (!equal(last, range.max)) fail(`its last key is ${hex(last)}, the entry's pkMax ${keyToHex(range.max)}`);
+}
+
+/**
+ * {@link checkIndexIdentity} for a whole decoded index.
+ *
+ * @example
+ * ```ts
+ * checkWholeIndex(file, decodeKeyIndex(bytes, file.keyIndexPath!));
+ * ```
+ */
+export function checkWholeIndex(file: Parameters<typeof checkIndexIdentity>[0], index: KeyIndex): void {
+  const { count: n, keyBytes, keyOffsets: o } = index;
+  checkIndexIdentity(file, n, n ? [keyBytes, o[0], o[1]] : undefined, n ? [keyBytes, o[n - 1], o[n]] : undefined);
 }
 
 function equal([b, s, e]: KeySpan, key: Uint8Array): boolean {

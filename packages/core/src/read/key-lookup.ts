@@ -17,7 +17,7 @@ import { entryAt, findInBlock, type BlockView } from '../format/key-block-view.j
 import { FTK3_HEADER, isBlockedKeyIndex, readHeader } from '../format/key-index-blocks.js';
 import { decodeKeyIndex, findKey, type KeyIndex } from '../format/key-index.js';
 import type { ByteLru } from './byte-lru.js';
-import { checkIndexIdentity } from './index-identity.js';
+import { checkIndexIdentity, checkWholeIndex } from './index-identity.js';
 
 /** Bytes of the first ranged read of an index: the header and, usually, the whole directory. */
 export const HEAD_BYTES = 64 << 10;
@@ -94,10 +94,7 @@ export type IndexOwner = Parameters<typeof checkIndexIdentity>[0];
 
 /** The index's key count and first and last key against its data file's entry: a few compares per lookup. */
 function checkOwner(file: IndexOwner, meta: Exclude<CachedIndex, { kind: 'block' }>): void {
-  if (meta.kind === 'full') {
-    const { count: n, keyBytes, keyOffsets: o } = meta.index;
-    return checkIndexIdentity(file, n, n ? [keyBytes, o[0], o[1]] : undefined, n ? [keyBytes, o[n - 1], o[n]] : undefined);
-  }
+  if (meta.kind === 'full') return checkWholeIndex(file, meta.index);
   const d = meta.dir;
   const b = d.header.blockCount;
   checkIndexIdentity(file, d.header.keyCount, b ? [d.fenceBytes, d.fenceOffsets[0], d.fenceOffsets[1]] : undefined, b ? [d.lastBytes, d.lastOffsets[b - 1], d.lastOffsets[b]] : undefined);

@@ -248,14 +248,8 @@ export async function readTag(table: Table, name: string): Promise<TagDoc> {
   // verified before use: a flipped byte must not point a tag at another version
   const raw = openStoredJson(await table.store.get(path), path, table.doc.checksums === true, FORMAT_VERSION).doc as { formatVersion?: unknown };
   if (raw?.formatVersion !== FORMAT_VERSION) throw new UnsupportedFormatError(path, raw?.formatVersion, FORMAT_VERSION);
-  return checkTagName(parseStored(tagDocSchema, raw, path), name, path);
-}
-
-/**
- * A tag document names its tag: another tag's document (intact, its checksum too) copied
- * over this file would otherwise point this name at that tag's version.
- */
-function checkTagName(doc: TagDoc, name: string, path: string): TagDoc {
+  const doc = parseStored(tagDocSchema, raw, path);
+  // another tag's intact document copied over this file would point this name at its version
   if (doc.name !== name) throw new CorruptEntryError(path, `it is the document of tag "${doc.name}", not of tag "${name}"`);
   return doc;
 }
